@@ -1,0 +1,5 @@
+"""``python -m mailcheck``."""
+
+from mailcheck.cli import main
+
+main()

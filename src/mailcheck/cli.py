@@ -1,0 +1,128 @@
+"""The command line: a click group whose commands load only when used.
+
+Exit codes follow the monitoring-plugin convention for every command:
+0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN. Bad usage and bad configuration are
+UNKNOWN (3), not click's default 2, which would read as CRITICAL to Nagios.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+import click
+
+from mailcheck import __version__
+
+__all__ = ["cli", "main"]
+
+EXIT_UNKNOWN = 3
+
+_COMMANDS = {
+    "causes": ("mailcheck.commands.causes", "List the causes mailcheck can find, with their fixes."),
+    "diagnose": (
+        "mailcheck.commands.diagnose",
+        "The full walk: why did the invoice not reach the customer?",
+    ),
+    "smtp": ("mailcheck.commands.smtp", "Check SMTP credentials and TLS; sends nothing."),
+}
+
+
+class _LazyGroup(click.Group):
+    """Import a command's module only when that command runs (fast start-up)."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(_COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        entry = _COMMANDS.get(cmd_name)
+        if entry is None:
+            return None
+        command = importlib.import_module(entry[0]).command
+        assert isinstance(command, click.Command)
+        return command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        # Short help from the table, so `mailcheck --help` imports no command module.
+        with formatter.section("Commands"):
+            formatter.write_dl([(name, help_) for name, (_, help_) in sorted(_COMMANDS.items())])
+
+    def main(  # type: ignore[override]
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> Any:
+        code = _run(self, args, prog_name, complete_var, extra)
+        if standalone_mode:
+            sys.exit(code)
+        return code
+
+
+def _fail(message: str) -> int:
+    click.echo(f"mailcheck: error: {message}", err=True)
+    return EXIT_UNKNOWN
+
+
+def _run(
+    group: click.Group,
+    args: Sequence[str] | None,
+    prog_name: str | None,
+    complete_var: str | None,
+    extra: dict[str, Any],
+) -> int:
+    from mailcheck.errors import MailcheckError
+
+    try:
+        rv = click.Group.main(
+            group,
+            args=args,
+            prog_name=prog_name or "mailcheck",
+            complete_var=complete_var,
+            standalone_mode=False,
+            **extra,
+        )
+    except click.UsageError as exc:
+        exc.exit_code = EXIT_UNKNOWN
+        exc.show()
+        return EXIT_UNKNOWN
+    except click.ClickException as exc:
+        return _fail(exc.format_message())
+    except click.Abort:
+        return _fail("aborted")
+    except MailcheckError as exc:
+        return _fail(str(exc))
+    except BrokenPipeError:
+        # The reader went away (`mailcheck ... | head`): nothing left to say to it.
+        sys.stderr.close()
+        return EXIT_UNKNOWN
+    except Exception as exc:  # noqa: BLE001 - a bug must still end with a line and exit 3
+        if os.environ.get("MAILCHECK_DEBUG"):
+            raise
+        return _fail(
+            f"internal error ({type(exc).__name__}: {exc}); "
+            "this is a bug in mailcheck, run again with MAILCHECK_DEBUG=1 for the traceback"
+        )
+    return rv if isinstance(rv, int) else 0
+
+
+@click.group(
+    cls=_LazyGroup,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
+@click.version_option(__version__, "-V", "--version", prog_name="mailcheck")
+def cli() -> None:
+    """Find out why an e-mailed invoice did not reach the customer.
+
+    Exit codes: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (also bad usage).
+    """
+
+
+def main() -> None:
+    """Console-script entry point."""
+    cli.main()

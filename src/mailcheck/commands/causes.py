@@ -1,0 +1,43 @@
+"""``mailcheck causes``: the cause catalogue, for people and machines."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+
+@click.command("causes")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["human", "json"], case_sensitive=False),
+    default="human",
+    show_default=True,
+)
+@click.option("--lang", envvar="MAILCHECK_LANG", type=click.Choice(["vi", "en"], case_sensitive=False))
+def command(fmt: str, lang: str | None) -> int:
+    """List the causes mailcheck can find, with their fixes."""
+    from mailcheck.config import default_lang
+    from mailcheck.rules import load_causes
+
+    causes = load_causes()
+    if fmt == "json":
+        doc = [
+            {
+                "id": c.id,
+                "faq": c.faq,
+                "severity": c.severity.value,
+                "title": dict(c.title),
+                "fix": dict(c.fix),
+            }
+            for c in causes.values()
+        ]
+        click.echo(json.dumps({"schema": 1, "causes": doc}, ensure_ascii=False, indent=2))
+        return 0
+    language = lang or default_lang()
+    for cause in causes.values():
+        faq = f"  (FAQ {cause.faq})" if cause.faq else ""
+        click.echo(f"{cause.id:<32} {cause.severity.value:<8}{faq}")
+        click.echo(f"    {cause.title[language]}")
+    return 0

@@ -1,0 +1,367 @@
+"""Settings: command-line flags over environment over profile over provider preset.
+
+Click reads the flags and their ``MAILCHECK_*`` environment variables; this module
+fills what is still missing from the named profile of the TOML config file and
+from the provider preset, checks it, and returns one frozen :class:`Settings`.
+"""
+
+from __future__ import annotations
+
+import difflib
+import enum
+import ipaddress
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from mailcheck.errors import ConfigError
+from mailcheck.secret import SecretSource
+
+__all__ = [
+    "Settings",
+    "SmtpSettings",
+    "TlsMode",
+    "check_address",
+    "default_lang",
+    "load_providers",
+    "resolve_settings",
+]
+
+CONFIG_ENV = "MAILCHECK_CONFIG"
+DEFAULT_TIMEOUT = 10.0
+DEFAULT_DEADLINE = 60.0
+DEFAULT_EHLO = "mailcheck.localhost"
+_DEFAULT_PORTS = {"starttls": 587, "tls": 465, "none": 587}  # RFC 8314 / RFC 6409
+
+# Keys a profile may set; each maps to the option of the same name.
+PROFILE_KEYS = frozenset(
+    {
+        "provider",
+        "smtp_host",
+        "smtp_port",
+        "smtp_tls",
+        "username",
+        "sender",
+        "recipient",
+        "ca_file",
+        "timeout",
+        "deadline",
+        "ehlo_name",
+        "allow_plaintext",
+        "dns_server",
+        "lang",
+        "password_file",
+        "password_command",
+        "password_env",
+    }
+)
+
+
+class TlsMode(enum.StrEnum):
+    """How the submission connection is protected."""
+
+    #: Plain connect, then STARTTLS (RFC 3207), usually port 587.
+    STARTTLS = "starttls"
+    #: TLS from the first byte (RFC 8314), usually port 465.
+    TLS = "tls"
+    #: No TLS at all; AUTH is then withheld unless plaintext is allowed.
+    NONE = "none"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SmtpSettings:
+    """Where and how to reach the submission server."""
+
+    host: str
+    port: int
+    tls: TlsMode
+    username: str
+    ca_file: str | None
+    ehlo_name: str
+    allow_plaintext: bool
+    timeout: float
+    """Per network step, in seconds."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Settings:
+    """Everything a command needs, resolved and checked."""
+
+    smtp: SmtpSettings
+    sender: str | None
+    recipient: str | None
+    dns_server: tuple[str, int] | None
+    lang: str
+    deadline: float
+    """The whole command's budget, in seconds."""
+    provider: str | None
+    profile: str | None
+    secret_source: SecretSource
+
+
+def default_lang() -> str:
+    """``vi`` when the locale is Vietnamese, else ``en``."""
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG", "LANGUAGE"):
+        value = os.environ.get(name)
+        if value:
+            return "vi" if value.lower().startswith("vi") else "en"
+    return "en"
+
+
+def load_providers() -> dict[str, dict[str, Any]]:
+    """Read the provider presets shipped with mailcheck."""
+    import tomllib
+
+    text = resources.files("mailcheck").joinpath("data/providers.toml").read_text("utf-8")
+    data = tomllib.loads(text)
+    data.pop("schema", None)
+    return data
+
+
+def _find_provider(name: str, providers: Mapping[str, Mapping[str, Any]]) -> str:
+    key = name.strip().lower()
+    if key in providers:
+        return key
+    for pid, preset in providers.items():
+        if key in preset.get("aliases", ()):
+            return pid
+    known = sorted(providers)
+    hint = difflib.get_close_matches(key, known, n=1)
+    extra = f" (did you mean {hint[0]}?)" if hint else ""
+    raise ConfigError(f"unknown provider {name!r}{extra}; known: {', '.join(known)}")
+
+
+_LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
+
+
+def _check_domain(domain: str, what: str) -> None:
+    try:
+        ascii_domain = domain.encode("idna").decode("ascii").lower()
+    except UnicodeError:
+        raise ConfigError(f"{what}: {domain!r} is not a valid domain name") from None
+    labels = ascii_domain.rstrip(".").split(".")
+    if len(ascii_domain) > 253 or len(labels) < 2 or not all(_LABEL.match(x) for x in labels):
+        raise ConfigError(f"{what}: {domain!r} is not a valid domain name")
+
+
+def check_address(address: str, what: str) -> str:
+    """Check an e-mail address's shape (syntax only); return it stripped."""
+    value = address.strip()
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
+        raise ConfigError(f"{what}: the address contains control characters (CR, LF, ...)")
+    local, at, domain = value.rpartition("@")
+    if not at or not local or not domain or " " in value or "<" in value or ">" in value:
+        raise ConfigError(f"{what}: {address!r} is not an e-mail address (expected name@domain)")
+    if len(local) > 64:
+        raise ConfigError(f"{what}: the part before @ is longer than 64 characters")
+    _check_domain(domain, what)
+    return value
+
+
+def _check_host(host: str) -> str:
+    value = host.strip()
+    try:
+        ipaddress.ip_address(value.strip("[]"))
+        return value.strip("[]")
+    except ValueError:
+        pass
+    if any(ord(ch) <= 32 for ch in value) or not value:
+        raise ConfigError(f"--smtp-host: {host!r} is not a host name")
+    if "." in value:
+        _check_domain(value, "--smtp-host")
+    return value
+
+
+def _parse_dns_server(value: str) -> tuple[str, int]:
+    text = value.strip()
+    port = 53
+    if text.startswith("["):  # [::1]:5353
+        host, _, rest = text[1:].partition("]")
+        if rest.startswith(":"):
+            port = _parse_port(rest[1:], "--dns-server")
+    elif text.count(":") == 1:
+        host, _, port_text = text.partition(":")
+        port = _parse_port(port_text, "--dns-server")
+    else:
+        host = text
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        raise ConfigError(f"--dns-server: {value!r} is not IP[:PORT]") from None
+    return host, port
+
+
+def _parse_port(value: object, what: str) -> int:
+    try:
+        port = int(str(value))
+    except ValueError:
+        raise ConfigError(f"{what}: {value!r} is not a port number") from None
+    if not 0 < port < 65536:
+        raise ConfigError(f"{what}: {port} is not a port number (1-65535)")
+    return port
+
+
+def _parse_seconds(value: object, what: str) -> float:
+    try:
+        seconds = float(str(value))
+    except ValueError:
+        raise ConfigError(f"{what}: {value!r} is not a number of seconds") from None
+    if not 0 < seconds <= 3600:
+        raise ConfigError(f"{what}: {seconds:g} is out of range (0-3600 seconds)")
+    return seconds
+
+
+def _config_path(given: str | None) -> tuple[Path, bool]:
+    """Return the config file path and whether the user named it explicitly."""
+    if given:
+        return Path(given).expanduser(), True
+    env = os.environ.get(CONFIG_ENV)
+    if env:
+        return Path(env).expanduser(), True
+    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    return Path(base) / "mailcheck" / "config.toml", False
+
+
+def _load_profile(config: str | None, profile: str | None) -> tuple[dict[str, Any], str | None]:
+    path, explicit = _config_path(config)
+    if not path.exists():
+        if explicit:
+            raise ConfigError(f"config file {path} does not exist")
+        if profile:
+            raise ConfigError(f"profile {profile!r} asked for, but there is no config file {path}")
+        return {}, None
+    import tomllib
+
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"cannot read config file {path}: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"config file {path} is not UTF-8 text") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"config file {path} is not valid TOML: {exc}") from None
+    unknown_top = set(data) - {"profiles", "default_profile"}
+    if unknown_top:
+        raise ConfigError(f"config file {path}: unknown key(s) {', '.join(sorted(unknown_top))}")
+    profiles = data.get("profiles", {})
+    if not isinstance(profiles, dict):
+        raise ConfigError(f"config file {path}: 'profiles' must be a table")
+    name = profile or data.get("default_profile")
+    if name is None:
+        return {}, None
+    if name not in profiles:
+        known = ", ".join(sorted(profiles)) or "none"
+        raise ConfigError(f"config file {path}: no profile {name!r} (profiles: {known})")
+    chosen = profiles[name]
+    if not isinstance(chosen, dict):
+        raise ConfigError(f"config file {path}: profile {name!r} must be a table")
+    for key in chosen:
+        if key not in PROFILE_KEYS:
+            hint = difflib.get_close_matches(key, sorted(PROFILE_KEYS), n=1)
+            extra = f" (did you mean {hint[0]}?)" if hint else ""
+            if key == "password":
+                extra = " (a password never goes in the config file: use password_command)"
+            raise ConfigError(f"config file {path}: profile {name!r}: unknown key {key!r}{extra}")
+    return dict(chosen), str(name)
+
+
+def resolve_settings(
+    values: Mapping[str, Any],
+    *,
+    need_sender: bool = False,
+    need_recipient: bool = False,
+) -> Settings:
+    """Merge flags/env (``values``; ``None`` = not given) with profile and preset."""
+    profile, profile_name = _load_profile(values.get("config"), values.get("profile"))
+
+    def pick(key: str) -> Any:
+        value = values.get(key)
+        return value if value is not None else profile.get(key)
+
+    sender = pick("sender")
+    sender = check_address(str(sender), "--sender") if sender else None
+    recipient = pick("recipient")
+    recipient = check_address(str(recipient), "--recipient") if recipient else None
+    if need_sender and sender is None:
+        raise ConfigError("missing --sender (the address the invoices are sent from)")
+    if need_recipient and recipient is None:
+        raise ConfigError("missing --recipient (the customer's address)")
+
+    providers = load_providers()
+    provider_name = pick("provider")
+    provider: str | None = None
+    if provider_name:
+        provider = _find_provider(str(provider_name), providers)
+    elif pick("smtp_host") is None and sender:
+        domain = sender.rpartition("@")[2].lower()
+        provider = next((p for p, v in providers.items() if domain in v.get("domains", ())), None)
+    preset = providers.get(provider, {}) if provider else {}
+
+    host = pick("smtp_host") or preset.get("smtp_host")
+    if not host:
+        raise ConfigError(
+            "no SMTP server: give --smtp-host (and --smtp-port, --smtp-tls) or --provider"
+        )
+    tls_text = str(pick("smtp_tls") or preset.get("smtp_tls") or "starttls").lower()
+    try:
+        tls = TlsMode(tls_text)
+    except ValueError:
+        raise ConfigError(f"--smtp-tls: {tls_text!r} is not one of starttls, tls, none") from None
+    port_value = pick("smtp_port")
+    if port_value is None:
+        # A preset's port belongs to its own TLS mode; a changed mode takes that mode's default.
+        same_mode = preset.get("smtp_tls") == tls.value
+        port_value = preset.get("smtp_port") if same_mode else _DEFAULT_PORTS[tls.value]
+    port = _parse_port(port_value, "--smtp-port")
+    username = pick("username") or sender
+    if not username:
+        raise ConfigError("missing --username (or --sender, which is used as the user name)")
+    if any(ord(ch) < 32 for ch in str(username)):
+        raise ConfigError("--username: contains control characters")
+    ca_file = pick("ca_file")
+    if ca_file is not None:
+        ca_path = Path(str(ca_file)).expanduser()
+        if not ca_path.is_file():
+            raise ConfigError(f"--ca-file: {ca_file} is not a readable file")
+        ca_file = str(ca_path)
+    ehlo = str(pick("ehlo_name") or DEFAULT_EHLO)
+    if not re.fullmatch(r"[A-Za-z0-9.\-\[\]:]{1,255}", ehlo):
+        raise ConfigError(f"--ehlo-name: {ehlo!r} is not a host name")
+    timeout = _parse_seconds(pick("timeout") or DEFAULT_TIMEOUT, "--timeout")
+    deadline = _parse_seconds(pick("deadline") or DEFAULT_DEADLINE, "--deadline")
+    dns_value = pick("dns_server")
+    lang = str(pick("lang") or default_lang()).lower()
+    if lang not in ("vi", "en"):
+        raise ConfigError(f"--lang: {lang!r} is not vi or en")
+
+    return Settings(
+        smtp=SmtpSettings(
+            host=_check_host(str(host)),
+            port=port,
+            tls=tls,
+            username=str(username),
+            ca_file=ca_file,
+            ehlo_name=ehlo,
+            allow_plaintext=bool(pick("allow_plaintext")),
+            timeout=timeout,
+        ),
+        sender=sender,
+        recipient=recipient,
+        dns_server=_parse_dns_server(str(dns_value)) if dns_value else None,
+        lang=lang,
+        deadline=deadline,
+        provider=provider,
+        profile=profile_name,
+        secret_source=SecretSource(
+            stdin=bool(values.get("password_stdin")),
+            file=values.get("password_file"),
+            command=values.get("password_command"),
+            env_name=profile.get("password_env"),
+            profile_file=profile.get("password_file"),
+            profile_command=profile.get("password_command"),
+        ),
+    )

@@ -1,0 +1,148 @@
+"""What the probes saw on the wire, kept verbatim.
+
+Probes record; they never interpret. A server saying "535 5.7.8 ..." is stored
+here as data (code, enhanced status, text) and interpreted later by the facts
+and the rules.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+__all__ = [
+    "ErrorInfo",
+    "Outcome",
+    "ProbeResult",
+    "ProbeStatus",
+    "Reply",
+    "Step",
+    "TranscriptLine",
+]
+
+
+class Outcome(enum.StrEnum):
+    """How one step ended, as observed on the wire."""
+
+    #: The step did what it should.
+    OK = "ok"
+    #: The server answered with a 4xx/5xx reply.
+    REJECTED = "rejected"
+    #: TCP connection refused (nothing listens there).
+    REFUSED = "refused"
+    #: No route to the host or network.
+    UNREACHABLE = "unreachable"
+    #: The host name does not exist.
+    NAME_ERROR = "name-error"
+    #: The host name exists but has no address.
+    NO_ADDRESS = "no-address"
+    #: No answer within the step's timeout.
+    TIMEOUT = "timeout"
+    #: TLS handshake or certificate verification failed.
+    TLS_ERROR = "tls-error"
+    #: The server sent something that is not the protocol.
+    PROTOCOL_ERROR = "protocol-error"
+    #: The server closed the connection.
+    CLOSED = "closed"
+    #: The server does not offer what the step needs (STARTTLS, AUTH, ...).
+    NOT_OFFERED = "not-offered"
+    #: mailcheck chose not to do the step (e.g. no password over plaintext).
+    WITHHELD = "withheld"
+    #: Something else went wrong; the error says what.
+    ERROR = "error"
+
+
+class ProbeStatus(enum.StrEnum):
+    """Whether a probe ran at all (the sslyze "attempt" model)."""
+
+    #: It ran; its steps say what the server did.
+    COMPLETED = "completed"
+    #: It was not run; ``skip_reason`` says why.
+    NOT_RUN = "not-run"
+    #: The overall deadline ended it; the unfinished step is marked TIMEOUT.
+    DEADLINE = "deadline"
+    #: A bug in mailcheck; ``crash`` holds the traceback.
+    CRASHED = "crashed"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Reply:
+    """A server reply, verbatim."""
+
+    code: int
+    """The three-digit SMTP code (or -1 when the reply was malformed)."""
+    enhanced: str | None
+    """RFC 3463 enhanced status code such as ``5.7.8``, when the server sent one."""
+    text: str
+    """The reply text after the codes, lines joined with newlines."""
+
+    def __str__(self) -> str:
+        head = f"{self.code} {self.enhanced} " if self.enhanced else f"{self.code} "
+        return head + self.text.replace("\n", " / ")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ErrorInfo:
+    """An exception seen at the library boundary, with its cause."""
+
+    exception: str
+    """The exception's class name, e.g. ``SMTPConnectTimeoutError``."""
+    message: str
+    """Its text."""
+    cause: str | None = None
+    """``type(exc.__cause__).__name__`` where there is one, e.g. ``ConnectionRefusedError``."""
+    detail: str | None = None
+    """A protocol-specific refinement, e.g. the TLS verify message."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Step:
+    """One protocol step: what was tried, how it ended, what the server said."""
+
+    name: str
+    """``resolve``, ``connect``, ``tls``, ``greeting``, ``ehlo``, ``starttls``, ``auth``, ..."""
+    outcome: Outcome
+    elapsed_ms: float
+    reply: Reply | None = None
+    error: ErrorInfo | None = None
+    data: tuple[tuple[str, str], ...] = ()
+    """Extra observations as name/value pairs (addresses, TLS version, extensions)."""
+
+    def get(self, key: str) -> str | None:
+        """Return one extra observation by name."""
+        for name, value in self.data:
+            if name == key:
+                return value
+        return None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TranscriptLine:
+    """One line of the dialogue; secrets are already redacted."""
+
+    direction: str
+    """``C`` (client), ``S`` (server) or ``*`` (a note from mailcheck, e.g. TLS started)."""
+    text: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ProbeResult:
+    """Everything one probe observed."""
+
+    probe: str
+    """``smtp`` (later ``imap``, ``dns``, ``bounce``)."""
+    status: ProbeStatus
+    target: str
+    """Where it went, e.g. ``smtp.gmail.com:587 (starttls)``."""
+    steps: tuple[Step, ...] = ()
+    transcript: tuple[TranscriptLine, ...] = ()
+    skip_reason: str | None = None
+    crash: str | None = None
+    elapsed_ms: float = 0.0
+
+    def step(self, name: str) -> Step | None:
+        """Return the last step with this name, if the probe got that far."""
+        for step in reversed(self.steps):
+            if step.name == name:
+                return step
+        return None

@@ -1,0 +1,138 @@
+"""Options shared by the commands, each with its ``MAILCHECK_*`` environment variable.
+
+Defaults are ``None`` ("not given") so that profile and provider values can
+fill the gaps; :func:`mailcheck.config.resolve_settings` applies the real
+defaults. There is deliberately no ``--password`` option.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import click
+
+__all__ = ["output_options", "smtp_options"]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _apply(func: F, decorators: list[Callable[[F], F]]) -> F:
+    for decorator in reversed(decorators):
+        func = decorator(func)
+    return func
+
+
+def smtp_options(func: F) -> F:
+    """Where the submission server is, who logs in, and where the password comes from."""
+    return _apply(
+        func,
+        [
+            click.option("--profile", envvar="MAILCHECK_PROFILE", help="Named profile from the config file."),
+            click.option(
+                "--config",
+                envvar="MAILCHECK_CONFIG",
+                metavar="PATH",
+                help="Config file [default: ~/.config/mailcheck/config.toml].",
+            ),
+            click.option(
+                "--provider",
+                envvar="MAILCHECK_PROVIDER",
+                help="Preset: gmail, outlook, office365, yahoo, zoho, icloud, yandex.",
+            ),
+            click.option("--smtp-host", envvar="MAILCHECK_SMTP_HOST", metavar="HOST", help="Submission server."),
+            click.option("--smtp-port", envvar="MAILCHECK_SMTP_PORT", metavar="PORT", help="Its port [587; 465 for tls]."),
+            click.option(
+                "--smtp-tls",
+                envvar="MAILCHECK_SMTP_TLS",
+                type=click.Choice(["starttls", "tls", "none"], case_sensitive=False),
+                help="starttls (587), tls = implicit TLS/SSL (465), none.",
+            ),
+            click.option("--username", envvar="MAILCHECK_USERNAME", help="Login name [the sender address]."),
+            click.option(
+                "--ca-file",
+                envvar="MAILCHECK_CA_FILE",
+                metavar="PATH",
+                help="Trust this CA file instead of the system's (a private or lab CA).",
+            ),
+            click.option("--ehlo-name", envvar="MAILCHECK_EHLO_NAME", metavar="NAME", help="Name sent in EHLO."),
+            click.option(
+                "--allow-plaintext",
+                is_flag=True,
+                default=None,
+                envvar="MAILCHECK_ALLOW_PLAINTEXT",
+                help="Allow sending the password over an unencrypted connection.",
+            ),
+            click.option(
+                "--dns-server",
+                envvar="MAILCHECK_DNS_SERVER",
+                metavar="IP[:PORT]",
+                help="Resolve names with this DNS server instead of the system resolver.",
+            ),
+            click.option(
+                "--timeout",
+                envvar="MAILCHECK_TIMEOUT",
+                metavar="SECONDS",
+                help="Timeout of each network step [10].",
+            ),
+            click.option(
+                "--deadline",
+                envvar="MAILCHECK_DEADLINE",
+                metavar="SECONDS",
+                help="Overall time limit of the command [60].",
+            ),
+            click.option(
+                "--password-file",
+                envvar="MAILCHECK_PASSWORD_FILE",
+                metavar="PATH",
+                help="Read the password from the first line of this file.",
+            ),
+            click.option(
+                "--password-command",
+                envvar="MAILCHECK_PASSWORD_COMMAND",
+                metavar="CMD",
+                help="Run this command; its first output line is the password.",
+            ),
+            click.option(
+                "--password-stdin",
+                is_flag=True,
+                default=False,
+                help="Read the password from the first line of standard input.",
+            ),
+        ],
+    )
+
+
+def output_options(func: F) -> F:
+    """How the report looks."""
+    return _apply(
+        func,
+        [
+            click.option(
+                "--format",
+                "fmt",
+                envvar="MAILCHECK_FORMAT",
+                type=click.Choice(["human", "json"], case_sensitive=False),
+                default="human",
+                show_default=True,
+                help="Report for people or for machines.",
+            ),
+            click.option(
+                "--lang",
+                envvar="MAILCHECK_LANG",
+                type=click.Choice(["vi", "en"], case_sensitive=False),
+                help="Language of the report [from the locale].",
+            ),
+            click.option(
+                "--transcript",
+                is_flag=True,
+                default=False,
+                help="Include the protocol dialogue (passwords redacted).",
+            ),
+            click.option(
+                "--color/--no-color",
+                default=None,
+                help="Colour the report [when stdout is a terminal].",
+            ),
+        ],
+    )

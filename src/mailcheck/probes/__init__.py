@@ -1,0 +1,1 @@
+"""Probes: they record what servers do, and never interpret it."""

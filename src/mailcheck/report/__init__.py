@@ -1,0 +1,1 @@
+"""Renderers: a diagnosis as text for people or JSON for machines."""

@@ -1,0 +1,145 @@
+"""The report for people at a terminal, in Vietnamese or English.
+
+A pure function of the diagnosis: colour is passed in (the CLI decides it from
+the terminal), so the same text can be tested without one.
+"""
+
+from __future__ import annotations
+
+import textwrap
+
+from mailcheck.evidence import Outcome, ProbeResult, Step
+from mailcheck.rules import Severity
+from mailcheck.runner import Diagnosis, evidence_steps
+
+__all__ = ["render_human"]
+
+_LABELS = {
+    "en": {
+        "status": {"ok": "OK", "warning": "WARNING", "critical": "CRITICAL", "unknown": "UNKNOWN"},
+        "checked": "Checked",
+        "server_said": "Server said",
+        "error": "Error",
+        "fix": "Fix",
+        "steps": "Steps",
+        "transcript": "Transcript (passwords redacted)",
+        "result": "Result",
+        "exit": "exit",
+        "faq": "FAQ",
+        "none": "No cause found: mailcheck could not conclude anything.",
+        "crash": "mailcheck crashed; please report this traceback",
+    },
+    "vi": {
+        "status": {"ok": "ỔN", "warning": "CẢNH BÁO", "critical": "NGHIÊM TRỌNG", "unknown": "CHƯA RÕ"},
+        "checked": "Đã kiểm tra",
+        "server_said": "Máy chủ trả lời",
+        "error": "Lỗi",
+        "fix": "Cách khắc phục",
+        "steps": "Các bước",
+        "transcript": "Hội thoại (đã che mật khẩu)",
+        "result": "Kết quả",
+        "exit": "mã thoát",
+        "faq": "FAQ",
+        "none": "Không tìm ra nguyên nhân: mailcheck chưa kết luận được.",
+        "crash": "mailcheck gặp lỗi nội bộ; vui lòng báo lỗi kèm đoạn sau",
+    },
+}
+
+_COLOURS = {
+    Severity.OK: "green",
+    Severity.WARNING: "yellow",
+    Severity.CRITICAL: "red",
+    Severity.UNKNOWN: "magenta",
+}
+
+
+def _style(text: str, colour: str | None, *, bold: bool = False, enabled: bool) -> str:
+    if not enabled:
+        return text
+    import click
+
+    return click.style(text, fg=colour, bold=bold)
+
+
+def _quote(step: Step, labels: dict[str, object]) -> list[str]:
+    lines = []
+    if step.reply is not None:
+        lines.append(f"{labels['server_said']} ({step.name}): {step.reply}")
+    if step.error is not None and step.reply is None:
+        text = step.error.detail or step.error.message
+        lines.append(f"{labels['error']} ({step.name}): {text}")
+    if step.name == "sniff" and step.get("greeting"):
+        lines.append(f"{labels['server_said']} ({step.name}): {step.get('greeting')}")
+    return lines
+
+
+def _step_summary(step: Step) -> str:
+    extra = ""
+    if step.get("tls_version"):
+        extra = f" {step.get('tls_version')}"
+    elif step.get("speaks"):
+        extra = f" {step.get('speaks')}"
+    return f"{step.name} {step.outcome.value}{extra} ({step.elapsed_ms:.0f} ms)"
+
+
+def _probe_lines(result: ProbeResult, labels: dict[str, object], colour: bool) -> list[str]:
+    parts = []
+    for step in result.steps:
+        text = _step_summary(step)
+        if step.outcome is not Outcome.OK:
+            text = _style(text, "red", enabled=colour)
+        parts.append(text)
+    lines = [f"{labels['steps']} [{result.probe} {result.target}]: " + " · ".join(parts)]
+    if result.crash:
+        lines.append(f"{labels['crash']}:")
+        lines.extend("    " + line for line in result.crash.rstrip().splitlines())
+    return lines
+
+
+def render_human(
+    diagnosis: Diagnosis, *, lang: str, colour: bool = False, transcript: bool = False
+) -> str:
+    """The report as text, ending with a newline."""
+    labels = _LABELS[lang]
+    status_names = labels["status"]
+    assert isinstance(status_names, dict)
+    out: list[str] = []
+    target = ", ".join(f"{k}={v}" for k, v in diagnosis.target.items() if v is not None)
+    out.append(f"mailcheck {diagnosis.command} — {labels['checked']}: {target}")
+    out.append("")
+    for finding in diagnosis.findings:
+        cause = finding.cause
+        head = f"{status_names[cause.severity.value]:<8} {cause.id}"
+        if cause.faq:
+            head += f"  ({labels['faq']} {cause.faq})"
+        out.append(_style(head, _COLOURS[cause.severity], bold=True, enabled=colour))
+        out.append("  " + cause.title[lang])
+        for step in evidence_steps(finding, diagnosis.probes):
+            out.extend("  " + line for line in _quote(step, labels))
+        fix = textwrap.fill(
+            " ".join(cause.fix[lang].split()),
+            width=96,
+            initial_indent=f"  {labels['fix']}: ",
+            subsequent_indent="    ",
+        )
+        out.append(fix)
+        out.append("")
+    if not diagnosis.findings:
+        out.append(str(labels["none"]))
+        out.append("")
+    for result in diagnosis.probes:
+        out.extend(_probe_lines(result, labels, colour))
+        if transcript and result.transcript:
+            out.append(f"{labels['transcript']}:")
+            out.extend(f"  {line.direction}: {line.text}" for line in result.transcript)
+    severity = diagnosis.severity
+    out.append(
+        _style(
+            f"{labels['result']}: {status_names[severity.value]} ({labels['exit']} "
+            f"{diagnosis.exit_code}, {diagnosis.elapsed_ms:.0f} ms)",
+            _COLOURS[severity],
+            bold=True,
+            enabled=colour,
+        )
+    )
+    return "\n".join(out) + "\n"

@@ -1,0 +1,89 @@
+"""The JSON report (``--format json``). Its shape is a contract: see README, "JSON output".
+
+Dicts are built explicitly, not with ``dataclasses.asdict``, so that a change
+to an internal type cannot silently change the schema.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from mailcheck import __version__
+from mailcheck.evidence import ProbeResult, Step
+from mailcheck.runner import Diagnosis, evidence_steps
+
+__all__ = ["SCHEMA", "render_json"]
+
+#: Bumped on any incompatible change of the report's shape.
+SCHEMA = 1
+
+
+def _step(step: Step) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "name": step.name,
+        "outcome": step.outcome.value,
+        "elapsed_ms": step.elapsed_ms,
+    }
+    if step.reply is not None:
+        out["reply"] = {
+            "code": step.reply.code,
+            "enhanced": step.reply.enhanced,
+            "text": step.reply.text,
+        }
+    if step.error is not None:
+        out["error"] = {
+            "exception": step.error.exception,
+            "message": step.error.message,
+            "cause": step.error.cause,
+            "detail": step.error.detail,
+        }
+    if step.data:
+        out["data"] = dict(step.data)
+    return out
+
+
+def _probe(result: ProbeResult, transcript: bool) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "probe": result.probe,
+        "status": result.status.value,
+        "target": result.target,
+        "elapsed_ms": result.elapsed_ms,
+        "steps": [_step(s) for s in result.steps],
+    }
+    if result.skip_reason:
+        out["skip_reason"] = result.skip_reason
+    if result.crash:
+        out["crash"] = result.crash
+    if transcript:
+        out["transcript"] = [f"{line.direction}: {line.text}" for line in result.transcript]
+    return out
+
+
+def render_json(diagnosis: Diagnosis, *, transcript: bool = False) -> str:
+    """The report as a JSON document (one object, UTF-8, indented)."""
+    doc = {
+        "schema": SCHEMA,
+        "mailcheck": __version__,
+        "command": diagnosis.command,
+        "started_at": diagnosis.started_at.isoformat(timespec="seconds"),
+        "elapsed_ms": diagnosis.elapsed_ms,
+        "status": diagnosis.severity.value,
+        "exit_code": diagnosis.exit_code,
+        "target": diagnosis.target,
+        "causes": [
+            {
+                "id": f.cause.id,
+                "faq": f.cause.faq,
+                "severity": f.cause.severity.value,
+                "title": dict(f.cause.title),
+                "fix": dict(f.cause.fix),
+                "because": dict(f.because),
+                "evidence": [_step(s) for s in evidence_steps(f, diagnosis.probes)],
+            }
+            for f in diagnosis.findings
+        ],
+        "probes": [_probe(p, transcript) for p in diagnosis.probes],
+        "facts": diagnosis.facts,
+    }
+    return json.dumps(doc, ensure_ascii=False, indent=2)
