@@ -1,0 +1,134 @@
+"""Shared fixtures: a clean environment, the mail lab, TLS for scripted servers, a CLI runner."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import socket
+import ssl
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+from click.testing import CliRunner, Result
+
+from mailcheck.cli import cli
+
+ROOT = Path(__file__).resolve().parents[1]
+LAB_SCRIPT = ROOT / "fixtures" / "lab" / "lab.py"
+LAB_PASSWORD = "secret1"
+LAB_USER = "sender@lab.test"
+
+
+def load_lab_module() -> ModuleType:
+    """Import fixtures/lab/lab.py (it is a script, not a package)."""
+    spec = importlib.util.spec_from_file_location("mailcheck_lab", LAB_SCRIPT)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["mailcheck_lab"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(autouse=True)
+def clean_environ(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """A developer's shell (MAILCHECK_*, locale, config) must not change test results."""
+    for name in list(os.environ):
+        if name.startswith("MAILCHECK_"):
+            monkeypatch.delenv(name)
+    for name in ("LC_ALL", "LC_MESSAGES", "LANGUAGE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("LANG", "C.UTF-8")
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
+
+
+@dataclass
+class LabHandle:
+    """The running lab and how to reach it."""
+
+    lab: Any
+    host: str
+    ports: dict[str, int]
+    ca_file: str
+    dns: str
+
+    def smtp_args(self, port_name: str = "submission", tls: str = "starttls") -> list[str]:
+        return [
+            "--smtp-host",
+            self.host,
+            "--smtp-port",
+            str(self.ports[port_name]),
+            "--smtp-tls",
+            tls,
+            "--ca-file",
+            self.ca_file,
+            "--username",
+            LAB_USER,
+        ]
+
+
+@pytest.fixture(scope="session")
+def lab() -> Iterator[LabHandle]:
+    """One real lab (Postfix, Dovecot, Knot on 127.0.0.1) for the whole test session."""
+    module = load_lab_module()
+    missing = module.missing_packages()
+    if missing:
+        message = f"the mail lab needs Debian packages: {' '.join(missing)} (make lab-install)"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)  # under CI a missing lab is a failure, never a skip
+        pytest.skip(message)
+    instance = module.Lab()
+    info = instance.start()
+    try:
+        yield LabHandle(
+            lab=instance,
+            host=info.host,
+            ports=dict(info.ports),
+            ca_file=info.ca_file,
+            dns=f"{info.host}:{info.ports['dns']}",
+        )
+    finally:
+        instance.stop()
+
+
+@pytest.fixture(scope="session")
+def tls_server_context(tmp_path_factory: pytest.TempPathFactory) -> tuple[ssl.SSLContext, str]:
+    """A server context for scripted servers and the CA file that trusts it."""
+    import trustme
+
+    ca = trustme.CA()
+    cert = ca.issue_cert("127.0.0.1", "localhost")
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    cert.configure_cert(context)
+    ca_file = tmp_path_factory.mktemp("ca") / "ca.pem"
+    ca.cert_pem.write_to_path(str(ca_file))
+    return context, str(ca_file)
+
+
+def free_port() -> int:
+    """A port on 127.0.0.1 with nothing listening (bound, then released)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def run_cli(args: list[str], env: dict[str, str] | None = None, input: str | None = None) -> Result:
+    """Run mailcheck in-process; stdout and stderr are kept apart."""
+    return CliRunner().invoke(cli, args, env=env, input=input, catch_exceptions=False)
+
+
+def run_json(args: list[str], env: dict[str, str] | None = None) -> tuple[int, dict[str, Any]]:
+    """Run with ``--format json``; return the exit code and the parsed report."""
+    result = run_cli([*args, "--format", "json"], env=env)
+    assert result.stdout, result.stderr
+    return result.exit_code, json.loads(result.stdout)
+
+
+def cause_ids(report: dict[str, Any]) -> list[str]:
+    """The cause ids of a JSON report, worst first."""
+    return [c["id"] for c in report["causes"]]

@@ -1,0 +1,209 @@
+"""Provider-specific and hostile replies, from a scripted server on 127.0.0.1.
+
+The real lab cannot say what Gmail or Microsoft 365 say, nor send garbage or
+stall; these recorded dialogues can.
+"""
+
+from __future__ import annotations
+
+import json
+import ssl
+import time
+
+import pytest
+
+from tests.conftest import cause_ids, run_cli, run_json
+from tests.servers.scripted_smtp import Script, ScriptedSmtp, scripted_smtp
+
+PASSWORD = "s3cret-Pass!"
+ENV = {"MAILCHECK_PASSWORD": PASSWORD}
+
+
+def _args(server: ScriptedSmtp, ca_file: str, *extra: str) -> list[str]:
+    return [
+        "smtp",
+        "--smtp-host",
+        "127.0.0.1",
+        "--smtp-port",
+        str(server.port),
+        "--ca-file",
+        ca_file,
+        "--username",
+        "sender@lab.test",
+        *extra,
+    ]
+
+
+@pytest.mark.parametrize(
+    ("script", "cause", "code", "enhanced"),
+    [
+        ("gmail-app-password", "app-password-required", 534, "5.7.9"),
+        ("gmail-web-login", "web-login-required", 534, "5.7.14"),
+        ("gmail-bad-password", "password-changed", 535, "5.7.8"),
+        ("ms365-auth-disabled", "smtp-auth-disabled", 535, "5.7.139"),
+        ("ms365-basic-auth-disabled", "basic-auth-blocked", 535, "5.7.139"),
+        ("ms365-bad-password", "password-changed", 535, "5.7.139"),
+    ],
+)
+def test_provider_login_replies_name_their_cause(
+    tls_server_context: tuple[ssl.SSLContext, str],
+    script: str,
+    cause: str,
+    code: int,
+    enhanced: str,
+) -> None:
+    context, ca_file = tls_server_context
+    with scripted_smtp(Script.load(script), tls=context) as server:
+        exit_code, report = run_json(_args(server, ca_file), env=ENV)
+    assert server.errors == []
+    assert exit_code == 2
+    assert cause_ids(report) == [cause]
+    (evidence,) = report["causes"][0]["evidence"]
+    assert evidence["name"] == "auth"
+    assert evidence["reply"]["code"] == code
+    assert evidence["reply"]["enhanced"] == enhanced
+    # The server's own words travel to the report verbatim.
+    assert evidence["reply"]["text"]
+
+
+def test_exactly_one_auth_attempt_even_when_several_mechanisms_are_offered(
+    tls_server_context: tuple[ssl.SSLContext, str],
+) -> None:
+    context, ca_file = tls_server_context
+    with scripted_smtp(Script.load("gmail-bad-password"), tls=context) as server:
+        run_json(_args(server, ca_file), env=ENV)
+    auth_lines = [line for line in server.received if line.upper().startswith("AUTH")]
+    assert len(auth_lines) == 1
+    assert server.connections == 1
+
+
+def test_temporary_auth_failure_is_unknown_not_a_wrong_password(
+    tls_server_context: tuple[ssl.SSLContext, str],
+) -> None:
+    context, ca_file = tls_server_context
+    with scripted_smtp(Script.load("auth-temporary"), tls=context) as server:
+        exit_code, report = run_json(_args(server, ca_file), env=ENV)
+    assert cause_ids(report) == ["smtp-auth-temporary"]
+    assert exit_code == 3
+
+
+def test_no_auth_after_tls_means_not_a_submission_port(
+    tls_server_context: tuple[ssl.SSLContext, str],
+) -> None:
+    context, ca_file = tls_server_context
+    with scripted_smtp(Script.load("no-auth-after-tls"), tls=context) as server:
+        exit_code, report = run_json(_args(server, ca_file), env=ENV)
+    assert cause_ids(report) == ["smtp-auth-not-offered"]
+    assert exit_code == 2
+
+
+def test_no_auth_is_sent_on_a_port_without_tls(tls_server_context: tuple[ssl.SSLContext, str]) -> None:
+    _, ca_file = tls_server_context
+    with scripted_smtp(Script.load("plaintext-auth")) as server:
+        exit_code, report = run_json(_args(server, ca_file), env=ENV)
+    assert not any(line.upper().startswith("AUTH") for line in server.received)
+    assert PASSWORD not in " ".join(server.received)
+    assert cause_ids(report) == ["starttls-not-offered"]
+    assert exit_code == 2
+
+
+def test_no_auth_is_sent_in_tls_mode_none_without_allow_plaintext(
+    tls_server_context: tuple[ssl.SSLContext, str],
+) -> None:
+    _, ca_file = tls_server_context
+    with scripted_smtp(Script.load("plaintext-auth")) as server:
+        exit_code, report = run_json(_args(server, ca_file, "--smtp-tls", "none"), env=ENV)
+    assert not any(line.upper().startswith("AUTH") for line in server.received)
+    assert cause_ids(report) == ["plaintext-not-checked"]
+    assert exit_code == 3
+
+
+def test_garbage_greeting_is_a_protocol_error_with_the_servers_words(
+    tls_server_context: tuple[ssl.SSLContext, str],
+) -> None:
+    _, ca_file = tls_server_context
+    with scripted_smtp(Script.load("garbage-greeting")) as server:
+        exit_code, report = run_json(_args(server, ca_file), env=ENV)
+    assert cause_ids(report) == ["smtp-protocol-error"]
+    assert exit_code == 2
+    evidence = report["causes"][0]["evidence"][0]
+    assert "HTTP/1.1 400 Bad Request" in evidence["reply"]["text"]
+
+
+def test_greeting_554_is_a_refused_session(tls_server_context: tuple[ssl.SSLContext, str]) -> None:
+    _, ca_file = tls_server_context
+    with scripted_smtp(Script.load("greeting-554")) as server:
+        exit_code, report = run_json(_args(server, ca_file), env=ENV)
+    assert cause_ids(report) == ["smtp-greeting-rejected"]
+    evidence = report["causes"][0]["evidence"][0]
+    assert evidence["reply"]["code"] == 554
+    assert "blocked using" in evidence["reply"]["text"]
+    assert exit_code == 2
+
+
+def test_silent_server_is_a_greeting_timeout_within_the_timeout(
+    tls_server_context: tuple[ssl.SSLContext, str],
+) -> None:
+    _, ca_file = tls_server_context
+    with scripted_smtp(Script.load("stall-greeting")) as server:
+        start = time.monotonic()
+        exit_code, report = run_json(_args(server, ca_file, "--timeout", "1"), env=ENV)
+        took = time.monotonic() - start
+    assert cause_ids(report) == ["smtp-greeting-timeout"]
+    assert exit_code == 2
+    # The connect step succeeded: a stalled server is not a firewall.
+    steps = {s["name"]: s["outcome"] for s in report["probes"][0]["steps"]}
+    assert steps["connect"] == "ok"
+    assert steps["greeting"] == "timeout"
+    assert took < 5  # timeout 1 s plus one short look at whether the port speaks TLS
+
+
+def test_the_deadline_ends_a_stalled_session(tls_server_context: tuple[ssl.SSLContext, str]) -> None:
+    context, ca_file = tls_server_context
+    with scripted_smtp(Script.load("stall-auth"), tls=context) as server:
+        start = time.monotonic()
+        exit_code, report = run_json(
+            _args(server, ca_file, "--timeout", "20", "--deadline", "1.5"), env=ENV
+        )
+        took = time.monotonic() - start
+    assert took < 4
+    assert "deadline-exceeded" in cause_ids(report)
+    assert report["probes"][0]["status"] == "deadline"
+    auth = [s for s in report["probes"][0]["steps"] if s["name"] == "auth"]
+    assert auth[0]["outcome"] == "timeout"
+    assert exit_code == 2
+
+
+def test_connection_closed_mid_reply(tls_server_context: tuple[ssl.SSLContext, str]) -> None:
+    _, ca_file = tls_server_context
+    with scripted_smtp(Script.load("close-mid-reply")) as server:
+        exit_code, report = run_json(_args(server, ca_file), env=ENV)
+    assert cause_ids(report) == ["smtp-connection-closed"]
+    assert exit_code == 2
+
+
+def test_oversized_reply_is_a_protocol_error(tls_server_context: tuple[ssl.SSLContext, str]) -> None:
+    _, ca_file = tls_server_context
+    with scripted_smtp(Script.load("oversized-line")) as server:
+        result = run_cli(_args(server, ca_file, "--timeout", "2", "--format", "json"), env=ENV)
+    report = json.loads(result.stdout)
+    assert cause_ids(report) == ["smtp-protocol-error"]
+    assert result.exit_code == 2
+    # What is quoted of a hostile reply is bounded.
+    assert len(result.stdout) < 20_000
+
+
+def test_a_hostile_server_cannot_make_the_password_appear(
+    tls_server_context: tuple[ssl.SSLContext, str],
+) -> None:
+    context, ca_file = tls_server_context
+    with scripted_smtp(Script.load("echo-secret"), tls=context) as server:
+        outputs = [
+            run_cli(_args(server, ca_file, "--transcript", *fmt), env=ENV)
+            for fmt in (["--format", "json"], ["--format", "human"], ["--lang", "vi"])
+        ]
+    for result in outputs:
+        text = result.stdout + result.stderr
+        assert PASSWORD not in text
+        assert "AHNlbmRlckBsYWIudGVzdABzM2NyZXQtUGFzcyE=" not in text
+        assert "***" in text

@@ -1,0 +1,159 @@
+"""A small SMTP server on 127.0.0.1 that replays a recorded dialogue.
+
+For what real servers in the lab cannot be made to do: a big provider's own
+reply texts (Gmail's app-password 534, Microsoft's 5.7.139), garbage, stalls,
+connections dropped mid-reply. It runs its own event loop in a thread, so any
+test (sync or async) can use it, and it records every line the client sent.
+
+Script format (``fixtures/transcripts/smtp/*.txt``), one directive a line:
+
+    S: 250-text          send this line (CRLF added)
+    C: REGEX             read one client line; it must match (re.fullmatch)
+    !tls                 upgrade to TLS (after a "220 ... Ready" reply)
+    !sleep SECONDS       say nothing for a while
+    !close               drop the connection
+    !raw TEXT            send TEXT without CRLF (Python escapes allowed)
+    # comment
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import ssl
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+TRANSCRIPTS = Path(__file__).resolve().parents[2] / "fixtures" / "transcripts" / "smtp"
+
+
+@dataclass
+class Script:
+    """A parsed dialogue."""
+
+    lines: list[tuple[str, str]]
+
+    @classmethod
+    def parse(cls, text: str) -> Script:
+        lines: list[tuple[str, str]] = []
+        for raw in text.splitlines():
+            if not raw.strip() or raw.startswith("#"):
+                continue
+            if raw.startswith(("S: ", "C: ")):
+                lines.append((raw[0], raw[3:]))
+            elif raw.startswith("!"):
+                verb, _, arg = raw[1:].partition(" ")
+                lines.append((verb, arg))
+            else:
+                raise ValueError(f"bad script line: {raw!r}")
+        return cls(lines)
+
+    @classmethod
+    def load(cls, name: str) -> Script:
+        return cls.parse((TRANSCRIPTS / f"{name}.txt").read_text(encoding="utf-8"))
+
+
+@dataclass
+class ScriptedSmtp:
+    """The running server: its port and what clients said."""
+
+    port: int
+    received: list[str] = field(default_factory=list)
+    connections: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+async def _serve_one(
+    script: Script,
+    state: ScriptedSmtp,
+    reader: asyncio.StreamReader,
+    writer: asyncio.StreamWriter,
+    tls: ssl.SSLContext | None,
+) -> None:
+    state.connections += 1
+    try:
+        for verb, arg in script.lines:
+            if verb == "S":
+                writer.write(arg.encode() + b"\r\n")
+                await writer.drain()
+            elif verb == "C":
+                line = (await reader.readline()).decode("utf-8", "replace").rstrip("\r\n")
+                if not line:
+                    return  # the client went away
+                state.received.append(line)
+                if not re.fullmatch(arg, line):
+                    state.errors.append(f"expected {arg!r}, got {line!r}")
+                    writer.write(b"500 5.5.2 unexpected command in scripted dialogue\r\n")
+                    await writer.drain()
+                    return
+            elif verb == "tls":
+                assert tls is not None, "script wants TLS but the server has no certificate"
+                await writer.start_tls(tls)
+            elif verb == "sleep":
+                await asyncio.sleep(float(arg))
+            elif verb == "raw":
+                writer.write(arg.encode().decode("unicode_escape").encode("latin-1"))
+                await writer.drain()
+            elif verb == "close":
+                break
+        # After the script: answer QUIT politely, then hang up.
+        line = await asyncio.wait_for(reader.readline(), 2)
+        if line:
+            state.received.append(line.decode("utf-8", "replace").rstrip("\r\n"))
+            writer.write(b"221 2.0.0 Bye\r\n")
+            await writer.drain()
+    except (ConnectionError, TimeoutError, ssl.SSLError, asyncio.IncompleteReadError):
+        pass
+    finally:
+        writer.close()
+
+
+@contextmanager
+def scripted_smtp(script: Script, tls: ssl.SSLContext | None = None) -> Iterator[ScriptedSmtp]:
+    """Serve ``script`` on 127.0.0.1 (a free port) while the block runs."""
+    loop = asyncio.new_event_loop()
+    ready = threading.Event()
+    holder: dict[str, object] = {}
+
+    async def start() -> None:
+        state_box: list[ScriptedSmtp] = []
+
+        async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            await _serve_one(script, state_box[0], reader, writer, tls)
+
+        server = await asyncio.start_server(handle, "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        state_box.append(ScriptedSmtp(port=port))
+        holder["server"] = server
+        holder["state"] = state_box[0]
+        ready.set()
+
+    def run() -> None:
+        asyncio.set_event_loop(loop)
+        loop.run_until_complete(start())
+        loop.run_forever()
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    ready.wait(5)
+    state = holder["state"]
+    assert isinstance(state, ScriptedSmtp)
+    try:
+        yield state
+    finally:
+        server = holder["server"]
+        assert isinstance(server, asyncio.Server)
+
+        async def stop() -> None:
+            server.close()
+            for task in asyncio.all_tasks():
+                if task is not asyncio.current_task():
+                    task.cancel()
+
+        asyncio.run_coroutine_threadsafe(stop(), loop).result(5)
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(5)
+        loop.close()

@@ -1,0 +1,112 @@
+"""The cause catalogue and the rules are data; these tests keep the data honest."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+
+from mailcheck.facts import FACTS
+from mailcheck.rules import CatalogueError, Severity, evaluate, load_causes, load_rules
+
+CAUSES = load_causes()
+RULES = load_rules(CAUSES)
+
+
+@pytest.mark.parametrize("cause_id", sorted(CAUSES))
+def test_every_cause_fires_from_its_example(cause_id: str) -> None:
+    cause = CAUSES[cause_id]
+    found = [f.cause.id for f in evaluate(RULES, CAUSES, cause.example)]
+    assert cause_id in found
+
+
+def test_every_rule_names_a_known_cause_and_known_facts() -> None:
+    for rule in RULES:
+        assert rule.cause in CAUSES
+        for condition in (*rule.when, *rule.unless):
+            assert condition.fact in FACTS
+        assert all(s in CAUSES for s in rule.supersedes)
+
+
+def test_every_cause_has_a_rule() -> None:
+    assert {r.cause for r in RULES} == set(CAUSES)
+
+
+def test_the_five_faq_situations_are_in_the_catalogue() -> None:
+    faq = {c.faq: c.id for c in CAUSES.values() if c.faq}
+    assert set(faq) == {"1.1", "1.2", "2.1", "2.2", "2.3"}
+    assert faq["2.1"] == "password-changed"
+
+
+def test_every_cause_speaks_vietnamese_and_english() -> None:
+    vietnamese = re.compile(r"[ăâđêôơưáàảãạéèẻẽẹíìỉĩịóòỏõọúùủũụýỳỷỹỵ]", re.IGNORECASE)
+    for cause in CAUSES.values():
+        assert cause.title["en"] != cause.title["vi"]
+        assert vietnamese.search(cause.title["vi"] + cause.fix["vi"]), cause.id
+        assert cause.fix["en"].isascii(), cause.id
+
+
+def test_healthy_facts_give_only_ok() -> None:
+    healthy = {"smtp.resolve": "ok", "smtp.connect": "ok", "smtp.greeting": "ok",
+               "smtp.ehlo": "ok", "smtp.starttls": "ok", "smtp.auth": "ok", "smtp.auth.code": 235}
+    findings = evaluate(RULES, CAUSES, healthy)
+    assert [f.cause.id for f in findings] == ["smtp-login-ok"]
+    assert findings[0].cause.severity is Severity.OK
+
+
+def test_specific_provider_cause_replaces_the_generic_one() -> None:
+    facts = dict(CAUSES["smtp-auth-disabled"].example)
+    assert [f.cause.id for f in evaluate(RULES, CAUSES, facts)] == ["smtp-auth-disabled"]
+
+
+def test_findings_are_ordered_worst_first() -> None:
+    facts = {"smtp.auth": "ok", "smtp.probe": "deadline", "roundtrip.placement": "junk"}
+    severities = [f.cause.severity for f in evaluate(RULES, CAUSES, facts)]
+    assert severities == sorted(severities, key=lambda s: -s.rank)
+
+
+def _cause(**over: Any) -> dict[str, Any]:
+    entry: dict[str, Any] = {
+        "id": "x-y",
+        "severity": "critical",
+        "title": {"vi": "t", "en": "t"},
+        "fix": {"vi": "f", "en": "f"},
+        "example": {"smtp.auth": "ok"},
+    }
+    entry.update(over)
+    return {"cause": [entry]}
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (_cause(id="Bad_Id"), "kebab-case"),
+        (_cause(severity="fatal"), "severity must be one of"),
+        (_cause(title={"en": "only english"}), "languages vi, en"),
+        (_cause(example={"smtp.auht": "ok"}), "did you mean smtp.auth"),
+        (_cause(example={"smtp.auth.code": "535"}), "holds int values"),
+        (_cause(extra=1), "unknown key"),
+        ({"cause": [_cause()["cause"][0], _cause()["cause"][0]]}, "duplicate id"),
+    ],
+)
+def test_bad_catalogue_entries_are_named(data: dict[str, Any], message: str) -> None:
+    with pytest.raises(CatalogueError, match=message):
+        load_causes(data)
+
+
+@pytest.mark.parametrize(
+    ("rule", "message"),
+    [
+        ({"cause": "no-such-cause", "when": [{"fact": "smtp.auth", "equals": "ok"}]}, "unknown cause"),
+        ({"cause": "smtp-login-ok", "when": [{"fact": "smtp.nope", "equals": "ok"}]}, "unknown fact"),
+        ({"cause": "smtp-login-ok", "when": [{"fact": "smtp.auth", "like": "ok"}]}, "exactly one of"),
+        ({"cause": "smtp-login-ok", "when": [{"fact": "smtp.auth.code", "equals": True}]}, "int values"),
+        ({"cause": "smtp-login-ok", "when": [{"fact": "smtp.auth", "matches": "("}]}, "regular expression"),
+        ({"cause": "smtp-login-ok", "when": []}, "at least one"),
+        ({"cause": "smtp-login-ok", "when": [{"fact": "smtp.auth", "equals": "ok"}], "supersedes": ["x"]}, "unknown cause"),
+    ],
+)
+def test_bad_rules_are_named(rule: dict[str, Any], message: str) -> None:
+    with pytest.raises(CatalogueError, match=message):
+        load_rules(CAUSES, {"rule": [rule]})
