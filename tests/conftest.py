@@ -28,7 +28,8 @@ LAB_USER = "sender@lab.test"
 def load_lab_module() -> ModuleType:
     """Import fixtures/lab/lab.py (it is a script, not a package)."""
     spec = importlib.util.spec_from_file_location("mailcheck_lab", LAB_SCRIPT)
-    assert spec is not None and spec.loader is not None
+    assert spec is not None
+    assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     sys.modules["mailcheck_lab"] = module
     spec.loader.exec_module(module)

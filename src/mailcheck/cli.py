@@ -22,7 +22,10 @@ __all__ = ["cli", "main"]
 EXIT_UNKNOWN = 3
 
 _COMMANDS = {
-    "causes": ("mailcheck.commands.causes", "List the causes mailcheck can find, with their fixes."),
+    "causes": (
+        "mailcheck.commands.causes",
+        "List the causes mailcheck can find, with their fixes.",
+    ),
     "diagnose": (
         "mailcheck.commands.diagnose",
         "The full walk: why did the invoice not reach the customer?",
@@ -42,7 +45,8 @@ class _LazyGroup(click.Group):
         if entry is None:
             return None
         command = importlib.import_module(entry[0]).command
-        assert isinstance(command, click.Command)
+        if not isinstance(command, click.Command):
+            raise TypeError(f"{entry[0]}.command is not a click command")
         return command
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
@@ -50,7 +54,7 @@ class _LazyGroup(click.Group):
         with formatter.section("Commands"):
             formatter.write_dl([(name, help_) for name, (_, help_) in sorted(_COMMANDS.items())])
 
-    def main(  # type: ignore[override]
+    def main(
         self,
         args: Sequence[str] | None = None,
         prog_name: str | None = None,
@@ -88,7 +92,6 @@ def _run(
             **extra,
         )
     except click.UsageError as exc:
-        exc.exit_code = EXIT_UNKNOWN
         exc.show()
         return EXIT_UNKNOWN
     except click.ClickException as exc:
@@ -101,7 +104,7 @@ def _run(
         # The reader went away (`mailcheck ... | head`): nothing left to say to it.
         sys.stderr.close()
         return EXIT_UNKNOWN
-    except Exception as exc:  # noqa: BLE001 - a bug must still end with a line and exit 3
+    except Exception as exc:
         if os.environ.get("MAILCHECK_DEBUG"):
             raise
         return _fail(

@@ -34,32 +34,60 @@ def _catalogue(*specs: FactSpec) -> dict[str, FactSpec]:
 
 FACTS: Mapping[str, FactSpec] = _catalogue(
     # --- SMTP submission (probes/smtp.py)
-    FactSpec("smtp.probe", str, "Whether the SMTP probe ran: completed, not-run, deadline, crashed."),
-    FactSpec("smtp.resolve", str, "Looking up the SMTP host: ok, name-error, no-address, timeout, error."),
+    FactSpec(
+        "smtp.probe", str, "Whether the SMTP probe ran: completed, not-run, deadline, crashed."
+    ),
+    FactSpec(
+        "smtp.resolve", str, "Looking up the SMTP host: ok, name-error, no-address, timeout, error."
+    ),
     FactSpec("smtp.connect", str, "The TCP connect: ok, refused, timeout, unreachable, error."),
     FactSpec("smtp.tls", str, "Implicit TLS handshake (tls mode): ok, tls-error, timeout, closed."),
-    FactSpec("smtp.greeting", str, "The 220 greeting: ok, rejected, timeout, closed, protocol-error."),
+    FactSpec(
+        "smtp.greeting", str, "The 220 greeting: ok, rejected, timeout, closed, protocol-error."
+    ),
     FactSpec("smtp.greeting.code", int, "Reply code of the greeting."),
-    FactSpec("smtp.ehlo", str, "EHLO (the last one sent): ok, rejected, timeout, closed, protocol-error."),
-    FactSpec("smtp.starttls", str, "STARTTLS: ok, not-offered, rejected, tls-error, timeout, closed."),
+    FactSpec(
+        "smtp.ehlo", str, "EHLO (the last one sent): ok, rejected, timeout, closed, protocol-error."
+    ),
+    FactSpec(
+        "smtp.starttls", str, "STARTTLS: ok, not-offered, rejected, tls-error, timeout, closed."
+    ),
     FactSpec(
         "smtp.tls_failure",
         str,
         "Why a TLS handshake failed: cert-untrusted, cert-expired, cert-not-yet-valid, "
         "cert-hostname, not-tls, handshake.",
     ),
-    FactSpec("smtp.sniff", str, "What a second look at the port found: implicit-tls, plaintext-smtp, unknown."),
-    FactSpec("smtp.auth", str, "The one AUTH attempt: ok, rejected, withheld, not-offered, timeout, closed, protocol-error."),
+    FactSpec(
+        "smtp.sniff",
+        str,
+        "What a second look at the port found: implicit-tls, plaintext-smtp, unknown.",
+    ),
+    FactSpec(
+        "smtp.auth",
+        str,
+        "The one AUTH attempt: ok, rejected, withheld, not-offered, timeout, closed, ...",
+    ),
     FactSpec("smtp.auth.code", int, "Reply code to AUTH, e.g. 235, 535, 534."),
     FactSpec("smtp.auth.enhanced", str, "RFC 3463 enhanced status of the AUTH reply, e.g. 5.7.8."),
     FactSpec("smtp.auth.text", str, "Text of the AUTH reply, verbatim."),
     FactSpec("smtp.auth.offered", str, "AUTH mechanisms the server offered, e.g. 'PLAIN LOGIN'."),
     FactSpec("smtp.failed_step", str, "The first SMTP step that did not end ok, if any."),
     # --- Round trip (issue 3): the test invoice in the sender's own mailbox
-    FactSpec("roundtrip.placement", str, "Where the test message landed: inbox, junk, other, not-arrived."),
-    FactSpec("send.via_vendor", bool, "The company sends through its software vendor's mail service (FAQ case 1)."),
+    FactSpec(
+        "roundtrip.placement",
+        str,
+        "Where the test message landed: inbox, junk, other, not-arrived.",
+    ),
+    FactSpec(
+        "send.via_vendor",
+        bool,
+        "The company sends through its software vendor's mail service (FAQ case 1).",
+    ),
     # --- Recipient side (issue 5): rejections and bounces
-    FactSpec("recipient.rejection", str, "Why the recipient's server refused the message (bounce class)."),
+    FactSpec(
+        "recipient.rejection", str, "Why the recipient's server refused the message (bounce class)."
+    ),
 )
 
 

@@ -28,7 +28,9 @@ def smtp_options(func: F) -> F:
     return _apply(
         func,
         [
-            click.option("--profile", envvar="MAILCHECK_PROFILE", help="Named profile from the config file."),
+            click.option(
+                "--profile", envvar="MAILCHECK_PROFILE", help="Named profile from the config file."
+            ),
             click.option(
                 "--config",
                 envvar="MAILCHECK_CONFIG",
@@ -40,22 +42,39 @@ def smtp_options(func: F) -> F:
                 envvar="MAILCHECK_PROVIDER",
                 help="Preset: gmail, outlook, office365, yahoo, zoho, icloud, yandex.",
             ),
-            click.option("--smtp-host", envvar="MAILCHECK_SMTP_HOST", metavar="HOST", help="Submission server."),
-            click.option("--smtp-port", envvar="MAILCHECK_SMTP_PORT", metavar="PORT", help="Its port [587; 465 for tls]."),
+            click.option(
+                "--smtp-host",
+                envvar="MAILCHECK_SMTP_HOST",
+                metavar="HOST",
+                help="Submission server.",
+            ),
+            click.option(
+                "--smtp-port",
+                envvar="MAILCHECK_SMTP_PORT",
+                metavar="PORT",
+                help="Its port [587; 465 for tls].",
+            ),
             click.option(
                 "--smtp-tls",
                 envvar="MAILCHECK_SMTP_TLS",
                 type=click.Choice(["starttls", "tls", "none"], case_sensitive=False),
                 help="starttls (587), tls = implicit TLS/SSL (465), none.",
             ),
-            click.option("--username", envvar="MAILCHECK_USERNAME", help="Login name [the sender address]."),
+            click.option(
+                "--username", envvar="MAILCHECK_USERNAME", help="Login name [the sender address]."
+            ),
             click.option(
                 "--ca-file",
                 envvar="MAILCHECK_CA_FILE",
                 metavar="PATH",
                 help="Trust this CA file instead of the system's (a private or lab CA).",
             ),
-            click.option("--ehlo-name", envvar="MAILCHECK_EHLO_NAME", metavar="NAME", help="Name sent in EHLO."),
+            click.option(
+                "--ehlo-name",
+                envvar="MAILCHECK_EHLO_NAME",
+                metavar="NAME",
+                help="Name sent in EHLO.",
+            ),
             click.option(
                 "--allow-plaintext",
                 is_flag=True,

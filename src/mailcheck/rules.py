@@ -24,8 +24,8 @@ from mailcheck.errors import MailcheckError
 from mailcheck.facts import FACTS, FactValue
 
 __all__ = [
-    "Cause",
     "CatalogueError",
+    "Cause",
     "Condition",
     "Finding",
     "Rule",
@@ -99,13 +99,13 @@ class Condition:
             return False
         actual = facts[self.fact]
         if self.op == "equals":
-            return actual == self.value
+            return bool(actual == self.value)
         if self.op == "not_equals":
-            return actual != self.value
+            return bool(actual != self.value)
         if self.op == "in":
-            return actual in self.value
+            return bool(actual in self.value)
         if self.op == "not_in":
-            return actual not in self.value
+            return bool(actual not in self.value)
         if self.op == "contains":
             return str(self.value).lower() in str(actual).lower()
         if self.op == "matches":
@@ -288,9 +288,7 @@ def evaluate(
     for rule in rules:
         if rule.cause in fired or not rule.fires(facts):
             continue
-        because = tuple(
-            (c.fact, facts[c.fact]) for c in rule.when if c.fact in facts
-        )
+        because = tuple((c.fact, facts[c.fact]) for c in rule.when if c.fact in facts)
         fired[rule.cause] = Finding(cause=causes[rule.cause], because=because)
         superseded.update(rule.supersedes)
     findings = [f for cid, f in fired.items() if cid not in superseded]

@@ -95,11 +95,11 @@ def evidence_steps(finding: Finding, probes: tuple[ProbeResult, ...]) -> list[St
     wanted: list[tuple[str, str]] = []
     for fact, _ in finding.because:
         probe, _, rest = fact.partition(".")
-        step = rest.split(".")[0]
-        if step == "tls_failure":
+        wanted_step = rest.split(".")[0]
+        if wanted_step == "tls_failure":
             wanted.append((probe, "*tls-error"))
-        elif (probe, step) not in wanted:
-            wanted.append((probe, step))
+        elif (probe, wanted_step) not in wanted:
+            wanted.append((probe, wanted_step))
     found: list[Step] = []
     for result in probes:
         for probe, step_name in wanted:

@@ -20,7 +20,7 @@ from mailcheck.errors import SecretError
 
 __all__ = ["PASSWORD_ENV", "Secret", "SecretSource", "read_secret"]
 
-PASSWORD_ENV = "MAILCHECK_PASSWORD"
+PASSWORD_ENV = "MAILCHECK_PASSWORD"  # noqa: S105 - the variable's name, not a password
 _COMMAND_TIMEOUT = 30.0
 
 
@@ -136,7 +136,9 @@ def read_secret(source: SecretSource, *, prompt_label: str) -> Secret:
     elif sys.stdin.isatty():
         import click  # only here: the prompt is the one interactive path
 
-        value = click.prompt(prompt_label, hide_input=True, err=True, default="", show_default=False)
+        value = click.prompt(
+            prompt_label, hide_input=True, err=True, default="", show_default=False
+        )
         secret = Secret(value, "prompt")
     if secret is None:
         raise SecretError(

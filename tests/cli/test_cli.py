@@ -37,22 +37,120 @@ def test_version() -> None:
 @pytest.mark.parametrize(
     ("args", "env", "message"),
     [
-        (["diagnose", "--sender", "not-an-address", "--recipient", "a@b.test", "--smtp-host", "h.test"], ENV, "not an e-mail address"),
-        (["diagnose", "--sender", "a@b.test\r\nBcc: x@y.test", "--recipient", "a@b.test", "--smtp-host", "h.test"], ENV, "control characters"),
-        (["diagnose", "--sender", "a@b..test", "--recipient", "a@b.test", "--smtp-host", "h.test"], ENV, "not a valid domain"),
+        (
+            [
+                "diagnose",
+                "--sender",
+                "not-an-address",
+                "--recipient",
+                "a@b.test",
+                "--smtp-host",
+                "h.test",
+            ],
+            ENV,
+            "not an e-mail address",
+        ),
+        (
+            [
+                "diagnose",
+                "--sender",
+                "a@b.test\r\nBcc: x@y.test",
+                "--recipient",
+                "a@b.test",
+                "--smtp-host",
+                "h.test",
+            ],
+            ENV,
+            "control characters",
+        ),
+        (
+            [
+                "diagnose",
+                "--sender",
+                "a@b..test",
+                "--recipient",
+                "a@b.test",
+                "--smtp-host",
+                "h.test",
+            ],
+            ENV,
+            "not a valid domain",
+        ),
         (["diagnose", "--sender", "a@b.test", "--smtp-host", "h.test"], ENV, "missing --recipient"),
-        (["smtp", "--provider", "gmial", "--username", "a@b.test"], ENV, "unknown provider 'gmial' (did you mean gmail?)"),
+        (
+            ["smtp", "--provider", "gmial", "--username", "a@b.test"],
+            ENV,
+            "unknown provider 'gmial' (did you mean gmail?)",
+        ),
         (["smtp", "--smtp-host", "h.test", "--username", "a@b.test"], {}, "no password"),
-        (["smtp", "--smtp-host", "h.test", "--username", "a@b.test", "--smtp-port", "99999"], ENV, "not a port number"),
-        (["smtp", "--smtp-host", "h.test", "--username", "a@b.test", "--timeout", "soon"], ENV, "not a number of seconds"),
-        (["smtp", "--smtp-host", "h.test", "--username", "a@b.test", "--ca-file", "/nonexistent/ca.pem"], ENV, "not a readable file"),
-        (["smtp", "--smtp-host", "h.test", "--username", "a@b.test", "--dns-server", "resolver.test"], ENV, "not IP[:PORT]"),
+        (
+            ["smtp", "--smtp-host", "h.test", "--username", "a@b.test", "--smtp-port", "99999"],
+            ENV,
+            "not a port number",
+        ),
+        (
+            ["smtp", "--smtp-host", "h.test", "--username", "a@b.test", "--timeout", "soon"],
+            ENV,
+            "not a number of seconds",
+        ),
+        (
+            [
+                "smtp",
+                "--smtp-host",
+                "h.test",
+                "--username",
+                "a@b.test",
+                "--ca-file",
+                "/nonexistent/ca.pem",
+            ],
+            ENV,
+            "not a readable file",
+        ),
+        (
+            [
+                "smtp",
+                "--smtp-host",
+                "h.test",
+                "--username",
+                "a@b.test",
+                "--dns-server",
+                "resolver.test",
+            ],
+            ENV,
+            "not IP[:PORT]",
+        ),
         (["smtp", "--username", "a@b.test"], ENV, "no SMTP server"),
-        (["smtp", "--smtp-host", "h.test", "--username", "a@b.test", "--config", "/nonexistent.toml"], ENV, "does not exist"),
-        (["smtp", "--smtp-host", "h.test", "--username", "a@b.test", "--password-file", "/nonexistent"], ENV, "cannot read the password file"),
+        (
+            [
+                "smtp",
+                "--smtp-host",
+                "h.test",
+                "--username",
+                "a@b.test",
+                "--config",
+                "/nonexistent.toml",
+            ],
+            ENV,
+            "does not exist",
+        ),
+        (
+            [
+                "smtp",
+                "--smtp-host",
+                "h.test",
+                "--username",
+                "a@b.test",
+                "--password-file",
+                "/nonexistent",
+            ],
+            ENV,
+            "cannot read the password file",
+        ),
     ],
 )
-def test_bad_input_is_one_line_and_exit_3(args: list[str], env: dict[str, str], message: str) -> None:
+def test_bad_input_is_one_line_and_exit_3(
+    args: list[str], env: dict[str, str], message: str
+) -> None:
     result = run_cli(args, env=env)
     assert result.exit_code == 3
     assert message in result.stderr
@@ -99,10 +197,12 @@ def test_profile_fills_options_and_flags_override_it(tmp_path: Path) -> None:
     port = free_port()
     path = _config(
         tmp_path,
-        f'default_profile = "billing"\n[profiles.billing]\nsmtp_host = "127.0.0.1"\n'
-        f'smtp_port = 1\nusername = "billing@company.test"\nlang = "vi"\n',
+        'default_profile = "billing"\n[profiles.billing]\nsmtp_host = "127.0.0.1"\n'
+        'smtp_port = 1\nusername = "billing@company.test"\nlang = "vi"\n',
     )
-    result = run_cli(["smtp", "--config", str(path), "--smtp-port", str(port), "--format", "json"], env=ENV)
+    result = run_cli(
+        ["smtp", "--config", str(path), "--smtp-port", str(port), "--format", "json"], env=ENV
+    )
     report = json.loads(result.stdout)
     assert report["target"]["smtp_port"] == port
     assert report["target"]["username"] == "billing@company.test"
@@ -115,22 +215,47 @@ def test_profile_fills_options_and_flags_override_it(tmp_path: Path) -> None:
 
 def test_environment_variables_configure_the_check() -> None:
     port = free_port()
-    env = {**ENV, "MAILCHECK_SMTP_HOST": "127.0.0.1", "MAILCHECK_SMTP_PORT": str(port),
-           "MAILCHECK_USERNAME": "a@b.test", "MAILCHECK_FORMAT": "json"}
+    env = {
+        **ENV,
+        "MAILCHECK_SMTP_HOST": "127.0.0.1",
+        "MAILCHECK_SMTP_PORT": str(port),
+        "MAILCHECK_USERNAME": "a@b.test",
+        "MAILCHECK_FORMAT": "json",
+    }
     result = run_cli(["smtp"], env=env)
     assert json.loads(result.stdout)["target"]["smtp_port"] == port
 
 
 def test_provider_preset_is_picked_from_the_sender_domain(tmp_path: Path) -> None:
     # No network: only the settings are checked, through a config error raised after them.
-    result = run_cli(["diagnose", "--sender", "billing@gmail.com", "--recipient", "x@y.test",
-                      "--ca-file", str(tmp_path / "missing.pem")], env=ENV)
+    result = run_cli(
+        [
+            "diagnose",
+            "--sender",
+            "billing@gmail.com",
+            "--recipient",
+            "x@y.test",
+            "--ca-file",
+            str(tmp_path / "missing.pem"),
+        ],
+        env=ENV,
+    )
     assert "--ca-file" in result.stderr  # got past the host: the gmail preset filled it
 
 
 def test_password_from_stdin_and_file(tmp_path: Path) -> None:
     port = free_port()
-    base = ["smtp", "--smtp-host", "127.0.0.1", "--smtp-port", str(port), "--username", "a@b.test", "--format", "json"]
+    base = [
+        "smtp",
+        "--smtp-host",
+        "127.0.0.1",
+        "--smtp-port",
+        str(port),
+        "--username",
+        "a@b.test",
+        "--format",
+        "json",
+    ]
     result = run_cli([*base, "--password-stdin"], input="from-stdin\n")
     assert json.loads(result.stdout)["target"]["password_source"] == "stdin"
     path = tmp_path / "pw"
@@ -155,8 +280,20 @@ def test_causes_command_lists_the_catalogue_as_json() -> None:
 
 def test_python_dash_m_runs_and_never_shows_a_traceback() -> None:
     done = subprocess.run(
-        [sys.executable, "-m", "mailcheck", "smtp", "--smtp-host", "127.0.0.1", "--sender", "bad address"],
-        capture_output=True, text=True, env={"PATH": "/usr/bin:/bin", "MAILCHECK_PASSWORD": "x"}, check=False,
+        [
+            sys.executable,
+            "-m",
+            "mailcheck",
+            "smtp",
+            "--smtp-host",
+            "127.0.0.1",
+            "--sender",
+            "bad address",
+        ],
+        capture_output=True,
+        text=True,
+        env={"PATH": "/usr/bin:/bin", "MAILCHECK_PASSWORD": "x"},
+        check=False,
     )
     assert done.returncode == 3
     assert "Traceback" not in done.stderr

@@ -97,7 +97,9 @@ def test_no_auth_after_tls_means_not_a_submission_port(
     assert exit_code == 2
 
 
-def test_no_auth_is_sent_on_a_port_without_tls(tls_server_context: tuple[ssl.SSLContext, str]) -> None:
+def test_no_auth_is_sent_on_a_port_without_tls(
+    tls_server_context: tuple[ssl.SSLContext, str],
+) -> None:
     _, ca_file = tls_server_context
     with scripted_smtp(Script.load("plaintext-auth")) as server:
         exit_code, report = run_json(_args(server, ca_file), env=ENV)
@@ -158,7 +160,9 @@ def test_silent_server_is_a_greeting_timeout_within_the_timeout(
     assert took < 5  # timeout 1 s plus one short look at whether the port speaks TLS
 
 
-def test_the_deadline_ends_a_stalled_session(tls_server_context: tuple[ssl.SSLContext, str]) -> None:
+def test_the_deadline_ends_a_stalled_session(
+    tls_server_context: tuple[ssl.SSLContext, str],
+) -> None:
     context, ca_file = tls_server_context
     with scripted_smtp(Script.load("stall-auth"), tls=context) as server:
         start = time.monotonic()
@@ -182,7 +186,9 @@ def test_connection_closed_mid_reply(tls_server_context: tuple[ssl.SSLContext, s
     assert exit_code == 2
 
 
-def test_oversized_reply_is_a_protocol_error(tls_server_context: tuple[ssl.SSLContext, str]) -> None:
+def test_oversized_reply_is_a_protocol_error(
+    tls_server_context: tuple[ssl.SSLContext, str],
+) -> None:
     _, ca_file = tls_server_context
     with scripted_smtp(Script.load("oversized-line")) as server:
         result = run_cli(_args(server, ca_file, "--timeout", "2", "--format", "json"), env=ENV)

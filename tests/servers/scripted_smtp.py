@@ -100,9 +100,9 @@ async def _serve_one(
             elif verb == "close":
                 break
         # After the script: answer QUIT politely, then hang up.
-        line = await asyncio.wait_for(reader.readline(), 2)
-        if line:
-            state.received.append(line.decode("utf-8", "replace").rstrip("\r\n"))
+        last = await asyncio.wait_for(reader.readline(), 2)
+        if last:
+            state.received.append(last.decode("utf-8", "replace").rstrip("\r\n"))
             writer.write(b"221 2.0.0 Bye\r\n")
             await writer.drain()
     except (ConnectionError, TimeoutError, ssl.SSLError, asyncio.IncompleteReadError):

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from mailcheck.facts import FACTS
+from mailcheck.facts import FACTS, FactValue
 from mailcheck.rules import CatalogueError, Severity, evaluate, load_causes, load_rules
 
 CAUSES = load_causes()
@@ -48,8 +48,15 @@ def test_every_cause_speaks_vietnamese_and_english() -> None:
 
 
 def test_healthy_facts_give_only_ok() -> None:
-    healthy = {"smtp.resolve": "ok", "smtp.connect": "ok", "smtp.greeting": "ok",
-               "smtp.ehlo": "ok", "smtp.starttls": "ok", "smtp.auth": "ok", "smtp.auth.code": 235}
+    healthy: dict[str, FactValue] = {
+        "smtp.resolve": "ok",
+        "smtp.connect": "ok",
+        "smtp.greeting": "ok",
+        "smtp.ehlo": "ok",
+        "smtp.starttls": "ok",
+        "smtp.auth": "ok",
+        "smtp.auth.code": 235,
+    }
     findings = evaluate(RULES, CAUSES, healthy)
     assert [f.cause.id for f in findings] == ["smtp-login-ok"]
     assert findings[0].cause.severity is Severity.OK
@@ -98,13 +105,35 @@ def test_bad_catalogue_entries_are_named(data: dict[str, Any], message: str) -> 
 @pytest.mark.parametrize(
     ("rule", "message"),
     [
-        ({"cause": "no-such-cause", "when": [{"fact": "smtp.auth", "equals": "ok"}]}, "unknown cause"),
-        ({"cause": "smtp-login-ok", "when": [{"fact": "smtp.nope", "equals": "ok"}]}, "unknown fact"),
-        ({"cause": "smtp-login-ok", "when": [{"fact": "smtp.auth", "like": "ok"}]}, "exactly one of"),
-        ({"cause": "smtp-login-ok", "when": [{"fact": "smtp.auth.code", "equals": True}]}, "int values"),
-        ({"cause": "smtp-login-ok", "when": [{"fact": "smtp.auth", "matches": "("}]}, "regular expression"),
+        (
+            {"cause": "no-such-cause", "when": [{"fact": "smtp.auth", "equals": "ok"}]},
+            "unknown cause",
+        ),
+        (
+            {"cause": "smtp-login-ok", "when": [{"fact": "smtp.nope", "equals": "ok"}]},
+            "unknown fact",
+        ),
+        (
+            {"cause": "smtp-login-ok", "when": [{"fact": "smtp.auth", "like": "ok"}]},
+            "exactly one of",
+        ),
+        (
+            {"cause": "smtp-login-ok", "when": [{"fact": "smtp.auth.code", "equals": True}]},
+            "int values",
+        ),
+        (
+            {"cause": "smtp-login-ok", "when": [{"fact": "smtp.auth", "matches": "("}]},
+            "regular expression",
+        ),
         ({"cause": "smtp-login-ok", "when": []}, "at least one"),
-        ({"cause": "smtp-login-ok", "when": [{"fact": "smtp.auth", "equals": "ok"}], "supersedes": ["x"]}, "unknown cause"),
+        (
+            {
+                "cause": "smtp-login-ok",
+                "when": [{"fact": "smtp.auth", "equals": "ok"}],
+                "supersedes": ["x"],
+            },
+            "unknown cause",
+        ),
     ],
 )
 def test_bad_rules_are_named(rule: dict[str, Any], message: str) -> None:

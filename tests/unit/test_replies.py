@@ -20,7 +20,11 @@ def test_reply_without_enhanced_code_is_kept_whole() -> None:
 
 def test_three_digit_detail_is_an_enhanced_code() -> None:
     reply = make_reply(535, "5.7.139 Authentication unsuccessful")
-    assert (reply.code, reply.enhanced, reply.text) == (535, "5.7.139", "Authentication unsuccessful")
+    assert (reply.code, reply.enhanced, reply.text) == (
+        535,
+        "5.7.139",
+        "Authentication unsuccessful",
+    )
 
 
 def test_hostile_long_reply_is_cut() -> None:

@@ -18,11 +18,14 @@ def test_file_source_reads_the_first_line_only(tmp_path: Path) -> None:
     path.write_text("pa ss \nsecond line\n")
     secret = read_secret(SecretSource(file=str(path)), prompt_label="x")
     assert secret.reveal() == "pa ss "
-    assert "pa ss" not in repr(secret) and "pa ss" not in str(secret)
+    assert "pa ss" not in repr(secret)
+    assert "pa ss" not in str(secret)
 
 
 def test_command_source(tmp_path: Path) -> None:
-    secret = read_secret(SecretSource(command=f"{sys.executable} -c \"print('from-cmd')\""), prompt_label="x")
+    secret = read_secret(
+        SecretSource(command=f"{sys.executable} -c \"print('from-cmd')\""), prompt_label="x"
+    )
     assert secret.reveal() == "from-cmd"
     assert secret.source == "password command"
 
@@ -58,4 +61,6 @@ def test_recorder_scrubs_every_wire_form_of_the_password() -> None:
     rec.client(alone)
     rec.note("the password hunter2")
     text = " ".join(line.text for line in rec.transcript)
-    assert "hunter2" not in text and plain not in text and alone not in text
+    assert "hunter2" not in text
+    assert plain not in text
+    assert alone not in text

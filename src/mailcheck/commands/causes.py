@@ -15,7 +15,9 @@ import click
     default="human",
     show_default=True,
 )
-@click.option("--lang", envvar="MAILCHECK_LANG", type=click.Choice(["vi", "en"], case_sensitive=False))
+@click.option(
+    "--lang", envvar="MAILCHECK_LANG", type=click.Choice(["vi", "en"], case_sensitive=False)
+)
 def command(fmt: str, lang: str | None) -> int:
     """List the causes mailcheck can find, with their fixes."""
     from mailcheck.config import default_lang

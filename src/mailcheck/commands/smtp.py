@@ -10,7 +10,9 @@ from mailcheck.options import output_options, smtp_options
 
 
 @click.command("smtp")
-@click.option("--sender", envvar="MAILCHECK_SENDER", help="Sending address (picks a provider preset).")
+@click.option(
+    "--sender", envvar="MAILCHECK_SENDER", help="Sending address (picks a provider preset)."
+)
 @smtp_options
 @output_options
 def command(fmt: str, transcript: bool, color: bool | None, **values: Any) -> int:

@@ -81,9 +81,7 @@ async def _resolve_dns(host: str, server: tuple[str, int], timeout: float) -> li
         return addresses
     if any(isinstance(r, dns.resolver.NXDOMAIN) for r in results):
         raise socket.gaierror(socket.EAI_NONAME, "Name or service not known (NXDOMAIN)")
-    raise socket.gaierror(
-        getattr(socket, "EAI_NODATA", -5), "No address associated with hostname"
-    )
+    raise socket.gaierror(getattr(socket, "EAI_NODATA", -5), "No address associated with hostname")
 
 
 async def resolve_host(
@@ -96,9 +94,7 @@ async def resolve_host(
     except ValueError:
         pass
     else:
-        return Step(
-            name="resolve", outcome=Outcome.OK, elapsed_ms=0.0, data=(("addresses", host),)
-        )
+        return Step(name="resolve", outcome=Outcome.OK, elapsed_ms=0.0, data=(("addresses", host),))
     via = f"{dns_server[0]}:{dns_server[1]}" if dns_server else "system resolver"
     try:
         if dns_server is None:
@@ -172,11 +168,15 @@ async def connect_tcp(
                 name="connect",
                 outcome=Outcome.OK,
                 elapsed_ms=elapsed_ms(start),
-                data=(("peer", f"{address}:{port}"), *((("tried", "; ".join(tried)),) if tried else ())),
+                data=(
+                    ("peer", f"{address}:{port}"),
+                    *((("tried", "; ".join(tried)),) if tried else ()),
+                ),
             ),
             sock,
         )
-    assert last is not None  # addresses is never empty: resolve succeeded
+    if last is None:  # resolve succeeded, so there was at least one address
+        raise ValueError("connect_tcp needs at least one address")
     return (
         Step(
             name="connect",

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import aiosmtplib
 
 from mailcheck.config import SmtpSettings, TlsMode
-from mailcheck.evidence import Outcome, Reply, Step
+from mailcheck.evidence import Outcome, Step
 from mailcheck.probes.net import connect_tcp, elapsed_ms, error_info, resolve_host
 from mailcheck.probes.recorder import REDACTED, Recorder
 from mailcheck.probes.tls import TlsFailure, classify_tls_error, find_ssl_error, make_context
@@ -270,7 +270,9 @@ async def _auth(smtp: aiosmtplib.SMTP, rec: Recorder, probe: SmtpProbe) -> None:
         return
     reply = make_reply(response.code, response.message)
     rec.server(reply)
-    rec.add(Step(name="auth", outcome=Outcome.OK, elapsed_ms=elapsed_ms(start), reply=reply, data=data))
+    rec.add(
+        Step(name="auth", outcome=Outcome.OK, elapsed_ms=elapsed_ms(start), reply=reply, data=data)
+    )
 
 
 async def probe_smtp(probe: SmtpProbe, rec: Recorder) -> None:
@@ -315,10 +317,24 @@ async def probe_smtp(probe: SmtpProbe, rec: Recorder) -> None:
             return
         if implicit:
             rec.note("TLS started")
-            rec.add(Step(name="tls", outcome=Outcome.OK, elapsed_ms=elapsed_ms(start), data=_tls_data(smtp)))
+            rec.add(
+                Step(
+                    name="tls",
+                    outcome=Outcome.OK,
+                    elapsed_ms=elapsed_ms(start),
+                    data=_tls_data(smtp),
+                )
+            )
         reply = make_reply(greeting.code, greeting.message)
         rec.server(reply)
-        rec.add(Step(name="greeting", outcome=Outcome.OK, elapsed_ms=0.0 if implicit else elapsed_ms(start), reply=reply))
+        rec.add(
+            Step(
+                name="greeting",
+                outcome=Outcome.OK,
+                elapsed_ms=0.0 if implicit else elapsed_ms(start),
+                reply=reply,
+            )
+        )
         if not await _ehlo(smtp, rec, "ehlo", settings.ehlo_name):
             return
         if settings.tls is TlsMode.STARTTLS:
@@ -373,9 +389,14 @@ async def _sniff_after_failure(rec: Recorder, settings: SmtpSettings, peer: str)
                 + ((("greeting", greeting),) if greeting else ()),
             )
         )
-    elif settings.tls is not TlsMode.TLS and last.name == "greeting" and last.outcome in (
-        Outcome.TIMEOUT,
-        Outcome.PROTOCOL_ERROR,
+    elif (
+        settings.tls is not TlsMode.TLS
+        and last.name == "greeting"
+        and last.outcome
+        in (
+            Outcome.TIMEOUT,
+            Outcome.PROTOCOL_ERROR,
+        )
     ):
         start = time.perf_counter()
         tls = await _sniff_tls(peer, settings.port, settings.host, timeout)

@@ -62,6 +62,11 @@ def classify_tls_error(error: ssl.SSLError) -> tuple[str, str]:
         failure = _VERIFY_CODES.get(error.verify_code, TlsFailure.UNTRUSTED)
         return failure, error.verify_message or str(error)
     reason = getattr(error, "reason", None) or ""
-    if reason in ("WRONG_VERSION_NUMBER", "HTTP_REQUEST", "UNKNOWN_PROTOCOL", "RECORD_LAYER_FAILURE"):
+    if reason in (
+        "WRONG_VERSION_NUMBER",
+        "HTTP_REQUEST",
+        "UNKNOWN_PROTOCOL",
+        "RECORD_LAYER_FAILURE",
+    ):
         return TlsFailure.NOT_TLS, reason
     return TlsFailure.HANDSHAKE, reason or str(error)

@@ -14,9 +14,13 @@ from mailcheck.runner import Diagnosis, evidence_steps
 
 __all__ = ["render_human"]
 
-_LABELS = {
+_STATUS = {
+    "en": {"ok": "OK", "warning": "WARNING", "critical": "CRITICAL", "unknown": "UNKNOWN"},
+    "vi": {"ok": "ỔN", "warning": "CẢNH BÁO", "critical": "NGHIÊM TRỌNG", "unknown": "CHƯA RÕ"},
+}
+
+_LABELS: dict[str, dict[str, str]] = {
     "en": {
-        "status": {"ok": "OK", "warning": "WARNING", "critical": "CRITICAL", "unknown": "UNKNOWN"},
         "checked": "Checked",
         "server_said": "Server said",
         "error": "Error",
@@ -30,7 +34,6 @@ _LABELS = {
         "crash": "mailcheck crashed; please report this traceback",
     },
     "vi": {
-        "status": {"ok": "ỔN", "warning": "CẢNH BÁO", "critical": "NGHIÊM TRỌNG", "unknown": "CHƯA RÕ"},
         "checked": "Đã kiểm tra",
         "server_said": "Máy chủ trả lời",
         "error": "Lỗi",
@@ -61,7 +64,7 @@ def _style(text: str, colour: str | None, *, bold: bool = False, enabled: bool) 
     return click.style(text, fg=colour, bold=bold)
 
 
-def _quote(step: Step, labels: dict[str, object]) -> list[str]:
+def _quote(step: Step, labels: dict[str, str]) -> list[str]:
     lines = []
     if step.reply is not None:
         lines.append(f"{labels['server_said']} ({step.name}): {step.reply}")
@@ -82,7 +85,7 @@ def _step_summary(step: Step) -> str:
     return f"{step.name} {step.outcome.value}{extra} ({step.elapsed_ms:.0f} ms)"
 
 
-def _probe_lines(result: ProbeResult, labels: dict[str, object], colour: bool) -> list[str]:
+def _probe_lines(result: ProbeResult, labels: dict[str, str], colour: bool) -> list[str]:
     parts = []
     for step in result.steps:
         text = _step_summary(step)
@@ -101,8 +104,7 @@ def render_human(
 ) -> str:
     """The report as text, ending with a newline."""
     labels = _LABELS[lang]
-    status_names = labels["status"]
-    assert isinstance(status_names, dict)
+    status_names = _STATUS[lang]
     out: list[str] = []
     target = ", ".join(f"{k}={v}" for k, v in diagnosis.target.items() if v is not None)
     out.append(f"mailcheck {diagnosis.command} — {labels['checked']}: {target}")
@@ -125,7 +127,7 @@ def render_human(
         out.append(fix)
         out.append("")
     if not diagnosis.findings:
-        out.append(str(labels["none"]))
+        out.append(labels["none"])
         out.append("")
     for result in diagnosis.probes:
         out.extend(_probe_lines(result, labels, colour))
