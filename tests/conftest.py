@@ -94,7 +94,7 @@ def lab() -> Iterator[LabHandle]:
             dns=f"{info.host}:{info.ports['dns']}",
         )
     finally:
-        instance.stop()
+        instance.destroy()
 
 
 @pytest.fixture(scope="session")
