@@ -82,9 +82,7 @@ def _run_once(argv: list[str], env: dict[str, str]) -> tuple[float, int, int]:
     return wall, usage.ru_maxrss, proc.returncode
 
 
-def measure(
-    name: str, argv: list[str], env: dict[str, str], runs: int, warmup: int
-) -> Measure:
+def measure(name: str, argv: list[str], env: dict[str, str], runs: int, warmup: int) -> Measure:
     for _ in range(warmup):
         _run_once(argv, env)
     result = Measure(name, " ".join(argv), [], [], set())
@@ -109,6 +107,31 @@ def _table(measures: list[Measure]) -> str:
     return "\n".join(lines)
 
 
+def _install_swaks() -> None:
+    """swaks, with the Perl TLS modules it only recommends (without them it cannot STARTTLS)."""
+    probe = subprocess.run(
+        ["perl", "-MNet::SSLeay", "-MIO::Socket::SSL", "-e", "1"], capture_output=True, check=False
+    )
+    if shutil.which("swaks") is not None and probe.returncode == 0:
+        return
+    if os.geteuid() != 0:
+        raise SystemExit("bench: needs swaks libnet-ssleay-perl libio-socket-ssl-perl (apt-get)")
+    subprocess.run(
+        [
+            "apt-get",
+            "install",
+            "-y",
+            "-qq",
+            "--no-install-recommends",
+            "swaks",
+            "libnet-ssleay-perl",
+            "libio-socket-ssl-perl",
+        ],
+        check=True,
+        env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"},
+    )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=30)
@@ -116,15 +139,7 @@ def main() -> int:
     parser.add_argument("--write", metavar="FILE", help="update this Markdown file")
     args = parser.parse_args()
 
-    if shutil.which("swaks") is None:
-        if os.geteuid() != 0:
-            raise SystemExit("bench: swaks is missing (apt-get install swaks)")
-        env_apt = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-        subprocess.run(
-            ["apt-get", "install", "-y", "-qq", "--no-install-recommends", "swaks"],
-            check=True,
-            env=env_apt,
-        )
+    _install_swaks()
 
     lab_module = _lab_module()
     lab = lab_module.Lab()
@@ -196,6 +211,9 @@ def main() -> int:
     finally:
         lab.stop()
 
+    failed = [m.name for m in measures if m.exit_codes != {0}]
+    if failed:
+        raise SystemExit(f"bench: these did not succeed every time: {', '.join(failed)}")
     mc, swaks = measures[1], measures[2]
     ratio = mc.median / swaks.median
     summary = (
@@ -206,7 +224,7 @@ def main() -> int:
     body = "\n".join(
         [
             MARK_BEGIN,
-            f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {platform.node() or 'this machine'}"
+            f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {platform.node() or 'this host'}"
             f" ({os.cpu_count()} cores, Python {platform.python_version()}), "
             f"{args.runs} runs after {args.warmup} warm-up runs, one lab for all commands, "
             f"by `make bench` (`bench/run.py`).",

@@ -7,18 +7,17 @@ from the provider preset, checks it, and returns one frozen :class:`Settings`.
 
 from __future__ import annotations
 
-import difflib
 import enum
 import ipaddress
 import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from mailcheck.errors import ConfigError
+from mailcheck.datafiles import read_data
+from mailcheck.errors import ConfigError, did_you_mean
 from mailcheck.secret import SecretSource
 
 __all__ = [
@@ -114,10 +113,7 @@ def default_lang() -> str:
 
 def load_providers() -> dict[str, dict[str, Any]]:
     """Read the provider presets shipped with mailcheck."""
-    import tomllib
-
-    text = resources.files("mailcheck").joinpath("data/providers.toml").read_text("utf-8")
-    data = tomllib.loads(text)
+    data = read_data("providers.toml")
     data.pop("schema", None)
     return data
 
@@ -130,8 +126,7 @@ def _find_provider(name: str, providers: Mapping[str, Mapping[str, Any]]) -> str
         if key in preset.get("aliases", ()):
             return pid
     known = sorted(providers)
-    hint = difflib.get_close_matches(key, known, n=1)
-    extra = f" (did you mean {hint[0]}?)" if hint else ""
+    extra = did_you_mean(key, known)
     raise ConfigError(f"unknown provider {name!r}{extra}; known: {', '.join(known)}")
 
 
@@ -261,8 +256,7 @@ def _load_profile(config: str | None, profile: str | None) -> tuple[dict[str, An
         raise ConfigError(f"config file {path}: profile {name!r} must be a table")
     for key in chosen:
         if key not in PROFILE_KEYS:
-            hint = difflib.get_close_matches(key, sorted(PROFILE_KEYS), n=1)
-            extra = f" (did you mean {hint[0]}?)" if hint else ""
+            extra = did_you_mean(key, sorted(PROFILE_KEYS))
             if key == "password":
                 extra = " (a password never goes in the config file: use password_command)"
             raise ConfigError(f"config file {path}: profile {name!r}: unknown key {key!r}{extra}")

@@ -7,7 +7,7 @@ and exit code 3 (UNKNOWN).
 
 from __future__ import annotations
 
-__all__ = ["ConfigError", "MailcheckError", "SecretError"]
+__all__ = ["ConfigError", "MailcheckError", "SecretError", "did_you_mean"]
 
 
 class MailcheckError(Exception):
@@ -20,3 +20,11 @@ class ConfigError(MailcheckError):
 
 class SecretError(MailcheckError):
     """No password source, or the source could not be read."""
+
+
+def did_you_mean(word: str, choices: list[str]) -> str:
+    """``" (did you mean X?)"`` for the closest choice, or ``""``: for error messages."""
+    import difflib  # only needed when there is an error to explain
+
+    hint = difflib.get_close_matches(word, choices, n=1)
+    return f" (did you mean {hint[0]}?)" if hint else ""

@@ -12,15 +12,14 @@ so a site that adds its own rules gets a clear error, never a silent skip.
 
 from __future__ import annotations
 
-import difflib
 import enum
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from importlib import resources
 from typing import Any
 
-from mailcheck.errors import MailcheckError
+from mailcheck.datafiles import read_data
+from mailcheck.errors import MailcheckError, did_you_mean
 from mailcheck.facts import FACTS, FactValue
 
 __all__ = [
@@ -139,12 +138,9 @@ class Finding:
 
 
 def _read(name: str) -> dict[str, Any]:
-    import tomllib
-
-    text = resources.files("mailcheck").joinpath(f"data/{name}").read_text("utf-8")
     try:
-        return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
+        return read_data(name)
+    except ValueError as exc:  # tomllib.TOMLDecodeError
         raise CatalogueError(f"{name}: not valid TOML: {exc}") from None
 
 
@@ -163,8 +159,7 @@ def _texts(raw: Any, where: str, key: str) -> dict[str, str]:
 
 def _check_fact(name: Any, where: str) -> str:
     if not isinstance(name, str) or name not in FACTS:
-        hint = difflib.get_close_matches(str(name), list(FACTS), n=1)
-        extra = f" (did you mean {hint[0]}?)" if hint else ""
+        extra = did_you_mean(str(name), list(FACTS))
         raise CatalogueError(f"{where}: unknown fact {name!r}{extra}")
     return name
 
@@ -262,8 +257,7 @@ def load_rules(causes: Mapping[str, Cause], data: Mapping[str, Any] | None = Non
             raise CatalogueError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}")
         for cid in [entry.get("cause"), *entry.get("supersedes", [])]:
             if cid not in causes:
-                hint = difflib.get_close_matches(str(cid), list(causes), n=1)
-                extra = f" (did you mean {hint[0]}?)" if hint else ""
+                extra = did_you_mean(str(cid), list(causes))
                 raise CatalogueError(f"{where}: unknown cause {cid!r}{extra}")
         when = _conditions(entry.get("when"), where)
         if not when:

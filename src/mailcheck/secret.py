@@ -10,8 +10,6 @@ environment variable, the profile's ``password_file`` / ``password_command`` /
 from __future__ import annotations
 
 import os
-import shlex
-import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -71,6 +69,9 @@ def _from_file(path: str) -> str:
 
 
 def _from_command(command: str) -> str:
+    import shlex
+    import subprocess
+
     try:
         argv = shlex.split(command)
     except ValueError as exc:

@@ -12,7 +12,15 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import LAB_PASSWORD, LAB_USER, LabHandle, cause_ids, free_port, run_cli, run_json
+from tests.conftest import (
+    LAB_PASSWORD,
+    LAB_USER,
+    LabHandle,
+    cause_ids,
+    free_port,
+    run_cli,
+    run_json,
+)
 
 ENV = {"MAILCHECK_PASSWORD": LAB_PASSWORD}
 
@@ -82,9 +90,7 @@ def test_implicit_tls_port(lab: LabHandle) -> None:
 
 
 def test_port_without_starttls_gets_no_password(lab: LabHandle) -> None:
-    code, report = run_json(
-        ["smtp", *lab.smtp_args("submission_plain"), "--transcript"], env=ENV
-    )
+    code, report = run_json(["smtp", *lab.smtp_args("submission_plain"), "--transcript"], env=ENV)
     assert cause_ids(report) == ["starttls-not-offered"]
     assert code == 2
     transcript = report["probes"][0]["transcript"]
@@ -188,12 +194,18 @@ def _wire_forms(password: str) -> list[str]:
 
 
 @pytest.mark.parametrize("password", [LAB_PASSWORD, "Wr0ng-but-secret"])
-def test_no_output_format_or_transcript_contains_the_password(lab: LabHandle, password: str) -> None:
+def test_no_output_format_or_transcript_contains_the_password(
+    lab: LabHandle, password: str
+) -> None:
     env = {"MAILCHECK_PASSWORD": password}
     outputs = []
     for fmt in (["--format", "json"], ["--format", "human"], ["--lang", "vi", "--color"]):
         for command in ("smtp", "diagnose"):
-            extra = ["--sender", LAB_USER, "--recipient", "rcpt@customer.test"] if command == "diagnose" else []
+            extra = (
+                ["--sender", LAB_USER, "--recipient", "rcpt@customer.test"]
+                if command == "diagnose"
+                else []
+            )
             result = run_cli([command, *lab.smtp_args(), *extra, *fmt, "--transcript"], env=env)
             outputs.append(result.stdout + result.stderr)
     for text in outputs:
@@ -204,7 +216,16 @@ def test_no_output_format_or_transcript_contains_the_password(lab: LabHandle, pa
 
 def test_as_a_real_process_with_the_password_on_stdin(lab: LabHandle) -> None:
     done = subprocess.run(
-        [sys.executable, "-m", "mailcheck", "smtp", *lab.smtp_args(), "--password-stdin", "--format", "json"],
+        [
+            sys.executable,
+            "-m",
+            "mailcheck",
+            "smtp",
+            *lab.smtp_args(),
+            "--password-stdin",
+            "--format",
+            "json",
+        ],
         input=LAB_PASSWORD + "\n",
         capture_output=True,
         text=True,
@@ -222,7 +243,10 @@ def test_hidden_prompt_on_a_terminal(lab: LabHandle, tmp_path: Path) -> None:
 
     pid, fd = pty.fork()
     if pid == 0:  # the child: mailcheck on a terminal
-        os.execv(sys.executable, [sys.executable, "-m", "mailcheck", "smtp", *lab.smtp_args(), "--no-color"])
+        os.execv(  # noqa: S606 - exec is the point: the child becomes mailcheck on the pty
+            sys.executable,
+            [sys.executable, "-m", "mailcheck", "smtp", *lab.smtp_args(), "--no-color"],
+        )
     output = b""
     deadline = time.monotonic() + 20
     sent = False
