@@ -36,7 +36,8 @@ class Diagnosis:
     probes: tuple[ProbeResult, ...]
     facts: dict[str, FactValue]
     findings: tuple[Finding, ...]
-    notes: tuple[str, ...] = field(default=())
+    not_checked: tuple[str, ...] = field(default=())
+    """Parts of the walk this run did not do (``roundtrip``, ``dns``, ``bounce``)."""
 
     @property
     def severity(self) -> Severity:
@@ -73,6 +74,7 @@ def diagnose(
     probes: list[ProbeResult],
     started: float,
     started_at: datetime | None = None,
+    not_checked: tuple[str, ...] = (),
 ) -> Diagnosis:
     """Facts from the probes, causes from the rules."""
     causes = load_causes()
@@ -87,6 +89,7 @@ def diagnose(
         probes=tuple(probes),
         facts=facts,
         findings=tuple(findings),
+        not_checked=not_checked,
     )
 
 

@@ -6,7 +6,9 @@ stall; these recorded dialogues can.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import socket
 import ssl
 import time
 
@@ -213,3 +215,26 @@ def test_a_hostile_server_cannot_make_the_password_appear(
         assert PASSWORD not in text
         assert "AHNlbmRlckBsYWIudGVzdABzM2NyZXQtUGFzcyE=" not in text
         assert "***" in text
+
+
+def test_a_port_that_drops_connections_is_a_connect_timeout() -> None:
+    # A listener whose accept queue is full drops new SYNs, like a firewall would.
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(0)
+        port = listener.getsockname()[1]
+        fillers = []
+        for _ in range(4):
+            filler = socket.socket()
+            filler.setblocking(False)
+            with contextlib.suppress(BlockingIOError):
+                filler.connect(("127.0.0.1", port))
+            fillers.append(filler)
+        time.sleep(0.1)
+        args = ["smtp", "--smtp-host", "127.0.0.1", "--smtp-port", str(port)]
+        exit_code, report = run_json([*args, "--username", "a@b.test", "--timeout", "1"], env=ENV)
+        for filler in fillers:
+            filler.close()
+    assert cause_ids(report) == ["smtp-connect-timeout"]
+    assert [s["name"] for s in report["probes"][0]["steps"]] == ["resolve", "connect"]
+    assert exit_code == 2

@@ -7,6 +7,7 @@ the terminal), so the same text can be tested without one.
 from __future__ import annotations
 
 import textwrap
+from typing import Any
 
 from mailcheck.evidence import Outcome, ProbeResult, Step
 from mailcheck.rules import Severity
@@ -19,9 +20,17 @@ _STATUS = {
     "vi": {"ok": "ỔN", "warning": "CẢNH BÁO", "critical": "NGHIÊM TRỌNG", "unknown": "CHƯA RÕ"},
 }
 
-_LABELS: dict[str, dict[str, str]] = {
+_LABELS: dict[str, dict[str, Any]] = {
     "en": {
-        "checked": "Checked",
+        "via": "via",
+        "as": "user",
+        "password": "password from",
+        "not_checked": "Not checked by this version",
+        "later": {
+            "roundtrip": "a test invoice to your own mailbox (inbox or spam folder)",
+            "dns": "the recipient's domain and the sender's SPF, DKIM, DMARC",
+            "bounce": "bounces from the customer's server",
+        },
         "server_said": "Server said",
         "error": "Error",
         "fix": "Fix",
@@ -34,7 +43,15 @@ _LABELS: dict[str, dict[str, str]] = {
         "crash": "mailcheck crashed; please report this traceback",
     },
     "vi": {
-        "checked": "Đã kiểm tra",
+        "via": "qua",
+        "as": "tài khoản",
+        "password": "mật khẩu từ",
+        "not_checked": "Phiên bản này chưa kiểm tra",
+        "later": {
+            "roundtrip": "gửi hóa đơn thử vào hộp thư của chính bạn (Hộp thư đến hay Spam)",
+            "dns": "tên miền người nhận và SPF, DKIM, DMARC của người gửi",
+            "bounce": "thư báo lỗi (bounce) từ máy chủ của khách hàng",
+        },
         "server_said": "Máy chủ trả lời",
         "error": "Lỗi",
         "fix": "Cách khắc phục",
@@ -64,7 +81,7 @@ def _style(text: str, colour: str | None, *, bold: bool = False, enabled: bool) 
     return click.style(text, fg=colour, bold=bold)
 
 
-def _quote(step: Step, labels: dict[str, str]) -> list[str]:
+def _quote(step: Step, labels: dict[str, Any]) -> list[str]:
     lines = []
     if step.reply is not None:
         lines.append(f"{labels['server_said']} ({step.name}): {step.reply}")
@@ -85,7 +102,7 @@ def _step_summary(step: Step) -> str:
     return f"{step.name} {step.outcome.value}{extra} ({step.elapsed_ms:.0f} ms)"
 
 
-def _probe_lines(result: ProbeResult, labels: dict[str, str], colour: bool) -> list[str]:
+def _probe_lines(result: ProbeResult, labels: dict[str, Any], colour: bool) -> list[str]:
     parts = []
     for step in result.steps:
         text = _step_summary(step)
@@ -99,6 +116,21 @@ def _probe_lines(result: ProbeResult, labels: dict[str, str], colour: bool) -> l
     return lines
 
 
+def _headline(diagnosis: Diagnosis, labels: dict[str, Any]) -> str:
+    """``mailcheck diagnose: a@x → b@y, via host:587 (starttls), user a@x, password from ...``"""
+    t = diagnosis.target
+    parts = []
+    if t.get("sender") and t.get("recipient"):
+        parts.append(f"{t['sender']} → {t['recipient']}")
+    parts.append(f"{labels['via']} {t.get('smtp_host')}:{t.get('smtp_port')} ({t.get('smtp_tls')})")
+    for key, label in (("provider", "provider"), ("profile", "profile")):
+        if t.get(key):
+            parts.append(f"{label} {t[key]}")
+    parts.append(f"{labels['as']} {t.get('username')}")
+    parts.append(f"{labels['password']} {t.get('password_source')}")
+    return f"mailcheck {diagnosis.command}: " + ", ".join(parts)
+
+
 def render_human(
     diagnosis: Diagnosis, *, lang: str, colour: bool = False, transcript: bool = False
 ) -> str:
@@ -106,8 +138,7 @@ def render_human(
     labels = _LABELS[lang]
     status_names = _STATUS[lang]
     out: list[str] = []
-    target = ", ".join(f"{k}={v}" for k, v in diagnosis.target.items() if v is not None)
-    out.append(f"mailcheck {diagnosis.command} — {labels['checked']}: {target}")
+    out.append(_headline(diagnosis, labels))
     out.append("")
     for finding in diagnosis.findings:
         cause = finding.cause
@@ -129,6 +160,9 @@ def render_human(
     if not diagnosis.findings:
         out.append(labels["none"])
         out.append("")
+    if diagnosis.not_checked:
+        later = ", ".join(labels["later"][name] for name in diagnosis.not_checked)
+        out.append(f"{labels['not_checked']}: {later}.")
     for result in diagnosis.probes:
         out.extend(_probe_lines(result, labels, colour))
         if transcript and result.transcript:
