@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import json
 import os
@@ -25,8 +26,9 @@ LAB_PASSWORD = "secret1"
 LAB_USER = "sender@lab.test"
 
 
+@functools.cache
 def load_lab_module() -> ModuleType:
-    """Import fixtures/lab/lab.py (it is a script, not a package)."""
+    """Import fixtures/lab/lab.py (it is a script, not a package), once."""
     spec = importlib.util.spec_from_file_location("mailcheck_lab", LAB_SCRIPT)
     assert spec is not None
     assert spec.loader is not None

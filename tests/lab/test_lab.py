@@ -7,7 +7,6 @@ CI=true where a missing lab is a failure.
 from __future__ import annotations
 
 import imaplib
-import importlib.util
 import json
 import os
 import smtplib
@@ -20,29 +19,20 @@ import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
 
+from tests.conftest import LAB_SCRIPT as LAB_PY
+from tests.conftest import load_lab_module
+
 pytestmark = pytest.mark.lab
 
-LAB_PY = Path(__file__).resolve().parents[2] / "fixtures" / "lab" / "lab.py"
 EHLO = "client.lab.test"
 SENDER = "sender@lab.test"
 
 
-def _load_lab() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("mailcheck_lab_fixture", LAB_PY)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look the module up
-    spec.loader.exec_module(module)
-    return module
-
-
-labmod = _load_lab()
+labmod = load_lab_module()
 
 
 def _unavailable() -> str | None:
