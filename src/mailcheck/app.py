@@ -3,26 +3,46 @@
 from __future__ import annotations
 
 import asyncio
+import email.policy
 import sys
 import time
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from mailcheck.config import Settings, resolve_settings
+from mailcheck.config import MailboxSettings, Settings, resolve_settings
+from mailcheck.errors import ConfigError
+from mailcheck.evidence import Outcome, Step
+from mailcheck.probes.net import elapsed_ms
+from mailcheck.probes.recorder import Recorder
 from mailcheck.runner import Diagnosis
 from mailcheck.secret import Secret, read_secret
 
-__all__ = ["emit", "prepare", "run_smtp_diagnosis"]
+if TYPE_CHECKING:
+    from mailcheck.probes.roundtrip import Signals
+
+__all__ = [
+    "emit",
+    "prepare",
+    "run_roundtrip_diagnosis",
+    "run_smtp_diagnosis",
+    "run_watch_diagnosis",
+]
 
 
 def prepare(
-    values: Mapping[str, Any], *, need_sender: bool = False, need_recipient: bool = False
+    values: Mapping[str, Any],
+    *,
+    need_sender: bool = False,
+    need_recipient: bool = False,
+    need_smtp: bool = True,
 ) -> tuple[Settings, Secret]:
     """Settings and password, or a :class:`~mailcheck.errors.MailcheckError` (exit 3)."""
-    settings = resolve_settings(values, need_sender=need_sender, need_recipient=need_recipient)
+    settings = resolve_settings(
+        values, need_sender=need_sender, need_recipient=need_recipient, need_smtp=need_smtp
+    )
     secret = read_secret(
         settings.secret_source, prompt_label=f"Password for {settings.smtp.username}"
     )
@@ -67,6 +87,151 @@ def run_smtp_diagnosis(command: str, settings: Settings, secret: Secret) -> Diag
     return asyncio.run(_smtp_diagnosis(command, settings, secret))
 
 
+#: Seconds kept back from the deadline for reading headers and cleaning up.
+_CLEANUP_MARGIN = 3.0
+
+
+def _mailbox_secret(mailbox: MailboxSettings, smtp_secret: Secret) -> Secret:
+    if mailbox.secret_source is None:
+        return smtp_secret
+    return read_secret(
+        mailbox.secret_source, prompt_label=f"IMAP password for {mailbox.imap.username}"
+    )
+
+
+async def _watch_probe(
+    mailbox: MailboxSettings,
+    secret: Secret,
+    rec: Recorder,
+    matcher: Callable[[bytes], bool],
+    signals: Signals,
+    prepared: asyncio.Future[bool],
+    *,
+    wait: float,
+    deadline: float,
+    delete: bool,
+) -> None:
+    """One mailbox: get ready, report ready, wait for the message, read it, clean up."""
+    from mailcheck.probes.roundtrip import MailboxWatch
+
+    watch = MailboxWatch(mailbox.imap, secret, rec, matcher, delete=delete)
+    try:
+        ok = await watch.prepare()
+        prepared.set_result(ok)
+        if not ok:
+            return
+        found = await watch.wait(signals, wait, deadline - _CLEANUP_MARGIN)
+        if found is not None:
+            start = rec.begin("headers")
+            header = await watch.read_headers()
+            if header is not None:
+                text = header.decode("utf-8", "replace")
+                rec.add(
+                    Step(
+                        name="headers",
+                        outcome=Outcome.OK,
+                        elapsed_ms=elapsed_ms(start),
+                        data=(("header", text),),
+                    )
+                )
+            await watch.cleanup()
+    finally:
+        if not prepared.done():
+            prepared.set_result(False)
+        await watch.close()
+
+
+async def _roundtrip_diagnosis(command: str, settings: Settings, secret: Secret) -> Diagnosis:
+    from mailcheck.invoice import build_invoice
+    from mailcheck.probes.roundtrip import Signals, token_matcher
+    from mailcheck.probes.smtp import SmtpProbe, Submission, probe_smtp, smtp_target
+    from mailcheck.runner import diagnose, run_probe
+
+    started = time.perf_counter()
+    started_at = datetime.now(UTC)
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + settings.deadline
+    if settings.mailbox is None or settings.sender is None:
+        raise ConfigError(
+            "the round trip needs --sender (the mailbox it sends the test invoice to)"
+        )
+    options = settings.roundtrip
+    mailboxes = [settings.mailbox, *options.probes]
+    secrets = [_mailbox_secret(m, secret) for m in mailboxes]
+    invoice = build_invoice(
+        sender=settings.sender,
+        recipient=settings.sender,
+        subject=options.subject,
+        sender_name=options.sender_name,
+        attachment_size=options.attachment_size,
+    )
+    data = invoice.message.as_bytes(policy=email.policy.SMTP)
+    signals = Signals()
+    prepared: list[asyncio.Future[bool]] = [loop.create_future() for _ in mailboxes]
+
+    async def ready() -> bool:
+        # The sender's own mailbox must be watched before anything is sent; a probe
+        # mailbox that cannot be watched does not stop the test.
+        results = await asyncio.gather(*prepared)
+        return results[0]
+
+    probe = SmtpProbe(
+        settings=settings.smtp,
+        secret=secret,
+        dns_server=settings.dns_server,
+        submission=Submission(
+            sender=settings.sender,
+            recipients=tuple(m.address for m in mailboxes),
+            data=data,
+            ready=ready,
+            sent=signals.mark_submitted,
+        ),
+    )
+
+    async def send(rec: Recorder) -> None:
+        try:
+            await probe_smtp(probe, rec)
+        finally:
+            if not signals.submitted.is_set():
+                signals.aborted.set()
+
+    def watcher(i: int) -> Callable[[Recorder], Awaitable[None]]:
+        mailbox = mailboxes[i]
+        return lambda rec: _watch_probe(
+            mailbox,
+            secrets[i],
+            rec,
+            token_matcher(invoice.token),
+            signals,
+            prepared[i],
+            wait=options.wait,
+            deadline=deadline,
+            delete=not options.keep,
+        )
+
+    results = await asyncio.gather(
+        run_probe("smtp", smtp_target(settings.smtp), send, deadline),
+        *(
+            run_probe(
+                "imap" if m.label == "sender" else f"imap:{m.label}",
+                f"{m.address} at {m.imap.host}:{m.imap.port} ({m.imap.tls.value})",
+                watcher(i),
+                deadline,
+            )
+            for i, m in enumerate(mailboxes)
+        ),
+    )
+    target = _target(settings, secret)
+    target["token"] = invoice.token
+    later = ("dns", "bounce") if command == "diagnose" else ()
+    return diagnose(command, target, list(results), started, started_at, later)
+
+
+def run_roundtrip_diagnosis(command: str, settings: Settings, secret: Secret) -> Diagnosis:
+    """Credentials, then the test invoice to the sender's own mailbox (and probe mailboxes)."""
+    return asyncio.run(_roundtrip_diagnosis(command, settings, secret))
+
+
 def emit(
     diagnosis: Diagnosis,
     *,
@@ -90,3 +255,82 @@ def emit(
             color=use_colour,
         )
     return diagnosis.exit_code
+
+
+async def _watch_diagnosis(
+    settings: Settings, secret: Secret, criteria: tuple[str | None, str | None, str | None]
+) -> Diagnosis:
+    from mailcheck.probes.roundtrip import MailboxWatch, Signals, criteria_matcher
+    from mailcheck.runner import diagnose, run_probe
+
+    started = time.perf_counter()
+    started_at = datetime.now(UTC)
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + settings.deadline
+    mailbox = settings.mailbox
+    if mailbox is None:
+        raise ConfigError(
+            "missing --mailbox (the address the accounting software sends the test to)"
+        )
+    imap_secret = _mailbox_secret(mailbox, secret)
+    signals = Signals()
+
+    async def watch(rec: Recorder) -> None:
+        sender, subject, number = criteria
+        given = (("from", sender), ("subject", subject), ("number", number))
+        data = (("mode", "watch"), *((k, v) for k, v in given if v))
+        rec.add(Step(name="criteria", outcome=Outcome.OK, elapsed_ms=0.0, data=data))
+        # Never deletes: the message is the accounting software's, not mailcheck's.
+        mbox = MailboxWatch(
+            mailbox.imap, imap_secret, rec, criteria_matcher(*criteria), delete=False
+        )
+        try:
+            if not await mbox.prepare():
+                return
+            _progress_note("waiting for the message from the accounting software")
+            signals.mark_submitted()  # the user sends now: watch closely from here
+            found = await mbox.wait(signals, settings.roundtrip.wait, deadline - _CLEANUP_MARGIN)
+            if found is not None:
+                start = rec.begin("headers")
+                header = await mbox.read_headers()
+                if header is not None:
+                    text = header.decode("utf-8", "replace")
+                    rec.add(
+                        Step(
+                            name="headers",
+                            outcome=Outcome.OK,
+                            elapsed_ms=elapsed_ms(start),
+                            data=(("header", text),),
+                        )
+                    )
+        finally:
+            await mbox.close()
+
+    target = (
+        f"{mailbox.address} at {mailbox.imap.host}:{mailbox.imap.port} ({mailbox.imap.tls.value})"
+    )
+    result = await run_probe("imap", target, watch, deadline)
+    summary: dict[str, str | int | None] = {
+        "mailbox": mailbox.address,
+        "imap_host": mailbox.imap.host,
+        "imap_port": mailbox.imap.port,
+        "imap_tls": mailbox.imap.tls.value,
+        "username": mailbox.imap.username,
+        "password_source": imap_secret.source,
+        "from": criteria[0],
+        "subject": criteria[1],
+        "invoice_number": criteria[2],
+    }
+    return diagnose("watch", summary, [result], started, started_at)
+
+
+def _progress_note(text: str) -> None:
+    if sys.stderr.isatty():
+        click.echo(f"mailcheck: {text} ...", err=True)
+
+
+def run_watch_diagnosis(
+    settings: Settings, secret: Secret, criteria: tuple[str | None, str | None, str | None]
+) -> Diagnosis:
+    """FAQ case 1: wait for the accounting software's own message; where did it land?"""
+    return asyncio.run(_watch_diagnosis(settings, secret, criteria))

@@ -30,7 +30,15 @@ _COMMANDS = {
         "mailcheck.commands.diagnose",
         "The full walk: why did the invoice not reach the customer?",
     ),
+    "roundtrip": (
+        "mailcheck.commands.roundtrip",
+        "Send a test invoice to your own mailbox; report inbox, spam or lost.",
+    ),
     "smtp": ("mailcheck.commands.smtp", "Check SMTP credentials and TLS; sends nothing."),
+    "watch": (
+        "mailcheck.commands.watch",
+        "Wait for an invoice the accounting software sends; report where it landed.",
+    ),
 }
 
 

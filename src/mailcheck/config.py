@@ -56,8 +56,22 @@ PROFILE_KEYS = frozenset(
         "password_file",
         "password_command",
         "password_env",
+        "imap_host",
+        "imap_port",
+        "imap_tls",
+        "imap_username",
+        "imap_password_file",
+        "imap_password_command",
+        "imap_password_env",
+        "wait",
+        "subject",
+        "sender_name",
+        "attachment_size",
     }
 )
+IMAP_PASSWORD_ENV = "MAILCHECK_IMAP_PASSWORD"  # noqa: S105 - a variable's name
+DEFAULT_WAIT = 30.0
+_IMAP_PORTS = {"tls": 993, "starttls": 143, "none": 143}  # RFC 8314 / RFC 3501
 
 
 class TlsMode(enum.StrEnum):
@@ -87,6 +101,45 @@ class SmtpSettings:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class ImapSettings:
+    """Where and how to reach a mailbox."""
+
+    host: str
+    port: int
+    tls: TlsMode
+    username: str
+    ca_file: str | None
+    timeout: float
+    allow_plaintext: bool = False
+    dns_server: tuple[str, int] | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MailboxSettings:
+    """A mailbox the round trip watches: the sender's own, or a ``--probe-mailbox``."""
+
+    label: str
+    """``sender``, or the profile name of a probe mailbox."""
+    address: str
+    imap: ImapSettings
+    secret_source: SecretSource | None
+    """None: the same password as for SMTP."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RoundtripOptions:
+    """How the test invoice is made and how long to wait for it."""
+
+    wait: float
+    """Seconds to wait for the message after the server accepted it."""
+    keep: bool
+    subject: str | None
+    sender_name: str | None
+    attachment_size: int
+    probes: tuple[MailboxSettings, ...]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Settings:
     """Everything a command needs, resolved and checked."""
 
@@ -100,6 +153,9 @@ class Settings:
     provider: str | None
     profile: str | None
     secret_source: SecretSource
+    mailbox: MailboxSettings | None
+    """The sender's own mailbox (None when there is no sender address)."""
+    roundtrip: RoundtripOptions
 
 
 def default_lang() -> str:
@@ -268,6 +324,7 @@ def resolve_settings(
     *,
     need_sender: bool = False,
     need_recipient: bool = False,
+    need_smtp: bool = True,
 ) -> Settings:
     """Merge flags/env (``values``; ``None`` = not given) with profile and preset."""
     profile, profile_name = _load_profile(values.get("config"), values.get("profile"))
@@ -296,6 +353,11 @@ def resolve_settings(
     preset = providers.get(provider, {}) if provider else {}
 
     host = pick("smtp_host") or preset.get("smtp_host")
+    if not host and not need_smtp:
+        # `watch` only reads a mailbox: the IMAP host stands in for the unused SMTP one.
+        host = pick("imap_host") or preset.get("imap_host")
+        if not host:
+            raise ConfigError("no IMAP server: give --imap-host (and --imap-port) or --provider")
     if not host:
         raise ConfigError(
             "no SMTP server: give --smtp-host (and --smtp-port, --smtp-tls) or --provider"
@@ -328,11 +390,34 @@ def resolve_settings(
     timeout = _parse_seconds(pick("timeout") or DEFAULT_TIMEOUT, "--timeout")
     deadline = _parse_seconds(pick("deadline") or DEFAULT_DEADLINE, "--deadline")
     dns_value = pick("dns_server")
+    dns_server = _parse_dns_server(str(dns_value)) if dns_value else None
     lang = str(pick("lang") or default_lang()).lower()
     if lang not in ("vi", "en"):
         raise ConfigError(f"--lang: {lang!r} is not vi or en")
 
+    common = {"ca_file": ca_file, "timeout": timeout, "dns_server": dns_server}
+    mailbox = None
+    if sender is not None:
+        mailbox = MailboxSettings(
+            label="sender",
+            address=sender,
+            imap=_imap_settings(pick, preset, str(host), str(username), common),
+            secret_source=_imap_secret(values, profile),
+        )
+    probe_names = tuple(values.get("probe_mailbox") or ())
+    roundtrip = RoundtripOptions(
+        wait=_parse_seconds(pick("wait") or DEFAULT_WAIT, "--wait"),
+        keep=bool(values.get("keep")),
+        subject=pick("subject"),
+        sender_name=pick("sender_name"),
+        attachment_size=parse_size(pick("attachment_size") or 0, "--attachment-size"),
+        probes=tuple(
+            resolve_probe_mailbox(name, values.get("config"), common) for name in probe_names
+        ),
+    )
     return Settings(
+        mailbox=mailbox,
+        roundtrip=roundtrip,
         smtp=SmtpSettings(
             host=_check_host(str(host)),
             port=port,
@@ -345,7 +430,7 @@ def resolve_settings(
         ),
         sender=sender,
         recipient=recipient,
-        dns_server=_parse_dns_server(str(dns_value)) if dns_value else None,
+        dns_server=dns_server,
         lang=lang,
         deadline=deadline,
         provider=provider,
@@ -359,3 +444,103 @@ def resolve_settings(
             profile_command=profile.get("password_command"),
         ),
     )
+
+
+def parse_size(value: object, what: str) -> int:
+    """``2500000``, ``500k``, ``2M``, ``2MB``: a size in bytes (at most 50 MB)."""
+    text = str(value).strip().upper().removesuffix("B")
+    factor = 1
+    if text and text[-1] in "KM":
+        factor = 1024 if text[-1] == "K" else 1024 * 1024
+        text = text[:-1]
+    try:
+        size = int(float(text) * factor)
+    except ValueError:
+        raise ConfigError(f"{what}: {value!r} is not a size (e.g. 2M, 500k, 250000)") from None
+    if not 0 <= size <= 50 * 1024 * 1024:
+        raise ConfigError(f"{what}: {value} is out of range (0 to 50M)")
+    return size
+
+
+def _imap_settings(
+    pick: Any, preset: Mapping[str, Any], smtp_host: str, username: str, common: dict[str, Any]
+) -> ImapSettings:
+    host = pick("imap_host") or preset.get("imap_host") or smtp_host
+    tls_text = str(pick("imap_tls") or "tls").lower()
+    try:
+        tls = TlsMode(tls_text)
+    except ValueError:
+        raise ConfigError(f"--imap-tls: {tls_text!r} is not one of tls, starttls, none") from None
+    port_value = pick("imap_port")
+    if port_value is None:
+        port_value = (
+            preset.get("imap_port") if tls is TlsMode.TLS and preset else _IMAP_PORTS[tls.value]
+        )
+    return ImapSettings(
+        host=_check_host(str(host)),
+        port=_parse_port(port_value, "--imap-port"),
+        tls=tls,
+        username=str(pick("imap_username") or username),
+        allow_plaintext=bool(pick("allow_plaintext")),
+        **common,
+    )
+
+
+def _imap_secret(values: Mapping[str, Any], profile: Mapping[str, Any]) -> SecretSource | None:
+    """A separate IMAP password source, or None to use the SMTP password."""
+    source = SecretSource(
+        stdin=False,
+        file=values.get("imap_password_file"),
+        command=values.get("imap_password_command"),
+        env_var=IMAP_PASSWORD_ENV,
+        env_name=profile.get("imap_password_env"),
+        profile_file=profile.get("imap_password_file"),
+        profile_command=profile.get("imap_password_command"),
+    )
+    given = (
+        source.file,
+        source.command,
+        source.env_name,
+        source.profile_file,
+        source.profile_command,
+    )
+    if any(given) or os.environ.get(IMAP_PASSWORD_ENV) is not None:
+        return source
+    return None
+
+
+def resolve_probe_mailbox(name: str, config: str | None, common: dict[str, Any]) -> MailboxSettings:
+    """A ``--probe-mailbox NAME``: the profile NAME of the config file, as a mailbox to watch."""
+    profile, _ = _load_profile(config, name)
+    address = profile.get("sender") or profile.get("username")
+    if not address:
+        raise ConfigError(f"--probe-mailbox {name}: the profile needs a sender (its address)")
+    address = check_address(str(address), f"--probe-mailbox {name}")
+    providers = load_providers()
+    provider = profile.get("provider")
+    if provider:
+        preset = providers[_find_provider(str(provider), providers)]
+    else:
+        domain = address.rpartition("@")[2].lower()
+        preset = next((v for v in providers.values() if domain in v.get("domains", ())), {})
+    if not (profile.get("imap_host") or preset.get("imap_host")):
+        raise ConfigError(f"--probe-mailbox {name}: the profile needs imap_host or a provider")
+    settings = _imap_settings(
+        profile.get,
+        preset,
+        "",
+        str(profile.get("imap_username") or profile.get("username") or address),
+        {**common, "ca_file": profile.get("ca_file") or common["ca_file"]},
+    )
+    secret = SecretSource(
+        env_name=profile.get("imap_password_env") or profile.get("password_env"),
+        profile_file=profile.get("imap_password_file") or profile.get("password_file"),
+        profile_command=profile.get("imap_password_command") or profile.get("password_command"),
+        env_var=None,
+    )
+    if not (secret.env_name or secret.profile_file or secret.profile_command):
+        raise ConfigError(
+            f"--probe-mailbox {name}: the profile needs password_env, password_file or "
+            "password_command"
+        )
+    return MailboxSettings(label=name, address=address, imap=settings, secret_source=secret)

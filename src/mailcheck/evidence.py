@@ -69,16 +69,22 @@ class ProbeStatus(enum.StrEnum):
 class Reply:
     """A server reply, verbatim."""
 
-    code: int
-    """The three-digit SMTP code (or -1 when the reply was malformed)."""
+    code: int | None
+    """The three-digit SMTP code (-1 when the reply was malformed); None for IMAP."""
     enhanced: str | None
-    """RFC 3463 enhanced status code such as ``5.7.8``, when the server sent one."""
+    """SMTP: RFC 3463 enhanced status such as ``5.7.8``; IMAP: the response code in
+    brackets (RFC 5530), such as ``AUTHENTICATIONFAILED``."""
     text: str
     """The reply text after the codes, lines joined with newlines."""
+    status: str | None = None
+    """IMAP: ``OK``, ``NO``, ``BAD`` or ``BYE``; None for SMTP."""
 
     def __str__(self) -> str:
-        head = f"{self.code} {self.enhanced} " if self.enhanced else f"{self.code} "
-        return head + self.text.replace("\n", " / ")
+        parts = [str(self.code) if self.code is not None else (self.status or "")]
+        if self.enhanced:
+            parts.append(f"[{self.enhanced}]" if self.status else self.enhanced)
+        parts.append(self.text.replace("\n", " / "))
+        return " ".join(p for p in parts if p)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -26,6 +26,8 @@ class FactSpec:
     name: str
     type: type
     doc: str
+    evidence: str = ""
+    """``probe/step`` whose reply a report quotes for this fact, when not ``area.step...``."""
 
 
 def _catalogue(*specs: FactSpec) -> dict[str, FactSpec]:
@@ -73,11 +75,71 @@ FACTS: Mapping[str, FactSpec] = _catalogue(
     FactSpec("smtp.auth.text", str, "Text of the AUTH reply, verbatim."),
     FactSpec("smtp.auth.offered", str, "AUTH mechanisms the server offered, e.g. 'PLAIN LOGIN'."),
     FactSpec("smtp.failed_step", str, "The first SMTP step that did not end ok, if any."),
+    # --- Sending the test invoice (probes/smtp.py, after the login)
+    FactSpec("smtp.mail", str, "MAIL FROM: ok, rejected, timeout, closed, ..."),
+    FactSpec("smtp.rcpt", str, "RCPT TO (the worst over all recipients): ok, rejected, ..."),
+    FactSpec("smtp.data", str, "DATA: ok, rejected, timeout, closed, ..."),
+    FactSpec("smtp.send.code", int, "Reply code of the refused MAIL, RCPT or DATA.", "smtp/*send"),
+    FactSpec("smtp.send.text", str, "Text of the refused MAIL, RCPT or DATA reply.", "smtp/*send"),
+    # --- The sender's own mailbox (probes/imap.py, probes/roundtrip.py)
+    FactSpec("imap.probe", str, "Whether the IMAP probe ran: completed, deadline, crashed."),
+    FactSpec("imap.login", str, "IMAP LOGIN: ok, rejected, withheld, not-offered, timeout, ..."),
+    FactSpec(
+        "imap.failed_step",
+        str,
+        "The first IMAP connection step that failed: resolve, connect, tls, greeting, ...",
+        "imap/*failed",
+    ),
+    FactSpec(
+        "imap.junk_folder",
+        str,
+        "How the spam folder was found: special-use, name, missing.",
+        "imap/junk-folder",
+    ),
     # --- Round trip (issue 3): the test invoice in the sender's own mailbox
     FactSpec(
         "roundtrip.placement",
         str,
-        "Where the test message landed: inbox, junk, other, not-arrived.",
+        "Where the test message landed: inbox, junk, other, not-arrived, not-sent, lost.",
+        "imap/placement",
+    ),
+    FactSpec(
+        "roundtrip.folder",
+        str,
+        "The folder it was found in, as the server names it.",
+        "imap/placement",
+    ),
+    FactSpec(
+        "roundtrip.spam_flagged",
+        bool,
+        "The receiving side's spam filter called it spam.",
+        "imap/headers",
+    ),
+    FactSpec(
+        "roundtrip.spf", str, "SPF result in the receiver's Authentication-Results.", "imap/headers"
+    ),
+    FactSpec(
+        "roundtrip.dkim",
+        str,
+        "DKIM result in the receiver's Authentication-Results.",
+        "imap/headers",
+    ),
+    FactSpec(
+        "roundtrip.dmarc",
+        str,
+        "DMARC result in the receiver's Authentication-Results.",
+        "imap/headers",
+    ),
+    FactSpec(
+        "roundtrip.cleanup",
+        str,
+        "The test message afterwards: deleted, moved, kept, keep-asked.",
+        "imap/cleanup",
+    ),
+    FactSpec(
+        "probes.placement",
+        str,
+        "The worst placement over the --probe-mailbox mailboxes: junk, not-arrived, other, inbox.",
     ),
     FactSpec(
         "send.via_vendor",
@@ -113,10 +175,10 @@ def _smtp_facts(result: ProbeResult) -> dict[str, FactValue]:
             facts["smtp.tls_failure"] = failure
         if step.name == "sniff":
             facts["smtp.sniff"] = step.get("speaks") or "unknown"
-        if step.name == "greeting" and step.reply is not None:
+        if step.name == "greeting" and step.reply is not None and step.reply.code is not None:
             facts["smtp.greeting.code"] = step.reply.code
         if step.name == "auth":
-            if step.reply is not None:
+            if step.reply is not None and step.reply.code is not None:
                 facts["smtp.auth.code"] = step.reply.code
                 facts["smtp.auth.text"] = step.reply.text
                 if step.reply.enhanced:
@@ -130,10 +192,83 @@ def _smtp_facts(result: ProbeResult) -> dict[str, FactValue]:
     return facts
 
 
+_SEND_STEPS = ("mail", "rcpt", "data")
+_CONNECT_STEPS = ("resolve", "connect", "tls", "greeting", "starttls", "login")
+_PLACEMENT_RANK = {"inbox": 0, "other": 1, "junk": 2, "not-arrived": 3}
+
+
+def _send_facts(result: ProbeResult) -> dict[str, FactValue]:
+    facts: dict[str, FactValue] = {}
+    for step in result.steps:
+        if step.name not in _SEND_STEPS:
+            continue
+        key = f"smtp.{step.name}"
+        if facts.get(key) in (None, Outcome.OK.value):  # keep the worst RCPT
+            facts[key] = step.outcome.value
+        if step.outcome is not Outcome.OK and "smtp.send.text" not in facts and step.reply:
+            if step.reply.code is not None:
+                facts["smtp.send.code"] = step.reply.code
+            facts["smtp.send.text"] = step.reply.text
+    return facts
+
+
+def _placement(result: ProbeResult) -> str | None:
+    step = result.step("placement")
+    return step.get("placement") if step is not None else None
+
+
+def _imap_facts(result: ProbeResult) -> dict[str, FactValue]:
+    facts: dict[str, FactValue] = {"imap.probe": result.status.value}
+    for step in result.steps:
+        if step.name in _CONNECT_STEPS and step.outcome is not Outcome.OK:
+            facts.setdefault("imap.failed_step", step.name)
+        if step.name == "login":
+            facts["imap.login"] = step.outcome.value
+        elif step.name == "junk-folder":
+            facts["imap.junk_folder"] = step.get("found_by") or "missing"
+        elif step.name == "placement":
+            facts["roundtrip.placement"] = step.get("placement") or "not-arrived"
+            folder = step.get("folder")
+            if folder:
+                facts["roundtrip.folder"] = folder
+        elif step.name == "cleanup" and step.get("result"):
+            asked = step.get("why") == "--keep"
+            facts["roundtrip.cleanup"] = "keep-asked" if asked else step.get("result") or "kept"
+        elif step.name == "headers" and step.get("header"):
+            facts.update(_header_facts(step.get("header") or ""))
+        elif step.name == "criteria" and step.get("mode") == "watch":
+            facts["send.via_vendor"] = True
+    return facts
+
+
+def _header_facts(header: str) -> dict[str, FactValue]:
+    from mailcheck.headers import read_headers
+
+    report = read_headers(header.encode("utf-8", "surrogateescape"))
+    facts: dict[str, FactValue] = {}
+    if report.spam_flagged is not None:
+        facts["roundtrip.spam_flagged"] = report.spam_flagged
+    for method in ("spf", "dkim", "dmarc"):
+        value = report.result(method)
+        if value is not None:
+            facts[f"roundtrip.{method}"] = value
+    return facts
+
+
 def extract_facts(results: Iterable[ProbeResult]) -> dict[str, FactValue]:
     """Turn probe results into facts."""
     facts: dict[str, FactValue] = {}
+    others: list[str] = []
     for result in results:
         if result.probe == "smtp":
             facts.update(_smtp_facts(result))
+            facts.update(_send_facts(result))
+        elif result.probe == "imap":
+            facts.update(_imap_facts(result))
+        elif result.probe.startswith("imap:"):
+            placement = _placement(result)
+            if placement in _PLACEMENT_RANK:
+                others.append(placement)
+    if others:
+        facts["probes.placement"] = max(others, key=lambda p: _PLACEMENT_RANK[p])
     return facts

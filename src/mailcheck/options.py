@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 
 import click
 
-__all__ = ["output_options", "smtp_options"]
+__all__ = ["imap_options", "output_options", "roundtrip_options", "smtp_options"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -152,6 +152,91 @@ def output_options(func: F) -> F:
                 "--color/--no-color",
                 default=None,
                 help="Colour the report [when stdout is a terminal].",
+            ),
+        ],
+    )
+
+
+def imap_options(func: F) -> F:
+    """Where the mailbox is that receives the test message."""
+    return _apply(
+        func,
+        [
+            click.option(
+                "--imap-host",
+                envvar="MAILCHECK_IMAP_HOST",
+                metavar="HOST",
+                help="IMAP server [preset, else the SMTP host].",
+            ),
+            click.option(
+                "--imap-port",
+                envvar="MAILCHECK_IMAP_PORT",
+                metavar="PORT",
+                help="Its port [993; 143 for starttls].",
+            ),
+            click.option(
+                "--imap-tls",
+                envvar="MAILCHECK_IMAP_TLS",
+                type=click.Choice(["tls", "starttls", "none"], case_sensitive=False),
+                help="tls = implicit TLS (993), starttls (143), none.",
+            ),
+            click.option(
+                "--imap-username",
+                envvar="MAILCHECK_IMAP_USERNAME",
+                help="IMAP login [the SMTP user name].",
+            ),
+            click.option(
+                "--imap-password-file",
+                envvar="MAILCHECK_IMAP_PASSWORD_FILE",
+                metavar="PATH",
+                help="IMAP password from a file [the SMTP password; or MAILCHECK_IMAP_PASSWORD].",
+            ),
+            click.option(
+                "--imap-password-command",
+                envvar="MAILCHECK_IMAP_PASSWORD_COMMAND",
+                metavar="CMD",
+                help="IMAP password from a command's first output line.",
+            ),
+        ],
+    )
+
+
+def roundtrip_options(func: F) -> F:
+    """The test invoice and how long to wait for it."""
+    return _apply(
+        func,
+        [
+            click.option(
+                "--wait",
+                envvar="MAILCHECK_WAIT",
+                metavar="SECONDS",
+                help="How long to wait for the test message after sending [30].",
+            ),
+            click.option(
+                "--keep",
+                is_flag=True,
+                default=False,
+                help="Leave the test message in the mailbox (default: delete it, and only it).",
+            ),
+            click.option(
+                "--subject",
+                envvar="MAILCHECK_SUBJECT",
+                help="Subject template ({number}, {token}).",
+            ),
+            click.option(
+                "--sender-name", envvar="MAILCHECK_SENDER_NAME", help="Display name in From."
+            ),
+            click.option(
+                "--attachment-size",
+                envvar="MAILCHECK_ATTACHMENT_SIZE",
+                metavar="SIZE",
+                help="Make the test invoice about this big (e.g. 5M), like a real invoice.",
+            ),
+            click.option(
+                "--probe-mailbox",
+                multiple=True,
+                metavar="PROFILE",
+                help="Also send to this profile's mailbox and watch it (repeatable).",
             ),
         ],
     )

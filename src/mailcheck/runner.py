@@ -14,8 +14,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
-from mailcheck.evidence import ProbeResult, ProbeStatus, Step
-from mailcheck.facts import FactValue, extract_facts
+from mailcheck.evidence import Outcome, ProbeResult, ProbeStatus, Step
+from mailcheck.facts import FACTS, FactValue, extract_facts
 from mailcheck.probes.recorder import Recorder
 from mailcheck.rules import Finding, Severity, evaluate, load_causes, load_rules
 
@@ -93,27 +93,46 @@ def diagnose(
     )
 
 
+def _wanted_step(fact: str) -> tuple[str, str]:
+    """Which probe and step a fact comes from: ``("smtp", "auth")``, ``("imap", "headers")``."""
+    spec = FACTS.get(fact)
+    if spec is not None and spec.evidence:
+        probe, _, step = spec.evidence.partition("/")
+        return probe, step
+    probe, _, rest = fact.partition(".")
+    step = rest.split(".")[0]
+    return probe, "*tls" if step == "tls_failure" else step
+
+
+def _matches(step: Step, wanted: str) -> bool:
+    if wanted == "*tls":
+        return step.get("tls_failure") is not None
+    if wanted in ("*send", "*failed"):
+        return step.outcome is not Outcome.OK and step.name in (
+            ("mail", "rcpt", "data")
+            if wanted == "*send"
+            else ("resolve", "connect", "tls", "greeting", "starttls", "login")
+        )
+    return step.name in (wanted, f"{wanted}-tls")
+
+
 def evidence_steps(finding: Finding, probes: tuple[ProbeResult, ...]) -> list[Step]:
     """The steps whose facts made ``finding`` apply, so reports can quote the server."""
     wanted: list[tuple[str, str]] = []
     for fact, _ in finding.because:
-        probe, _, rest = fact.partition(".")
-        wanted_step = rest.split(".")[0]
-        if wanted_step == "tls_failure":
-            wanted.append((probe, "*tls-error"))
-        elif (probe, wanted_step) not in wanted:
-            wanted.append((probe, wanted_step))
+        pair = _wanted_step(fact)
+        if pair not in wanted:
+            wanted.append(pair)
     found: list[Step] = []
     for result in probes:
         for probe, step_name in wanted:
-            if result.probe != probe:
+            if result.probe != probe or not step_name:
                 continue
             for step in result.steps:
-                match = (
-                    step.get("tls_failure") is not None
-                    if step_name == "*tls-error"
-                    else step.name in (step_name, f"{step_name}-tls")
-                )
-                if match and step not in found and (step.reply or step.error or step.data):
+                if (
+                    _matches(step, step_name)
+                    and step not in found
+                    and (step.reply or step.error or step.data)
+                ):
                     found.append(step)
     return found

@@ -49,6 +49,8 @@ class SecretSource:
     stdin: bool = False
     file: str | None = None
     command: str | None = None
+    env_var: str | None = PASSWORD_ENV
+    """The environment variable mailcheck reads (None: none, e.g. for a probe mailbox)."""
     env_name: str | None = None
     """A profile's ``password_env``: the name of another variable to read."""
     profile_file: str | None = None
@@ -123,8 +125,8 @@ def read_secret(source: SecretSource, *, prompt_label: str) -> Secret:
         secret = Secret(_from_file(source.file), f"file {source.file}")
     elif source.command is not None:
         secret = Secret(_from_command(source.command), "password command")
-    elif (value := os.environ.get(PASSWORD_ENV)) is not None:
-        secret = Secret(value, f"env {PASSWORD_ENV}")
+    elif source.env_var and (value := os.environ.get(source.env_var)) is not None:
+        secret = Secret(value, f"env {source.env_var}")
     elif source.env_name is not None:
         value = os.environ.get(source.env_name)
         if value is None:

@@ -1,7 +1,7 @@
 """``mailcheck diagnose``: the full walk from the sender to the customer.
 
-For now it runs the SMTP credential check; the round trip, DNS and bounce
-probes join it as they are built.
+It runs the SMTP credential check, then the round trip (a test invoice to
+the sender's own mailbox); DNS and bounce probes join it as they are built.
 """
 
 from __future__ import annotations
@@ -10,22 +10,26 @@ from typing import Any
 
 import click
 
-from mailcheck.options import output_options, smtp_options
+from mailcheck.options import imap_options, output_options, roundtrip_options, smtp_options
 
 
 @click.command("diagnose")
 @click.option("--sender", envvar="MAILCHECK_SENDER", help="The address the invoices are sent from.")
 @click.option("--recipient", envvar="MAILCHECK_RECIPIENT", help="The customer's address.")
 @smtp_options
+@imap_options
+@roundtrip_options
 @output_options
 def command(fmt: str, transcript: bool, color: bool | None, **values: Any) -> int:
     """Why did the invoice not reach the customer?
 
-    Checks the sender's submission server (credentials, TLS) and names the
-    cause with its fix. Exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.
+    Checks the sender's submission server (credentials, TLS), sends a test
+    invoice to the sender's own mailbox and finds it in the inbox or the spam
+    folder, and names the cause with its fix. Exit 0 OK, 1 WARNING (spam
+    folder), 2 CRITICAL (cannot send, not delivered), 3 UNKNOWN.
     """
-    from mailcheck.app import emit, prepare, run_smtp_diagnosis
+    from mailcheck.app import emit, prepare, run_roundtrip_diagnosis
 
     settings, secret = prepare(values, need_sender=True, need_recipient=True)
-    diagnosis = run_smtp_diagnosis("diagnose", settings, secret)
+    diagnosis = run_roundtrip_diagnosis("diagnose", settings, secret)
     return emit(diagnosis, fmt=fmt, lang=settings.lang, transcript=transcript, color=color)

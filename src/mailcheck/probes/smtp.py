@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import ssl
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 import aiosmtplib
@@ -29,11 +30,25 @@ from mailcheck.probes.tls import TlsFailure, classify_tls_error, find_ssl_error,
 from mailcheck.replies import make_reply
 from mailcheck.secret import Secret
 
-__all__ = ["SmtpProbe", "probe_smtp", "smtp_target"]
+__all__ = ["SmtpProbe", "Submission", "probe_smtp", "smtp_target"]
 
 # Mechanisms mailcheck can do with a password, in order of preference. One is used.
 _MECHANISMS = ("plain", "login", "cram-md5")
 _SNIFF_TIMEOUT = 3.0
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Submission:
+    """A message to send after a successful login (the round trip's test invoice)."""
+
+    sender: str
+    recipients: tuple[str, ...]
+    data: bytes
+    """The message as it goes on the wire (CRLF line ends)."""
+    ready: Callable[[], Awaitable[bool]]
+    """Waited for before MAIL FROM: the mailbox watchers are in place (False: do not send)."""
+    sent: Callable[[], None]
+    """Called the moment the server accepted the message (250 after DATA)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -43,6 +58,7 @@ class SmtpProbe:
     settings: SmtpSettings
     secret: Secret | None
     dns_server: tuple[str, int] | None = None
+    submission: Submission | None = None
 
 
 def smtp_target(settings: SmtpSettings) -> str:
@@ -211,7 +227,7 @@ async def _starttls(smtp: aiosmtplib.SMTP, rec: Recorder, probe: SmtpProbe) -> b
     return await _ehlo(smtp, rec, "ehlo-tls", settings.ehlo_name)
 
 
-async def _auth(smtp: aiosmtplib.SMTP, rec: Recorder, probe: SmtpProbe) -> None:
+async def _auth(smtp: aiosmtplib.SMTP, rec: Recorder, probe: SmtpProbe) -> bool:
     settings = probe.settings
     start = rec.begin("auth")
     encrypted = smtp.get_transport_info("sslcontext") is not None
@@ -227,10 +243,10 @@ async def _auth(smtp: aiosmtplib.SMTP, rec: Recorder, probe: SmtpProbe) -> None:
                 data=(("offered", " ".join(m.upper() for m in offered)),),
             )
         )
-        return
+        return False
     if not smtp.supports_extension("auth"):
         rec.add(Step(name="auth", outcome=Outcome.NOT_OFFERED, elapsed_ms=0.0))
-        return
+        return False
     mechanism = next((m for m in _MECHANISMS if m in offered), None)
     if mechanism is None or probe.secret is None:
         rec.add(
@@ -241,7 +257,7 @@ async def _auth(smtp: aiosmtplib.SMTP, rec: Recorder, probe: SmtpProbe) -> None:
                 data=(("offered", " ".join(m.upper() for m in offered)),),
             )
         )
-        return
+        return False
     password = probe.secret.reveal()
     rec.add_secret(settings.username, password)
     rec.client(f"AUTH {mechanism.upper()} {REDACTED}")
@@ -267,12 +283,76 @@ async def _auth(smtp: aiosmtplib.SMTP, rec: Recorder, probe: SmtpProbe) -> None:
         )
         if step.reply:
             rec.server(step.reply)
-        return
+        return False
     reply = make_reply(response.code, response.message)
     rec.server(reply)
     rec.add(
         Step(name="auth", outcome=Outcome.OK, elapsed_ms=elapsed_ms(start), reply=reply, data=data)
     )
+    return True
+
+
+async def _command(
+    rec: Recorder,
+    name: str,
+    line: str,
+    call: Awaitable[aiosmtplib.SMTPResponse],
+    *data: tuple[str, str],
+) -> bool:
+    """One SMTP command as a step, with the server's reply kept."""
+    start = rec.begin(name)
+    rec.client(line)
+    try:
+        response = await call
+    except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
+        failed = _command_failure(name, exc, start)
+        step = rec.add(
+            Step(
+                name=name,
+                outcome=failed.outcome,
+                elapsed_ms=failed.elapsed_ms,
+                reply=failed.reply,
+                error=failed.error,
+                data=data,
+            )
+        )
+        if step.reply:
+            rec.server(step.reply)
+        return False
+    reply = make_reply(response.code, response.message)
+    rec.server(reply)
+    rec.add(
+        Step(name=name, outcome=Outcome.OK, elapsed_ms=elapsed_ms(start), reply=reply, data=data)
+    )
+    return True
+
+
+async def _submit(smtp: aiosmtplib.SMTP, rec: Recorder, submission: Submission) -> None:
+    """MAIL FROM, RCPT TO (each), DATA: each reply kept, so a refusal names its step."""
+    start = rec.begin("ready")
+    if not await submission.ready():
+        rec.add(Step(name="ready", outcome=Outcome.WITHHELD, elapsed_ms=elapsed_ms(start)))
+        rec.note("message not sent: the mailbox could not be watched")
+        return
+    options = []
+    if smtp.supports_extension("size"):
+        options.append(f"SIZE={len(submission.data)}")
+    if smtp.supports_extension("8bitmime"):
+        options.append("BODY=8BITMIME")
+    line = f"MAIL FROM:<{submission.sender}>" + "".join(f" {o}" for o in options)
+    if not await _command(rec, "mail", line, smtp.mail(submission.sender, options=options)):
+        return
+    accepted = 0
+    for recipient in submission.recipients:
+        call = smtp.rcpt(recipient)
+        if await _command(rec, "rcpt", f"RCPT TO:<{recipient}>", call, ("recipient", recipient)):
+            accepted += 1
+    if not accepted:
+        return
+    size = str(len(submission.data))
+    call = smtp.data(submission.data)
+    if await _command(rec, "data", f"DATA ({size} bytes)", call, ("size", size)):
+        submission.sent()
 
 
 async def probe_smtp(probe: SmtpProbe, rec: Recorder) -> None:
@@ -346,7 +426,9 @@ async def probe_smtp(probe: SmtpProbe, rec: Recorder) -> None:
                 and starttls_step.outcome is Outcome.NOT_OFFERED
             ):
                 return  # TLS failed: nothing more is safe to do on this connection
-        await _auth(smtp, rec, probe)
+        authenticated = await _auth(smtp, rec, probe)
+        if authenticated and probe.submission is not None:
+            await _submit(smtp, rec, probe.submission)
         await _quit(smtp, rec)
     finally:
         smtp.close()

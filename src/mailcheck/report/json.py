@@ -31,6 +31,8 @@ def _step(step: Step) -> dict[str, Any]:
             "enhanced": step.reply.enhanced,
             "text": step.reply.text,
         }
+        if step.reply.status is not None:
+            out["reply"]["status"] = step.reply.status
     if step.error is not None:
         out["error"] = {
             "exception": step.error.exception,
