@@ -17,6 +17,7 @@ from mailcheck.errors import ConfigError
 from mailcheck.evidence import Outcome, Step
 from mailcheck.probes.net import elapsed_ms
 from mailcheck.probes.recorder import Recorder
+from mailcheck.progress import Progress, progress_line
 from mailcheck.runner import Diagnosis
 from mailcheck.secret import Secret, read_secret
 
@@ -209,18 +210,21 @@ async def _roundtrip_diagnosis(command: str, settings: Settings, secret: Secret)
             delete=not options.keep,
         )
 
-    results = await asyncio.gather(
-        run_probe("smtp", smtp_target(settings.smtp), send, deadline),
-        *(
-            run_probe(
-                "imap" if m.label == "sender" else f"imap:{m.label}",
-                f"{m.address} at {m.imap.host}:{m.imap.port} ({m.imap.tls.value})",
-                watcher(i),
-                deadline,
-            )
-            for i, m in enumerate(mailboxes)
-        ),
-    )
+    progress = Progress()
+    async with progress_line(progress):
+        results = await asyncio.gather(
+            run_probe("smtp", smtp_target(settings.smtp), send, deadline, progress),
+            *(
+                run_probe(
+                    "imap" if m.label == "sender" else f"imap:{m.label}",
+                    f"{m.address} at {m.imap.host}:{m.imap.port} ({m.imap.tls.value})",
+                    watcher(i),
+                    deadline,
+                    progress,
+                )
+                for i, m in enumerate(mailboxes)
+            ),
+        )
     target = _target(settings, secret)
     target["token"] = invoice.token
     later = ("dns", "bounce") if command == "diagnose" else ()
@@ -287,7 +291,6 @@ async def _watch_diagnosis(
         try:
             if not await mbox.prepare():
                 return
-            _progress_note("waiting for the message from the accounting software")
             signals.mark_submitted()  # the user sends now: watch closely from here
             found = await mbox.wait(signals, settings.roundtrip.wait, deadline - _CLEANUP_MARGIN)
             if found is not None:
@@ -309,7 +312,9 @@ async def _watch_diagnosis(
     target = (
         f"{mailbox.address} at {mailbox.imap.host}:{mailbox.imap.port} ({mailbox.imap.tls.value})"
     )
-    result = await run_probe("imap", target, watch, deadline)
+    progress = Progress()
+    async with progress_line(progress):
+        result = await run_probe("imap", target, watch, deadline, progress)
     summary: dict[str, str | int | None] = {
         "mailbox": mailbox.address,
         "imap_host": mailbox.imap.host,
@@ -322,11 +327,6 @@ async def _watch_diagnosis(
         "invoice_number": criteria[2],
     }
     return diagnose("watch", summary, [result], started, started_at)
-
-
-def _progress_note(text: str) -> None:
-    if sys.stderr.isatty():
-        click.echo(f"mailcheck: {text} ...", err=True)
 
 
 def run_watch_diagnosis(

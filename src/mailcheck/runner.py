@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from mailcheck.evidence import Outcome, ProbeResult, ProbeStatus, Step
 from mailcheck.facts import FACTS, FactValue, extract_facts
 from mailcheck.probes.recorder import Recorder
+from mailcheck.progress import Progress
 from mailcheck.rules import Finding, Severity, evaluate, load_causes, load_rules
 
 __all__ = ["Diagnosis", "ProbeFn", "diagnose", "run_probe"]
@@ -52,9 +53,13 @@ class Diagnosis:
         return self.severity.exit_code
 
 
-async def run_probe(probe: str, target: str, fn: ProbeFn, deadline: float) -> ProbeResult:
+async def run_probe(
+    probe: str, target: str, fn: ProbeFn, deadline: float, progress: Progress | None = None
+) -> ProbeResult:
     """Run one probe; ``deadline`` is a ``loop.time()`` value."""
     rec = Recorder(probe, target)
+    if progress is not None:
+        rec.on_begin = lambda step: progress.update(probe, step)
     try:
         async with asyncio.timeout_at(deadline) as scope:
             await fn(rec)

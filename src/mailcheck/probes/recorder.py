@@ -52,6 +52,8 @@ class Recorder:
         self._secrets: list[str] = []
         self._current: tuple[str, float] | None = None
         self._start = time.perf_counter()
+        self.on_begin: Callable[[str], None] | None = None
+        """Told the name of each step as it begins (the progress line)."""
 
     def add_secret(self, username: str, password: str) -> None:
         """Register a secret: it is scrubbed from everything recorded afterwards."""
@@ -67,6 +69,8 @@ class Recorder:
         """Mark step ``name`` as in flight; return its start time."""
         start = time.perf_counter()
         self._current = (name, start)
+        if self.on_begin is not None:
+            self.on_begin(name)
         return start
 
     def add(self, step: Step) -> Step:

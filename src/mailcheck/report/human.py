@@ -41,6 +41,9 @@ _LABELS: dict[str, dict[str, Any]] = {
         "faq": "FAQ",
         "none": "No cause found: mailcheck could not conclude anything.",
         "crash": "mailcheck crashed; please report this traceback",
+        "found_in": "Found in",
+        "after_submit": "after the server accepted it",
+        "spam_filter": "Spam filter",
     },
     "vi": {
         "via": "qua",
@@ -62,6 +65,9 @@ _LABELS: dict[str, dict[str, Any]] = {
         "faq": "FAQ",
         "none": "Không tìm ra nguyên nhân: mailcheck chưa kết luận được.",
         "crash": "mailcheck gặp lỗi nội bộ; vui lòng báo lỗi kèm đoạn sau",
+        "found_in": "Tìm thấy trong",
+        "after_submit": "sau khi máy chủ nhận thư",
+        "spam_filter": "Bộ lọc spam",
     },
 }
 
@@ -90,6 +96,22 @@ def _quote(step: Step, labels: dict[str, Any]) -> list[str]:
         lines.append(f"{labels['error']} ({step.name}): {text}")
     if step.name == "sniff" and step.get("greeting"):
         lines.append(f"{labels['server_said']} ({step.name}): {step.get('greeting')}")
+    if step.name == "placement" and step.get("folder"):
+        after = step.get("after_submit_ms")
+        timing = f", {float(after):.0f} ms {labels['after_submit']}" if after else ""
+        lines.append(f"{labels['found_in']}: {step.get('folder')} ({step.get('via')}{timing})")
+    if step.name == "headers" and step.get("header"):
+        lines.extend(_header_lines(step.get("header") or "", labels))
+    return lines
+
+
+def _header_lines(header: str, labels: dict[str, Any]) -> list[str]:
+    """What the receiving side said: its spam verdicts and authentication results."""
+    from mailcheck.headers import read_headers
+
+    report = read_headers(header.encode("utf-8", "surrogateescape"))
+    lines = [f"{labels['spam_filter']}: {v.source}: {v.raw}"[:300] for v in report.spam]
+    lines.extend(f"{a.source}: {a.raw}"[:300] for a in report.auth_results[:2])
     return lines
 
 

@@ -1,0 +1,274 @@
+"""The round trip against the real lab: inbox, junk, lost, no IDLE, Junk without special-use."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import LabHandle, cause_ids, run_cli, run_json
+
+TOKEN_HEADER = b"X-Mailcheck-Token"
+
+
+def _args(lab: LabHandle, user: str, *, imap_port: str = "imaps", wait: str = "10") -> list[str]:
+    return [
+        "--sender",
+        user,
+        "--smtp-host",
+        lab.host,
+        "--smtp-port",
+        str(lab.ports["submission"]),
+        "--ca-file",
+        lab.ca_file,
+        "--imap-host",
+        lab.host,
+        "--imap-port",
+        str(lab.ports[imap_port]),
+        "--imap-tls",
+        "tls",
+        "--wait",
+        wait,
+    ]
+
+
+def _env(lab: LabHandle, user: str) -> dict[str, str]:
+    return {"MAILCHECK_PASSWORD": lab.lab.info().users[user]}
+
+
+def _step(report: dict[str, Any], probe: str, name: str) -> dict[str, Any]:
+    result = next(p for p in report["probes"] if p["probe"] == probe)
+    return next(s for s in result["steps"] if s["name"] == name)
+
+
+def _python() -> str:
+    return sys.executable
+
+
+def _test_messages(lab: LabHandle, user: str, folder: str) -> list[bytes]:
+    return [m for m in lab.lab.list_messages(user, folder) if TOKEN_HEADER in m]
+
+
+def test_inbox_exits_0_and_leaves_nothing_behind(lab: LabHandle) -> None:
+    user = "sender@lab.test"
+    code, report = run_json(
+        ["diagnose", *_args(lab, user), "--recipient", "rcpt@customer.test"], env=_env(lab, user)
+    )
+    assert cause_ids(report) == ["delivered-to-inbox"]
+    assert code == 0
+    placement = _step(report, "imap", "placement")["data"]
+    assert placement["placement"] == "inbox"
+    assert float(placement["after_submit_ms"]) < 5000
+    assert _step(report, "imap", "cleanup")["data"]["result"] == "deleted"
+    assert report["facts"]["roundtrip.cleanup"] == "deleted"
+    assert _test_messages(lab, user, "INBOX") == []
+
+
+def test_junk_exits_1_with_the_filters_words(lab: LabHandle) -> None:
+    user = "junked@lab.test"
+    code, report = run_json(["roundtrip", *_args(lab, user)], env=_env(lab, user))
+    assert cause_ids(report) == ["spam-folder"]
+    assert code == 1
+    assert report["facts"]["roundtrip.spam_flagged"] is True
+    assert report["facts"]["imap.junk_folder"] == "special-use"
+    evidence = report["causes"][0]["evidence"]
+    assert any("X-Spam-Status" in json.dumps(e) for e in evidence)
+    assert _test_messages(lab, user, "Junk") == []
+
+
+def test_not_delivered_exits_2_after_the_wait(lab: LabHandle) -> None:
+    user = "lost@lab.test"
+    start = time.monotonic()
+    code, report = run_json(["roundtrip", *_args(lab, user, wait="2")], env=_env(lab, user))
+    took = time.monotonic() - start
+    assert cause_ids(report) == ["not-arrived"]
+    assert code == 2
+    assert 2 <= took < 10
+    # The submission server's own words (with its queue id) are the evidence.
+    evidence = report["causes"][0]["evidence"]
+    assert any(e["name"] == "data" and e["reply"]["code"] == 250 for e in evidence)
+
+
+def test_server_without_idle_falls_back_to_polling(lab: LabHandle) -> None:
+    user = "noidle@lab.test"
+    code, report = run_json(
+        ["roundtrip", *_args(lab, user, imap_port="imaps_noidle")], env=_env(lab, user)
+    )
+    assert cause_ids(report) == ["delivered-to-inbox"]
+    assert code == 0
+    login = _step(report, "imap", "login")["data"]["capabilities"].split()
+    assert "IDLE" not in login
+
+
+def test_junk_without_special_use_is_found_by_name(lab: LabHandle) -> None:
+    user = "nospecial@lab.test"
+    code, report = run_json(["roundtrip", *_args(lab, user)], env=_env(lab, user))
+    assert report["facts"]["imap.junk_folder"] == "name"
+    assert report["facts"]["roundtrip.folder"] == "Spam"
+    assert cause_ids(report) == ["spam-folder"]
+    assert code == 1
+
+
+def test_keep_leaves_the_test_message(lab: LabHandle) -> None:
+    user = "sender@lab.test"
+    code, report = run_json(["roundtrip", *_args(lab, user), "--keep"], env=_env(lab, user))
+    assert code == 0
+    token = report["target"]["token"]
+    kept = [m for m in _test_messages(lab, user, "INBOX") if token.encode() in m]
+    assert len(kept) == 1
+    lab.lab.reset_mailboxes()
+
+
+def test_wrong_imap_password_is_unknown_and_nothing_is_sent(lab: LabHandle) -> None:
+    user = "sender@lab.test"
+    env = {**_env(lab, user), "MAILCHECK_IMAP_PASSWORD": "wrong"}
+    code, report = run_json(["roundtrip", *_args(lab, user)], env=env)
+    assert cause_ids(report)[0] == "imap-login-rejected"
+    assert code == 3
+    assert _step(report, "smtp", "ready")["outcome"] == "withheld"
+    assert _test_messages(lab, user, "INBOX") == []
+
+
+def test_imap_connection_dropped_during_idle(lab: LabHandle) -> None:
+    user = "lost@lab.test"
+    doveadm = ["doveadm", "-c", f"{lab.lab.info().state}/etc/dovecot/dovecot.conf", "kick", user]
+    proc = subprocess.Popen(  # the check, in the background
+        [
+            _python(),
+            "-m",
+            "mailcheck",
+            "roundtrip",
+            *_args(lab, user, wait="8"),
+            "--format",
+            "json",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env={"PATH": "/usr/bin:/bin", "MAILCHECK_PASSWORD": _env(lab, user)["MAILCHECK_PASSWORD"]},
+    )
+    time.sleep(3)  # logged in, sent, now waiting in IDLE
+    subprocess.run(doveadm, check=True, capture_output=True)
+    out, err = proc.communicate(timeout=30)
+    report = json.loads(out)
+    assert "Traceback" not in err.decode()
+    assert cause_ids(report)[0] == "imap-watch-lost"
+    assert proc.returncode == 3
+
+
+def test_probe_mailbox_is_watched_too(lab: LabHandle, tmp_path: Path) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text(
+        "[profiles.personal]\n"
+        'sender = "rcpt@customer.test"\n'
+        f'imap_host = "{lab.host}"\n'
+        f"imap_port = {lab.ports['imaps']}\n"
+        'password_env = "PERSONAL_PW"\n',
+        encoding="utf-8",
+    )
+    user = "sender@lab.test"
+    env = {**_env(lab, user), "PERSONAL_PW": lab.lab.info().users["rcpt@customer.test"]}
+    args = ["roundtrip", *_args(lab, user), "--config", str(config), "--probe-mailbox", "personal"]
+    code, report = run_json(args, env=env)
+    assert code == 0
+    assert cause_ids(report) == ["delivered-to-inbox"]
+    assert _step(report, "imap:personal", "placement")["data"]["placement"] == "inbox"
+    assert _test_messages(lab, "rcpt@customer.test", "INBOX") == []
+
+
+def test_watch_reports_a_message_sent_by_another_program(lab: LabHandle) -> None:
+    import smtplib
+    import ssl
+
+    user = "sender@lab.test"
+    password = _env(lab, user)["MAILCHECK_PASSWORD"]
+    proc = subprocess.Popen(
+        [
+            _python(),
+            "-m",
+            "mailcheck",
+            "watch",
+            "--mailbox",
+            user,
+            "--imap-host",
+            lab.host,
+            "--imap-port",
+            str(lab.ports["imaps"]),
+            "--ca-file",
+            lab.ca_file,
+            "--subject-contains",
+            "HD-4711",
+            "--wait",
+            "15",
+            "--format",
+            "json",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env={"PATH": "/usr/bin:/bin", "MAILCHECK_PASSWORD": password},
+    )
+    time.sleep(1.5)  # the user starts watching, then sends from the accounting software
+    context = ssl.create_default_context(cafile=lab.ca_file)
+    with smtplib.SMTP(lab.host, lab.ports["submission"], timeout=10) as smtp:
+        smtp.starttls(context=context)
+        smtp.login(user, password)
+        smtp.sendmail(
+            user,
+            [user],
+            b"From: Ke toan <sender@lab.test>\r\nTo: sender@lab.test\r\n"
+            b"Subject: Hoa don HD-4711\r\n\r\nHoa don dinh kem.\r\n",
+        )
+    out, err = proc.communicate(timeout=40)
+    report = json.loads(out)
+    assert "Traceback" not in err.decode()
+    assert cause_ids(report) == ["delivered-to-inbox"]
+    assert report["facts"]["send.via_vendor"] is True
+    assert proc.returncode == 0
+    # watch never deletes: the message is the software's, not mailcheck's
+    assert any(b"HD-4711" in m for m in lab.lab.list_messages(user, "INBOX"))
+    lab.lab.reset_mailboxes()
+
+
+def test_human_report_of_a_junk_placement_in_vietnamese(lab: LabHandle) -> None:
+    user = "junked@lab.test"
+    result = run_cli(["roundtrip", *_args(lab, user), "--lang", "vi"], env=_env(lab, user))
+    assert result.exit_code == 1
+    assert "CẢNH BÁO" in result.stdout
+    assert "spam-folder" in result.stdout
+
+
+@pytest.mark.parametrize("runs", [6])
+def test_users_own_messages_survive_many_diagnoses_byte_for_byte(lab: LabHandle, runs: int) -> None:
+    """Design §4: touch nothing but mailcheck's own test message."""
+    user = "sender@lab.test"
+    lab.lab.reset_mailboxes()
+    own = []
+    for i in range(12):
+        body = f"Hóa đơn {i} của khách\r\n".encode()
+        raw = (
+            f"From: customer{i}@customer.test\r\nTo: {user}\r\nSubject: Invoice {i}\r\n"
+            f"Message-ID: <user-{i}@customer.test>\r\nContent-Type: text/plain; charset=utf-8\r\n"
+            "Content-Transfer-Encoding: 8bit\r\n\r\n"
+        ).encode() + body
+        own.append(raw)
+        folder = "Junk" if i % 4 == 3 else "INBOX"
+        flags = "\\Deleted" if i % 3 == 0 else ""
+        lab.lab.deliver(user, raw, folder=folder, flags=flags)
+    before = {f: sorted(lab.lab.list_messages(user, f)) for f in ("INBOX", "Junk")}
+    flags_before = {f: lab.lab.message_flags(user, f) for f in ("INBOX", "Junk")}
+    assert sum(len(v) for v in before.values()) == 12
+    for _ in range(runs):
+        code, _ = run_json(["roundtrip", *_args(lab, user)], env=_env(lab, user))
+        assert code == 0
+    code, _ = run_json(
+        ["roundtrip", *_args(lab, "junked@lab.test")], env=_env(lab, "junked@lab.test")
+    )
+    assert code == 1
+    after = {f: sorted(lab.lab.list_messages(user, f)) for f in ("INBOX", "Junk")}
+    assert after == before
+    assert {f: lab.lab.message_flags(user, f) for f in ("INBOX", "Junk")} == flags_before
+    lab.lab.reset_mailboxes()
