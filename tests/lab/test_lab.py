@@ -6,6 +6,7 @@ CI=true where a missing lab is a failure.
 
 from __future__ import annotations
 
+import email.policy
 import imaplib
 import json
 import os
@@ -18,6 +19,7 @@ import sys
 import time
 import uuid
 from collections.abc import Iterator
+from email.parser import BytesParser
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +32,13 @@ pytestmark = pytest.mark.lab
 
 EHLO = "client.lab.test"
 SENDER = "sender@lab.test"
+ROUND_TRIP_USERS = {
+    "junked@lab.test": "secret4",
+    "lost@lab.test": "secret5",
+    "noidle@lab.test": "secret6",
+    "nospecial@lab.test": "secret7",
+    "bulk@lab.test": "secret8",
+}
 
 
 labmod = load_lab_module()
@@ -92,20 +101,82 @@ def auth_plain(smtp: smtplib.SMTP, user: str, password: str) -> tuple[int, bytes
         return exc.smtp_code, exc.smtp_error
 
 
-def message(subject: str, token: str, to: str = SENDER) -> str:
+def message(subject: str, token: str, to: str = SENDER, sender: str = SENDER) -> str:
     return (
-        f"From: {SENDER}\r\nTo: {to}\r\nSubject: {subject}\r\n"
+        f"From: {sender}\r\nTo: {to}\r\nSubject: {subject}\r\n"
         f"Message-ID: <{token}@client.lab.test>\r\nX-Lab-Token: {token}\r\n\r\n"
         f"lab test {token}\r\n"
     )
 
 
+def submit(smtp: smtplib.SMTP, sender: str, rcpt: str, text: str) -> str:
+    """MAIL, RCPT, DATA on an authenticated session; return Postfix's queue id."""
+    assert smtp.mail(sender)[0] == 250
+    assert smtp.rcpt(rcpt)[0] == 250
+    code, reply = smtp.data(text.encode())
+    assert code == 250, reply
+    return reply.decode().rsplit(" ", 1)[-1]  # "2.0.0 Ok: queued as 4Xy7Zq1AbC"
+
+
+def send_to_self(info: Any, user: str, token: str, subject: str = "invoice") -> str:
+    """What mailcheck's round trip does: AUTH as user, send to the same address."""
+    with smtp_starttls(info) as smtp:
+        assert auth_plain(smtp, user, info.users[user])[0] == 235
+        return submit(smtp, user, user, message(f"{subject} {token}", token, user, user))
+
+
+def imap_login(info: Any, user: str, port_name: str = "imaps") -> imaplib.IMAP4_SSL:
+    imap = imaplib.IMAP4_SSL(
+        info.host, info.ports[port_name], ssl_context=tls_context(info), timeout=10
+    )
+    imap.login(user, info.users[user])
+    return imap
+
+
+def search(imap: imaplib.IMAP4, mailbox: str, *criteria: str) -> list[bytes]:
+    typ, _ = imap.select(mailbox, readonly=True)
+    assert typ == "OK", f"cannot examine {mailbox}"
+    typ, data = imap.search(None, *criteria)
+    assert typ == "OK"
+    return data[0].split() if data and data[0] else []
+
+
+def listing(imap: imaplib.IMAP4) -> list[bytes]:
+    typ, boxes = imap.list()
+    assert typ == "OK"
+    return [b for b in boxes if isinstance(b, bytes)]
+
+
+def fetch_one(imap: imaplib.IMAP4, mailbox: str, token: str) -> bytes:
+    """BODY[] of the one message in mailbox whose X-Lab-Token is token."""
+    found = search(imap, mailbox, "HEADER", "X-Lab-Token", token)
+    assert len(found) == 1, f"{len(found)} messages with token {token} in {mailbox}"
+    typ, data = imap.fetch(found[0].decode(), "(BODY.PEEK[])")
+    assert typ == "OK"
+    bodies = [item[1] for item in data if isinstance(item, tuple)]
+    assert len(bodies) == 1
+    return bytes(bodies[0])
+
+
+def capabilities(imap: imaplib.IMAP4) -> list[set[str]]:
+    """Every CAPABILITY list the session has seen (greeting, login code, command)."""
+    typ, data = imap.capability()
+    assert typ == "OK"
+    lists = [imap.welcome, *(d for d in data if isinstance(d, bytes))]
+    return [set(text.decode().replace("]", " ").split()) for text in lists]
+
+
 def wait_for_mail(
-    info: Any, mailbox: str, criteria: tuple[str, ...], user: str = SENDER, timeout: float = 10
+    info: Any,
+    mailbox: str,
+    criteria: tuple[str, ...],
+    user: str = SENDER,
+    timeout: float = 10,
+    port_name: str = "imaps",
 ) -> int:
     """Poll a mailbox over IMAPS until a SEARCH matches; return the match count."""
     with imaplib.IMAP4_SSL(
-        info.host, info.ports["imaps"], ssl_context=tls_context(info), timeout=10
+        info.host, info.ports[port_name], ssl_context=tls_context(info), timeout=10
     ) as imap:
         imap.login(user, info.users[user])
         typ, _ = imap.select(mailbox)
@@ -162,10 +233,12 @@ def test_info_and_lab_json(lab: Any, info: Any) -> None:
     assert info.ports == {name: info.base + off for name, off in labmod.OFFSETS.items()}
     assert set(info.ports) == {
         "submission", "submission_tls", "submission_plain", "submission_untrusted",
-        "submission_expired", "submission_wrongname", "mx", "imap", "imaps", "dns",
+        "submission_expired", "submission_wrongname", "mx", "imap", "imaps",
+        "imap_noidle", "imaps_noidle", "dns",
     }  # fmt: skip
     assert info.ca_file == os.path.join(info.state, "tls", "ca.pem")
     assert info.users["sender@lab.test"] == "secret1"
+    assert {u: info.users[u] for u in ROUND_TRIP_USERS} == ROUND_TRIP_USERS
     assert len(info.state) <= 64
     saved = labmod.LabInfo.from_json(Path(info.state, "lab.json").read_text())
     assert saved.ports == info.ports
@@ -302,6 +375,238 @@ def test_dns_answers(info: Any) -> None:
     assert rcode == 3  # NXDOMAIN
     rcode, _, _ = dns_query(info.ports["dns"], "example.com", 1)
     assert rcode == 5  # REFUSED: no recursion
+
+
+# --------------------------------------------------------------------------
+# round-trip scenarios: each user sends to its own address (mailcheck issue 3)
+
+
+def spam_headers(raw: bytes) -> list[tuple[str, str]]:
+    """X-Spam-* headers of a message, in order, with folding whitespace collapsed."""
+    parsed = BytesParser(policy=email.policy.compat32).parsebytes(raw, headersonly=True)
+    return [(k, " ".join(str(v).split())) for k, v in parsed.items() if k.startswith("X-Spam-")]
+
+
+def test_round_trip_sender_lands_in_inbox(info: Any) -> None:
+    token = uuid.uuid4().hex
+    send_to_self(info, SENDER, token)
+    assert wait_for_mail(info, "INBOX", ("HEADER", "X-Lab-Token", token)) == 1
+    with imap_login(info, SENDER) as imap:
+        assert spam_headers(fetch_one(imap, "INBOX", token)) == []
+        assert search(imap, "Junk", "HEADER", "X-Lab-Token", token) == []
+
+
+def test_round_trip_junked_gets_spam_headers_and_lands_in_junk(info: Any) -> None:
+    user = "junked@lab.test"
+    token = uuid.uuid4().hex
+    began = time.monotonic()
+    send_to_self(info, user, token, subject="invoice (no spam words)")
+    assert wait_for_mail(info, "Junk", ("HEADER", "X-Lab-Token", token), user=user) == 1
+    print(f"\njunked@: in Junk after {time.monotonic() - began:.3f} s")
+    with imap_login(info, user) as imap:
+        raw = fetch_one(imap, "Junk", token)
+        assert spam_headers(raw) == list(labmod.SPAM_HEADERS)
+        assert raw.startswith(b"X-Spam-Flag: YES\r\nX-Spam-Score: 7.5\r\n")
+        assert search(imap, "Junk", "HEADER", "X-Spam-Flag", "YES", "HEADER", "X-Lab-Token", token)
+        assert search(imap, "INBOX", "HEADER", "X-Lab-Token", token) == []
+        assert b'(\\HasNoChildren \\Junk) "/" Junk' in listing(imap)
+
+
+def test_round_trip_lost_is_accepted_then_vanishes_without_dsn(info: Any) -> None:
+    user = "lost@lab.test"
+    token = uuid.uuid4().hex
+    queue_ids = [send_to_self(info, user, token)]
+    # Also from another sender: a bounce or DSN would have somewhere to arrive.
+    with smtp_starttls(info) as smtp:
+        assert auth_plain(smtp, SENDER, "secret1")[0] == 235
+        queue_ids.append(submit(smtp, SENDER, user, message(f"lost {token}", token, user)))
+    deadline = time.monotonic() + 3.0
+    with imap_login(info, user) as lost, imap_login(info, SENDER) as sender:
+        while True:
+            for box in ("INBOX", "Junk"):
+                assert search(lost, box, "TEXT", token) == [], f"lost@ got mail in {box}"
+            assert search(sender, "INBOX", "TEXT", token) == [], "sender got a DSN"
+            if time.monotonic() > deadline:
+                break
+            time.sleep(0.25)
+    log = Path(info.state, "log", "postfix.log").read_text()
+    for queue_id in queue_ids:
+        assert f"{queue_id}: to=<{user}>, relay=none" in log
+        line = next(row for row in log.splitlines() if f"{queue_id}: to=<{user}>" in row)
+        assert "status=sent (silently lost by the mail lab)" in line
+        assert f"{queue_id}: sender non-delivery notification" not in log
+        assert f"{queue_id}: sender delivery status notification" not in log
+
+
+def test_round_trip_noidle_inbox_on_a_port_without_idle(info: Any) -> None:
+    user = "noidle@lab.test"
+    token = uuid.uuid4().hex
+    send_to_self(info, user, token)
+    found = wait_for_mail(
+        info, "INBOX", ("HEADER", "X-Lab-Token", token), user=user, port_name="imaps_noidle"
+    )
+    assert found == 1
+    for port_name in ("imaps_noidle", "imap_noidle"):
+        if port_name == "imap_noidle":
+            imap: imaplib.IMAP4 = imaplib.IMAP4(info.host, info.ports[port_name], timeout=10)
+            assert "IDLE" not in imap.capabilities
+            imap.starttls(ssl_context=tls_context(info))
+        else:
+            imap = imaplib.IMAP4_SSL(
+                info.host, info.ports[port_name], ssl_context=tls_context(info), timeout=10
+            )
+        with imap:
+            before = capabilities(imap)
+            assert all("IMAP4rev1" in caps and "IDLE" not in caps for caps in before)
+            imap.login(user, info.users[user])
+            after = capabilities(imap)
+            assert len(after) >= 2  # the LOGIN OK [CAPABILITY ...] code and CAPABILITY
+            for caps in after:
+                assert "IDLE" not in caps, port_name
+                assert {"IMAP4rev1", "SPECIAL-USE", "UIDPLUS", "MOVE"} <= caps
+    # The normal ports still advertise IDLE, for this user and for others.
+    for who in (user, SENDER):
+        with imap_login(info, who) as imap:
+            assert all("IDLE" in caps for caps in capabilities(imap))
+
+
+def test_noidle_sessions_record_what_clients_sent(lab: Any, info: Any) -> None:
+    user = "noidle@lab.test"
+    token = uuid.uuid4().hex
+    with imap_login(info, user, "imaps_noidle") as imap:
+        search(imap, "INBOX", "HEADER", "X-Lab-Token", token)
+    # The server still accepts IDLE there (it only does not advertise it).
+    raw = socket.create_connection((info.host, info.ports["imaps_noidle"]), timeout=5)
+    with tls_context(info).wrap_socket(raw, server_hostname=info.host) as tls:
+        reader = tls.makefile("rb")
+        reader.readline()
+        tls.sendall(b'a LOGIN "noidle@lab.test" "secret6"\r\nb SELECT INBOX\r\nc IDLE\r\n')
+        while not reader.readline().startswith(b"+ "):
+            pass
+        tls.sendall(b"DONE\r\nd LOGOUT\r\n")
+        while not reader.readline().startswith(b"d OK"):
+            pass
+    deadline = time.monotonic() + 5
+    while True:
+        sessions = lab.noidle_sessions()
+        polled = [s for s in sessions if any(token.encode() in line for line in s)]
+        idled = [s for s in sessions if b"c IDLE" in s]
+        if (polled and idled and b"d LOGOUT" in sessions[-1]) or time.monotonic() > deadline:
+            break
+        time.sleep(0.02)
+    assert len(polled) == 1
+    assert not any(line.split()[1:2] == [b"IDLE"] for line in polled[0])
+    assert any(line.split()[1:2] == [b"EXAMINE"] for line in polled[0])
+    assert sessions[-1] == [b"b SELECT INBOX", b"c IDLE", b"DONE", b"d LOGOUT"]
+
+
+def test_round_trip_nospecial_lands_in_spam_without_junk_flag(info: Any) -> None:
+    user = "nospecial@lab.test"
+    token = uuid.uuid4().hex
+    send_to_self(info, user, token)
+    assert wait_for_mail(info, "Spam", ("HEADER", "X-Lab-Token", token), user=user) == 1
+    with imap_login(info, user) as imap:
+        assert spam_headers(fetch_one(imap, "Spam", token)) == list(labmod.SPAM_HEADERS)
+        assert search(imap, "INBOX", "HEADER", "X-Lab-Token", token) == []
+        boxes = listing(imap)
+        assert b'(\\HasNoChildren) "/" Spam' in boxes
+        assert not any(b"\\Junk" in box for box in boxes), boxes
+        assert not any(box.endswith(b" Junk") for box in boxes), boxes
+        # RFC 6154: LIST (SPECIAL-USE) returns only mailboxes with a special use.
+        typ, data = imap.list('(SPECIAL-USE) ""', "*")
+        assert typ == "OK"
+        special = [b for b in data if isinstance(b, bytes)]
+        assert special, "LIST (SPECIAL-USE) found nothing: is the test broken?"
+        assert not any(b"\\Junk" in box for box in special), special
+
+
+def test_idle_pushes_new_mail_on_the_normal_port(info: Any) -> None:
+    token = uuid.uuid4().hex
+    raw = socket.create_connection((info.host, info.ports["imaps"]), timeout=5)
+    with tls_context(info).wrap_socket(raw, server_hostname=info.host) as tls:
+        reader = tls.makefile("rb")
+        assert reader.readline().startswith(b"* OK")
+
+        def command(tag: bytes, text: bytes) -> None:
+            tls.sendall(tag + b" " + text + b"\r\n")
+            while not (line := reader.readline()).startswith(tag + b" "):
+                assert line, "connection closed"
+            assert line.startswith(tag + b" OK"), line
+
+        command(b"a", b'LOGIN "sender@lab.test" "secret1"')
+        command(b"b", b"SELECT INBOX")
+        tls.sendall(b"c IDLE\r\n")
+        assert reader.readline().startswith(b"+ ")
+        began = time.monotonic()
+        send_to_self(info, SENDER, token)
+        while not (line := reader.readline()).endswith(b" EXISTS\r\n"):
+            assert line, "connection closed"
+        print(f"\nIDLE push (* N EXISTS) {time.monotonic() - began:.3f} s after submission")
+        tls.sendall(b"DONE\r\n")
+        while not (line := reader.readline()).startswith(b"c "):
+            assert line, "connection closed"
+        assert line.startswith(b"c OK")
+
+
+def test_deliver_and_list_messages_are_byte_exact(lab: Any, info: Any) -> None:
+    user = "rcpt@customer.test"
+    folder = f"Safety/{uuid.uuid4().hex[:12]}"
+    first = (
+        b"From: Buchhaltung <rechnung@customer.test>\r\nTo: rcpt@customer.test\r\n"
+        b"Subject: Rechnung M\xc3\xa4rz\r\nMessage-ID: <first@customer.test>\r\n"
+        b"MIME-Version: 1.0\r\nContent-Type: text/plain; charset=iso-8859-1\r\n"
+        b"Content-Transfer-Encoding: 8bit\r\n\r\n"
+        b"Gr\xfc\xdfe \xe4\xf6\xfc \xff\x80\x7f\r\n.\r\n..two dots\r\nFrom the start\r\n"
+        b"trailing spaces   \r\n\r\n"
+    )
+    second = b"Subject: second\r\n\r\nno final line break"
+    began = time.monotonic()
+    uid_first = lab.deliver(user, first, folder=folder, flags="\\Deleted")
+    uid_second = lab.deliver(user, second, folder=folder)
+    print(f"\ndeliver x2: {time.monotonic() - began:.3f} s")
+    assert uid_second > uid_first
+    began = time.monotonic()
+    assert lab.list_messages(user, folder) == [first, second]
+    print(f"list_messages: {time.monotonic() - began:.3f} s")
+    assert lab.message_flags(user, folder) == [{"\\Deleted"}, set()]  # and not \Seen
+    quoted = f'"{folder}"'
+    with imap_login(info, user) as imap:
+        typ, data = imap.select(quoted, readonly=True)
+        assert (typ, data[0]) == ("OK", b"2")
+        typ, fetched = imap.uid("FETCH", f"{uid_first}:{uid_second}", "(FLAGS BODY.PEEK[])")
+        assert typ == "OK"
+        parts = [(bytes(item[0]), bytes(item[1])) for item in fetched if isinstance(item, tuple)]
+        assert [body for _head, body in parts] == [first, second]
+        assert b"\\Deleted" in parts[0][0]
+        assert b"\\Deleted" not in parts[1][0]
+        typ, data = imap.uid("FETCH", str(uid_first), "(FLAGS)")
+        assert typ == "OK"
+        assert b"\\Deleted" in b"".join(d for d in data if isinstance(d, bytes))
+    # A bare LF becomes CRLF, as with any IMAP APPEND; INBOX is the default folder.
+    before = len(lab.list_messages(user, "INBOX"))
+    lab.deliver(user, b"Subject: lf only\n\nbody\n")
+    after = lab.list_messages(user, "INBOX")
+    assert len(after) == before + 1
+    assert after[-1] == b"Subject: lf only\r\n\r\nbody\r\n"
+    with pytest.raises(labmod.LabError, match="EXAMINE"):
+        lab.list_messages(user, "Safety/no-such-folder")
+
+
+def test_fill_inbox(lab: Any, info: Any) -> None:
+    user = "bulk@lab.test"
+    with imap_login(info, user) as imap:
+        typ, data = imap.status("INBOX", "(MESSAGES)")
+        assert typ == "OK"
+        before = int(data[0].split()[-1].rstrip(b")"))
+    began = time.monotonic()
+    lab.fill_inbox(user, 200)
+    print(f"\nfill_inbox(200): {time.monotonic() - began:.3f} s")
+    flags = lab.message_flags(user, "INBOX")
+    assert len(flags) == before + 200
+    assert all(f == {"\\Seen"} for f in flags[-200:])
+    assert lab.list_messages(user, "INBOX")[-1].startswith(
+        b"Return-Path: <billing@customer.test>\r\n"
+    )
 
 
 def test_reset_mailboxes(lab: Any, info: Any) -> None:
