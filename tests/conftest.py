@@ -61,6 +61,16 @@ class LabHandle:
     ca_file: str
     dns: str
 
+    def imap_args(self, port_name: str = "imaps") -> list[str]:
+        return [
+            "--imap-host",
+            self.host,
+            "--imap-port",
+            str(self.ports[port_name]),
+            "--imap-tls",
+            "tls",
+        ]
+
     def smtp_args(self, port_name: str = "submission", tls: str = "starttls") -> list[str]:
         return [
             "--smtp-host",

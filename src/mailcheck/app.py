@@ -111,11 +111,15 @@ async def _watch_probe(
     wait: float,
     deadline: float,
     delete: bool,
+    same_password: bool,
 ) -> None:
     """One mailbox: get ready, report ready, wait for the message, read it, clean up."""
     from mailcheck.probes.roundtrip import MailboxWatch
 
-    watch = MailboxWatch(mailbox.imap, secret, rec, matcher, delete=delete)
+    # With the SMTP password, LOGIN waits for the SMTP verdict: a wrong password
+    # then fails once per run, not once per protocol (account lockouts count failures).
+    gate = signals.login_accepted if same_password else None
+    watch = MailboxWatch(mailbox.imap, secret, rec, matcher, delete=delete, before_login=gate)
     try:
         ok = await watch.prepare()
         prepared.set_result(ok)
@@ -186,6 +190,7 @@ async def _roundtrip_diagnosis(command: str, settings: Settings, secret: Secret)
             data=data,
             ready=ready,
             sent=signals.mark_submitted,
+            authenticated=signals.mark_login,
         ),
     )
 
@@ -193,6 +198,7 @@ async def _roundtrip_diagnosis(command: str, settings: Settings, secret: Secret)
         try:
             await probe_smtp(probe, rec)
         finally:
+            signals.mark_login(False)  # no-op when the login already had its verdict
             if not signals.submitted.is_set():
                 signals.aborted.set()
 
@@ -208,6 +214,7 @@ async def _roundtrip_diagnosis(command: str, settings: Settings, secret: Secret)
             wait=options.wait,
             deadline=deadline,
             delete=not options.keep,
+            same_password=mailbox.secret_source is None,
         )
 
     progress = Progress()

@@ -101,7 +101,7 @@ FACTS: Mapping[str, FactSpec] = _catalogue(
         "roundtrip.placement",
         str,
         "Where the test message landed: inbox, junk, other, not-arrived, not-sent, lost.",
-        "imap/placement",
+        "imap/placement,headers",
     ),
     FactSpec(
         "roundtrip.folder",

@@ -98,15 +98,15 @@ def diagnose(
     )
 
 
-def _wanted_step(fact: str) -> tuple[str, str]:
-    """Which probe and step a fact comes from: ``("smtp", "auth")``, ``("imap", "headers")``."""
+def _wanted_steps(fact: str) -> list[tuple[str, str]]:
+    """Which probe and steps a fact comes from, e.g. ``[("smtp", "auth")]``."""
     spec = FACTS.get(fact)
     if spec is not None and spec.evidence:
-        probe, _, step = spec.evidence.partition("/")
-        return probe, step
+        probe, _, steps = spec.evidence.partition("/")
+        return [(probe, step) for step in steps.split(",")]
     probe, _, rest = fact.partition(".")
     step = rest.split(".")[0]
-    return probe, "*tls" if step == "tls_failure" else step
+    return [(probe, "*tls" if step == "tls_failure" else step)]
 
 
 def _matches(step: Step, wanted: str) -> bool:
@@ -125,9 +125,9 @@ def evidence_steps(finding: Finding, probes: tuple[ProbeResult, ...]) -> list[St
     """The steps whose facts made ``finding`` apply, so reports can quote the server."""
     wanted: list[tuple[str, str]] = []
     for fact, _ in finding.because:
-        pair = _wanted_step(fact)
-        if pair not in wanted:
-            wanted.append(pair)
+        for pair in _wanted_steps(fact):
+            if pair not in wanted:
+                wanted.append(pair)
     found: list[Step] = []
     for result in probes:
         for probe, step_name in wanted:

@@ -637,6 +637,9 @@ def test_cli_env_and_status(info: Any) -> None:
         "MAILCHECK_USERNAME": "sender@lab.test",
         "MAILCHECK_PASSWORD": "secret1",
         "MAILCHECK_SENDER": "sender@lab.test",
+        "MAILCHECK_IMAP_HOST": "127.0.0.1",
+        "MAILCHECK_IMAP_PORT": str(info.ports["imaps"]),
+        "MAILCHECK_IMAP_TLS": "tls",
         "MAILCHECK_DNS_SERVER": f"127.0.0.1:{info.ports['dns']}",
         "MAILCHECK_LAB_STATE": info.state,
     }

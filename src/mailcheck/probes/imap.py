@@ -23,7 +23,7 @@ import re
 import socket
 import ssl
 import time
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -287,7 +287,12 @@ class ImapSession:
         self.dead = True
         transport = self.client.protocol.transport
         if transport is not None:
-            transport.close()
+            # abort(), not close(): a TLS close waits for the peer's close_notify, and
+            # the event loop may end first, leaving the socket open.
+            transport.abort()
+        elif not self.client._client_task.done():
+            self.client._client_task.cancel()
+            self.client._sock.close()
 
     async def list_mailboxes(self) -> list[Mailbox] | None:
         """Every folder, with its special-use attributes."""
@@ -547,7 +552,11 @@ def _failure(name: str, exc: BaseException, start: float) -> Step:
 
 
 async def open_session(
-    settings: ImapSettings, secret: Secret, rec: Recorder, prefix: str = ""
+    settings: ImapSettings,
+    secret: Secret,
+    rec: Recorder,
+    prefix: str = "",
+    before_login: Callable[[], Awaitable[bool]] | None = None,
 ) -> ImapSession | None:
     """Resolve, connect, TLS, greeting, LOGIN; ``None`` when a step failed (it is recorded)."""
     rec.begin(f"{prefix}resolve")
@@ -626,6 +635,17 @@ async def open_session(
         return None
     if "LOGINDISABLED" in session.capabilities:
         rec.add(Step(name=f"{prefix}login", outcome=Outcome.NOT_OFFERED, elapsed_ms=0.0))
+        session.kill()
+        return None
+    if before_login is not None and not await before_login():
+        rec.add(
+            Step(
+                name=f"{prefix}login",
+                outcome=Outcome.WITHHELD,
+                elapsed_ms=elapsed_ms(start),
+                data=(("why", "the SMTP login with the same password failed"),),
+            )
+        )
         session.kill()
         return None
     password = secret.reveal()

@@ -25,7 +25,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from mailcheck.config import ImapSettings
@@ -119,6 +119,17 @@ class Signals:
         """``loop.time()`` of the acceptance."""
         self.submitted_wall: float | None = None
         """``time.time()`` of the acceptance."""
+        self.login: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+        """Whether the SMTP login was accepted."""
+
+    def mark_login(self, ok: bool) -> None:
+        """Called by the SMTP probe after its one AUTH attempt (or when it ends without one)."""
+        if not self.login.done():
+            self.login.set_result(ok)
+
+    async def login_accepted(self) -> bool:
+        """Wait for the SMTP login's verdict."""
+        return await asyncio.shield(self.login)
 
     def mark_submitted(self) -> None:
         """Called by the SMTP probe when DATA got its 250."""
@@ -151,12 +162,14 @@ class MailboxWatch:
         matcher: Matcher,
         *,
         delete: bool,
+        before_login: Callable[[], Awaitable[bool]] | None = None,
     ) -> None:
         self.settings = settings
         self.secret = secret
         self.rec = rec
         self.matcher = matcher
         self.delete = delete
+        self.before_login = before_login
         self.control: ImapSession | None = None
         self.folders: list[tuple[ImapSession, Mailbox, int]] = []
         self.mailboxes: list[Mailbox] = []
@@ -165,7 +178,9 @@ class MailboxWatch:
 
     async def prepare(self) -> bool:
         """Log in, find Junk, SELECT INBOX and Junk (a connection each), note UIDNEXT."""
-        control = await open_session(self.settings, self.secret, self.rec, prefix="")
+        control = await open_session(
+            self.settings, self.secret, self.rec, prefix="", before_login=self.before_login
+        )
         if control is None:
             return False
         self.control = control

@@ -49,6 +49,9 @@ class Submission:
     """Waited for before MAIL FROM: the mailbox watchers are in place (False: do not send)."""
     sent: Callable[[], None]
     """Called the moment the server accepted the message (250 after DATA)."""
+    authenticated: Callable[[bool], None] = lambda ok: None
+    """Told whether the login was accepted (an IMAP login with the same password waits
+    for it, so a wrong password fails once per run, not twice)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -427,8 +430,10 @@ async def probe_smtp(probe: SmtpProbe, rec: Recorder) -> None:
             ):
                 return  # TLS failed: nothing more is safe to do on this connection
         authenticated = await _auth(smtp, rec, probe)
-        if authenticated and probe.submission is not None:
-            await _submit(smtp, rec, probe.submission)
+        if probe.submission is not None:
+            probe.submission.authenticated(authenticated)
+            if authenticated:
+                await _submit(smtp, rec, probe.submission)
         await _quit(smtp, rec)
     finally:
         smtp.close()
