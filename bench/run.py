@@ -1,7 +1,9 @@
-"""Benchmarks: mailcheck side by side with swaks, against one mail lab, in one run.
+"""Benchmarks: mailcheck side by side with its peer tools, against one mail lab, in one run.
 
     make bench                       # or: .venv/bin/python bench/run.py --write BENCHMARKS.md
+    .venv/bin/python bench/run.py --only roundtrip
 
+Section ``smtp`` (issue 2):
 Measures wall time (median and 90th percentile over N runs, after warm-up) and
 peak memory (max RSS of the process, from GNU time) of:
 
@@ -10,6 +12,16 @@ peak memory (max RSS of the process, from GNU time) of:
   against the lab's submission port, certificate verified;
 - ``swaks --quit-after AUTH``: the same work by the peer tool (swaks verifies the
   certificate too, with ``--tls-verify --tls-ca-path``).
+
+Section ``roundtrip`` (issue 3):
+
+- ``mailcheck roundtrip``: log in, send the test invoice to the sender's own
+  mailbox, find it by IMAP (IDLE plus an early burst), read its headers, delete it;
+- ``check_email_delivery`` (Debian ``nagios-plugins-contrib``): the same round
+  trip by the peer tool, with its defaults (it waits 5 s before the first look);
+- detection delay: from the moment the lab delivered the message (the
+  microsecond timestamp Dovecot writes into the Maildir file name) to the moment
+  mailcheck saw it (``detected_at`` in its JSON report).
 
 All traffic goes to 127.0.0.1.
 """
@@ -33,8 +45,6 @@ from types import ModuleType
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
-MARK_BEGIN = "<!-- bench:smtp begin -->"
-MARK_END = "<!-- bench:smtp end -->"
 
 
 @dataclass
@@ -113,15 +123,33 @@ def _table(measures: list[Measure]) -> str:
     return "\n".join(lines)
 
 
-def _install_swaks() -> None:
-    """swaks, with the Perl TLS modules it only recommends (without them it cannot STARTTLS)."""
+_PEER_PACKAGES = (
+    "swaks",
+    "libnet-ssleay-perl",
+    "libio-socket-ssl-perl",
+    "time",
+    "monitoring-plugins-contrib",
+    "libmail-imapclient-perl",
+    "libnet-smtp-tls-perl",
+    "libnet-smtps-perl",
+)
+
+
+def _install_peers() -> None:
+    """swaks (with the Perl TLS modules it only recommends) and check_email_delivery."""
     probe = subprocess.run(
         ["perl", "-MNet::SSLeay", "-MIO::Socket::SSL", "-e", "1"], capture_output=True, check=False
     )
-    if shutil.which("swaks") and probe.returncode == 0 and Path("/usr/bin/time").exists():
+    ced = Path("/usr/lib/nagios/plugins/check_email_delivery")
+    if (
+        shutil.which("swaks")
+        and probe.returncode == 0
+        and Path("/usr/bin/time").exists()
+        and ced.exists()
+    ):
         return
     if os.geteuid() != 0:
-        raise SystemExit("bench: needs swaks libnet-ssleay-perl libio-socket-ssl-perl (apt-get)")
+        raise SystemExit(f"bench: needs (apt-get) {' '.join(_PEER_PACKAGES)}")
     subprocess.run(
         [
             "apt-get",
@@ -129,132 +157,191 @@ def _install_swaks() -> None:
             "-y",
             "-qq",
             "--no-install-recommends",
-            "swaks",
-            "libnet-ssleay-perl",
-            "libio-socket-ssl-perl",
+            *_PEER_PACKAGES,
         ],
         check=True,
         env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"},
     )
 
 
+def _smtp_section(info: object, env: dict[str, str], runs: int, warmup: int) -> str:
+    host, ports, ca_file = info.host, info.ports, info.ca_file  # type: ignore[attr-defined]
+    port = str(ports["submission"])
+    mailcheck = str(BIN / "mailcheck")
+    smtp = [mailcheck, "smtp", "--smtp-host", host, "--smtp-port", port, "--ca-file", ca_file]
+    swaks = [
+        "swaks", "--server", host, "--port", port, "--tls", "--tls-verify",
+        "--tls-ca-path", ca_file, "--auth", "PLAIN", "--auth-user", "sender@lab.test",
+        "--auth-password", "secret1", "--quit-after", "AUTH", "--silent", "3",
+    ]  # fmt: skip
+    measures = [
+        measure("`mailcheck --version`", [mailcheck, "--version"], env, runs, warmup),
+        measure(
+            "`mailcheck smtp` (STARTTLS + AUTH)",
+            [*smtp, "--username", "sender@lab.test"],
+            env,
+            runs,
+            warmup,
+        ),
+        measure("`swaks --quit-after AUTH` (STARTTLS + AUTH)", swaks, env, runs, warmup),
+        *(
+            measure(
+                f"baseline: `python -c '{code}'`", [sys.executable, "-c", code], env, runs, warmup
+            )
+            for code in ("pass", "import click", "import click, aiosmtplib")
+        ),
+    ]
+    _check(measures)
+    mc, peer = measures[1], measures[2]
+    summary = (
+        f"Targets (issue 2): `mailcheck --version` under 100 ms median: "
+        f"**{measures[0].median:.0f} ms**; `mailcheck smtp` within 2x of swaks: "
+        f"**{mc.median / peer.median:.2f}x** ({mc.median:.0f} ms vs {peer.median:.0f} ms)."
+    )
+    return f"{_when(runs, warmup)}\n\n{_table(measures)}\n\n{summary}"
+
+
+def _roundtrip_args(info: object) -> list[str]:
+    host, ports, ca_file = info.host, info.ports, info.ca_file  # type: ignore[attr-defined]
+    return [
+        str(BIN / "mailcheck"), "roundtrip", "--sender", "sender@lab.test",
+        "--smtp-host", host, "--smtp-port", str(ports["submission"]), "--ca-file", ca_file,
+        "--imap-host", host, "--imap-port", str(ports["imaps"]), "--imap-tls", "tls",
+    ]  # fmt: skip
+
+
+def _delivered_at(maildir: Path, token: str) -> float | None:
+    """Dovecot names a Maildir file ``<secs>.M<usecs>P<pid>...``: the delivery moment."""
+    for sub in ("new", "cur"):
+        for path in (maildir / sub).iterdir():
+            if token.encode() in path.read_bytes():
+                secs, _, rest = path.name.partition(".M")
+                return int(secs) + int(rest.split("P", 1)[0]) / 1e6
+    return None
+
+
+def _detection_delays(info: object, env: dict[str, str], runs: int) -> list[float]:
+    """Run ``roundtrip --keep`` and compare mailcheck's detected_at with the delivery moment."""
+    import json
+
+    state = info.state  # type: ignore[attr-defined]
+    maildir = Path(state) / "maildir" / "lab.test" / "sender" / "Maildir"
+    delays = []
+    for _ in range(runs):
+        done = subprocess.run(
+            [*_roundtrip_args(info), "--keep", "--format", "json"],
+            env=env, capture_output=True, text=True, check=False,
+        )  # fmt: skip
+        report = json.loads(done.stdout)
+        placement = next(
+            s for p in report["probes"] if p["probe"] == "imap" for s in p["steps"]
+            if s["name"] == "placement"
+        )  # fmt: skip
+        delivered = _delivered_at(maildir, report["target"]["token"])
+        if delivered is None or "detected_at" not in placement.get("data", {}):
+            raise SystemExit("bench: a round trip did not find its message")
+        delays.append((float(placement["data"]["detected_at"]) - delivered) * 1000)
+    return delays
+
+
+def _roundtrip_section(info: object, env: dict[str, str], runs: int, lab: object) -> str:
+    host, ports = info.host, info.ports  # type: ignore[attr-defined]
+    ced = [
+        "/usr/lib/nagios/plugins/check_email_delivery", "-H", host,
+        "--smtp-port", str(ports["submission"]), "--smtptls",
+        "--mailto", "sender@lab.test", "--mailfrom", "sender@lab.test",
+        "--username", "sender@lab.test", "--password", "secret1",
+        "--imap-port", str(ports["imaps"]), "--imapssl", "--libexec", "/usr/lib/nagios/plugins",
+    ]  # fmt: skip
+    # check_email_delivery (Perl IO::Socket::SSL) verifies certificates with OpenSSL's
+    # default paths: SSL_CERT_FILE points them at the lab CA, as --ca-file does for mailcheck.
+    ced_env = {**env, "SSL_CERT_FILE": info.ca_file}  # type: ignore[attr-defined]
+    mc = measure(
+        "`mailcheck roundtrip` (send, find, read, delete)", _roundtrip_args(info), env, runs, 1
+    )
+    peer = measure("`check_email_delivery` (defaults)", ced, ced_env, max(3, runs // 4), 0)
+    _check([mc, peer])
+    delays = _detection_delays(info, env, runs)
+    lab.reset_mailboxes()  # type: ignore[attr-defined]
+    delay_med = statistics.median(delays)
+    delay_p90 = statistics.quantiles(delays, n=10)[-1] if len(delays) > 1 else delays[0]
+    summary = (
+        f"Detection delay (lab delivered → mailcheck saw it), {len(delays)} runs: median "
+        f"**{delay_med:.1f} ms**, p90 {delay_p90:.1f} ms, max {max(delays):.1f} ms "
+        f"(target: median under 100 ms).\n\n"
+        f"Targets (issue 3): `mailcheck roundtrip` at least 10x faster than "
+        f"check_email_delivery: **{peer.median / mc.median:.1f}x** "
+        f"({mc.median:.0f} ms vs {peer.median:.0f} ms)."
+    )
+    return f"{_when(runs, 1)}\n\n{_table([mc, peer])}\n\n{summary}"
+
+
+def _when(runs: int, warmup: int) -> str:
+    return (
+        f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {platform.node() or 'this host'}"
+        f" ({os.cpu_count()} cores, Python {platform.python_version()}), {runs} runs after "
+        f"{warmup} warm-up runs (the peer tool's slow round trip: fewer), one lab for all "
+        f"commands, by `make bench` (`bench/run.py`)."
+    )
+
+
+def _check(measures: list[Measure]) -> None:
+    failed = [m.name for m in measures if m.exit_codes != {0}]
+    if failed:
+        raise SystemExit(f"bench: these did not succeed every time: {', '.join(failed)}")
+
+
+def _write(path: Path, section: str, body: str, title: str) -> None:
+    begin, end = f"<!-- bench:{section} begin -->", f"<!-- bench:{section} end -->"
+    block = f"{begin}\n{body}\n{end}"
+    text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
+    if begin in text:
+        head, _, rest = text.partition(begin)
+        _, _, tail = rest.partition(end)
+        text = head + block + tail
+    else:
+        text = text.rstrip("\n") + f"\n\n## {title}\n\n{block}\n"
+    path.write_text(text, encoding="utf-8")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=30)
     parser.add_argument("--warmup", type=int, default=3)
+    parser.add_argument("--only", choices=["smtp", "roundtrip"])
     parser.add_argument("--write", metavar="FILE", help="update this Markdown file")
     args = parser.parse_args()
-
-    _install_swaks()
-
+    _install_peers()
     lab_module = _lab_module()
     lab = lab_module.Lab()
     info = lab.start()
+    env = {
+        "PATH": f"{BIN}:{os.environ.get('PATH', '/usr/bin:/bin')}",
+        "LANG": "C.UTF-8",
+        "HOME": os.environ.get("HOME", "/root"),
+        "MAILCHECK_PASSWORD": "secret1",
+    }
+    sections = []
     try:
-        port = str(info.ports["submission"])
-        env = {
-            "PATH": f"{BIN}:{os.environ.get('PATH', '/usr/bin:/bin')}",
-            "LANG": "C.UTF-8",
-            "HOME": os.environ.get("HOME", "/root"),
-            "MAILCHECK_PASSWORD": "secret1",
-        }
-        mailcheck = str(BIN / "mailcheck")
-        measures = [
-            measure("`mailcheck --version`", [mailcheck, "--version"], env, args.runs, args.warmup),
-            measure(
-                "`mailcheck smtp` (STARTTLS + AUTH)",
-                [
-                    mailcheck,
+        if args.only in (None, "smtp"):
+            sections.append(
+                (
                     "smtp",
-                    "--smtp-host",
-                    info.host,
-                    "--smtp-port",
-                    port,
-                    "--ca-file",
-                    info.ca_file,
-                    "--username",
-                    "sender@lab.test",
-                ],
-                env,
-                args.runs,
-                args.warmup,
-            ),
-            measure(
-                "`swaks --quit-after AUTH` (STARTTLS + AUTH)",
-                [
-                    "swaks",
-                    "--server",
-                    info.host,
-                    "--port",
-                    port,
-                    "--tls",
-                    "--tls-verify",
-                    "--tls-ca-path",
-                    info.ca_file,
-                    "--auth",
-                    "PLAIN",
-                    "--auth-user",
-                    "sender@lab.test",
-                    "--auth-password",
-                    "secret1",
-                    "--quit-after",
-                    "AUTH",
-                    "--silent",
-                    "3",
-                ],
-                env,
-                args.runs,
-                args.warmup,
-            ),
-            *(
-                measure(
-                    f"baseline: `python -c '{code}'`",
-                    [sys.executable, "-c", code],
-                    env,
-                    args.runs,
-                    args.warmup,
+                    "SMTP credential check (issue 2)",
+                    _smtp_section(info, env, args.runs, args.warmup),
                 )
-                for code in ("pass", "import click", "import click, aiosmtplib")
-            ),
-        ]
+            )
+        if args.only in (None, "roundtrip"):
+            runs = max(5, args.runs // 2)
+            sections.append(
+                ("roundtrip", "Round trip (issue 3)", _roundtrip_section(info, env, runs, lab))
+            )
     finally:
-        lab.stop()
-
-    failed = [m.name for m in measures if m.exit_codes != {0}]
-    if failed:
-        raise SystemExit(f"bench: these did not succeed every time: {', '.join(failed)}")
-    mc, swaks = measures[1], measures[2]
-    ratio = mc.median / swaks.median
-    summary = (
-        f"Targets (issue 2): `mailcheck --version` under 100 ms median: "
-        f"**{measures[0].median:.0f} ms**; `mailcheck smtp` within 2x of swaks: "
-        f"**{ratio:.2f}x** ({mc.median:.0f} ms vs {swaks.median:.0f} ms)."
-    )
-    body = "\n".join(
-        [
-            MARK_BEGIN,
-            f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {platform.node() or 'this host'}"
-            f" ({os.cpu_count()} cores, Python {platform.python_version()}), "
-            f"{args.runs} runs after {args.warmup} warm-up runs, one lab for all commands, "
-            f"by `make bench` (`bench/run.py`).",
-            "",
-            _table(measures),
-            "",
-            summary,
-            MARK_END,
-        ]
-    )
-    print(body)
-    if args.write:
-        path = Path(args.write)
-        text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n\n"
-        if MARK_BEGIN in text:
-            head, _, rest = text.partition(MARK_BEGIN)
-            _, _, tail = rest.partition(MARK_END)
-            text = head + body + tail
-        else:
-            text = text.rstrip("\n") + "\n\n## SMTP credential check\n\n" + body + "\n"
-        path.write_text(text, encoding="utf-8")
+        lab.destroy()
+    for section, title, body in sections:
+        print(f"## {title}\n\n{body}\n")
+        if args.write:
+            _write(Path(args.write), section, body, title)
     return 0
 
 

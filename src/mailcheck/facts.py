@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from mailcheck.evidence import Outcome, ProbeResult, ProbeStatus
 
-__all__ = ["FACTS", "FactSpec", "FactValue", "Facts", "extract_facts"]
+__all__ = ["FACTS", "FactSpec", "FactValue", "Facts", "extract_facts", "roundtrip_timings"]
 
 FactValue = str | int | bool
 Facts = Mapping[str, FactValue]
@@ -272,3 +272,36 @@ def extract_facts(results: Iterable[ProbeResult]) -> dict[str, FactValue]:
     if others:
         facts["probes.placement"] = max(others, key=lambda p: _PLACEMENT_RANK[p])
     return facts
+
+
+def roundtrip_timings(results: Iterable[ProbeResult]) -> dict[str, float]:
+    """The round trip's time, split: submit, delivery (Received headers), seen after submit.
+
+    ``submit_ms``: MAIL FROM to the 250 after DATA. ``delivery_s``: oldest to newest
+    Received header (whole seconds: that is their resolution). ``seen_after_submit_ms``:
+    from the 250 to the moment mailcheck saw the message. ``detection_ms``: that,
+    less the delivery time, when the headers give one.
+    """
+    timings: dict[str, float] = {}
+    for result in results:
+        if result.probe == "smtp":
+            sent = [s.elapsed_ms for s in result.steps if s.name in _SEND_STEPS]
+            if sent and result.step("data") is not None:
+                timings["submit_ms"] = round(sum(sent), 1)
+        elif result.probe == "imap":
+            placement = result.step("placement")
+            seen = placement.get("after_submit_ms") if placement is not None else None
+            if seen:
+                timings["seen_after_submit_ms"] = float(seen)
+            headers = result.step("headers")
+            if headers is not None and headers.get("header"):
+                from mailcheck.headers import read_headers
+
+                header = (headers.get("header") or "").encode("utf-8", "surrogateescape")
+                transit = read_headers(header).transit_seconds
+                if transit is not None:
+                    timings["delivery_s"] = transit
+    if "seen_after_submit_ms" in timings and "delivery_s" in timings:
+        detection = timings["seen_after_submit_ms"] - timings["delivery_s"] * 1000
+        timings["detection_ms"] = round(max(detection, 0.0), 1)
+    return timings

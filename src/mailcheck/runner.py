@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
 from mailcheck.evidence import Outcome, ProbeResult, ProbeStatus, Step
-from mailcheck.facts import FACTS, FactValue, extract_facts
+from mailcheck.facts import FACTS, FactValue, extract_facts, roundtrip_timings
 from mailcheck.probes.recorder import Recorder
 from mailcheck.progress import Progress
 from mailcheck.rules import Finding, Severity, evaluate, load_causes, load_rules
@@ -37,6 +37,8 @@ class Diagnosis:
     probes: tuple[ProbeResult, ...]
     facts: dict[str, FactValue]
     findings: tuple[Finding, ...]
+    timings: dict[str, float] = field(default_factory=dict)
+    """The round trip's time split (see :func:`mailcheck.facts.roundtrip_timings`)."""
     not_checked: tuple[str, ...] = field(default=())
     """Parts of the walk this run did not do (``roundtrip``, ``dns``, ``bounce``)."""
 
@@ -94,6 +96,7 @@ def diagnose(
         probes=tuple(probes),
         facts=facts,
         findings=tuple(findings),
+        timings=roundtrip_timings(probes),
         not_checked=not_checked,
     )
 

@@ -65,6 +65,9 @@ def test_inbox_exits_0_and_leaves_nothing_behind(lab: LabHandle) -> None:
     assert placement["placement"] == "inbox"
     assert float(placement["after_submit_ms"]) < 5000
     assert _step(report, "imap", "cleanup")["data"]["result"] == "deleted"
+    assert report["timings"]["submit_ms"] > 0
+    assert report["timings"]["seen_after_submit_ms"] < 5000
+    assert report["timings"]["delivery_s"] >= 0
     assert report["facts"]["roundtrip.cleanup"] == "deleted"
     assert _test_messages(lab, user, "INBOX") == []
 

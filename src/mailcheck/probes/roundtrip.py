@@ -377,7 +377,7 @@ class MailboxWatch:
         session = self._session_for_found()
         if session is None or self.found is None:
             return None
-        return await session.fetch_one(self.found.uid, "HEADER", "headers")
+        return await session.fetch_one(self.found.uid, "HEADER", "fetch-headers")
 
     async def cleanup(self) -> str:
         """Delete the found message (only it, by UID) unless told to keep it."""

@@ -44,6 +44,13 @@ _LABELS: dict[str, dict[str, Any]] = {
         "found_in": "Found in",
         "after_submit": "after the server accepted it",
         "spam_filter": "Spam filter",
+        "timings": "Timings",
+        "timings_names": {
+            "submit_ms": "submit",
+            "delivery_s": "delivery (Received headers)",
+            "seen_after_submit_ms": "seen after acceptance",
+            "detection_ms": "detection",
+        },
     },
     "vi": {
         "via": "qua",
@@ -68,6 +75,13 @@ _LABELS: dict[str, dict[str, Any]] = {
         "found_in": "Tìm thấy trong",
         "after_submit": "sau khi máy chủ nhận thư",
         "spam_filter": "Bộ lọc spam",
+        "timings": "Thời gian",
+        "timings_names": {
+            "submit_ms": "gửi",
+            "delivery_s": "chuyển thư (theo Received)",
+            "seen_after_submit_ms": "thấy thư sau khi máy chủ nhận",
+            "detection_ms": "phát hiện",
+        },
     },
 }
 
@@ -110,8 +124,10 @@ def _header_lines(header: str, labels: dict[str, Any]) -> list[str]:
     from mailcheck.headers import read_headers
 
     report = read_headers(header.encode("utf-8", "surrogateescape"))
-    lines = [f"{labels['spam_filter']}: {v.source}: {v.raw}"[:300] for v in report.spam]
-    lines.extend(f"{a.source}: {a.raw}"[:300] for a in report.auth_results[:2])
+    lines = [
+        f"{labels['spam_filter']}: {v.source}: {' '.join(v.raw.split())}"[:300] for v in report.spam
+    ]
+    lines.extend(f"{a.source}: {' '.join(a.raw.split())}"[:300] for a in report.auth_results[:2])
     return lines
 
 
@@ -182,6 +198,13 @@ def render_human(
     if not diagnosis.findings:
         out.append(labels["none"])
         out.append("")
+    if diagnosis.timings:
+        names = labels["timings_names"]
+        parts = [
+            f"{names[k]} {v:g}{'s' if k.endswith('_s') else ' ms'}"
+            for k, v in diagnosis.timings.items()
+        ]
+        out.append(f"{labels['timings']}: " + " · ".join(parts))
     if diagnosis.not_checked:
         later = ", ".join(labels["later"][name] for name in diagnosis.not_checked)
         out.append(f"{labels['not_checked']}: {later}.")

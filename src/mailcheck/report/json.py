@@ -85,6 +85,7 @@ def render_json(diagnosis: Diagnosis, *, transcript: bool = False) -> str:
             }
             for f in diagnosis.findings
         ],
+        "timings": diagnosis.timings,
         "not_checked": list(diagnosis.not_checked),
         "probes": [_probe(p, transcript) for p in diagnosis.probes],
         "facts": diagnosis.facts,
