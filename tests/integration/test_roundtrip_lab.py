@@ -275,3 +275,11 @@ def test_users_own_messages_survive_many_diagnoses_byte_for_byte(lab: LabHandle,
     assert after == before
     assert {f: lab.lab.message_flags(user, f) for f in ("INBOX", "Junk")} == flags_before
     lab.lab.reset_mailboxes()
+
+
+def test_mailbox_without_a_spam_folder_says_so_when_nothing_arrives(lab: LabHandle) -> None:
+    user = "nojunk@lab.test"
+    code, report = run_json(["roundtrip", *_args(lab, user, wait="2")], env=_env(lab, user))
+    assert report["facts"]["imap.junk_folder"] == "missing"
+    assert set(cause_ids(report)) == {"not-arrived", "junk-folder-not-found"}
+    assert code == 2

@@ -38,6 +38,7 @@ ROUND_TRIP_USERS = {
     "noidle@lab.test": "secret6",
     "nospecial@lab.test": "secret7",
     "bulk@lab.test": "secret8",
+    "nojunk@lab.test": "secret9",
 }
 
 
