@@ -6,7 +6,7 @@ import asyncio
 import email.policy
 import sys
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -14,7 +14,7 @@ import click
 
 from mailcheck.config import MailboxSettings, Settings, resolve_settings
 from mailcheck.errors import ConfigError
-from mailcheck.evidence import Outcome, Step
+from mailcheck.evidence import Outcome, ProbeResult, Step
 from mailcheck.probes.net import elapsed_ms
 from mailcheck.probes.recorder import Recorder
 from mailcheck.progress import Progress, progress_line
@@ -217,9 +217,13 @@ async def _roundtrip_diagnosis(command: str, settings: Settings, secret: Secret)
             same_password=mailbox.secret_source is None,
         )
 
+    probes = []
+    if settings.recipient is not None:
+        probes.append(_recipient_probe(settings.recipient, settings, deadline))
     progress = Progress()
     async with progress_line(progress):
         results = await asyncio.gather(
+            *probes,
             run_probe("smtp", smtp_target(settings.smtp), send, deadline, progress),
             *(
                 run_probe(
@@ -234,8 +238,28 @@ async def _roundtrip_diagnosis(command: str, settings: Settings, secret: Secret)
         )
     target = _target(settings, secret)
     target["token"] = invoice.token
-    later = ("dns", "bounce") if command == "diagnose" else ()
+    later = ("sender-dns", "bounce") if command == "diagnose" else ()
     return diagnose(command, target, list(results), started, started_at, later)
+
+
+async def _recipient_probe(address: str, settings: Settings, deadline: float) -> ProbeResult:
+    """The recipient's domain in the DNS, run beside the round trip."""
+    from mailcheck.dnsresolver import Resolver
+    from mailcheck.probes.dns import probe_recipient
+    from mailcheck.recipient import AddressError, split_address
+    from mailcheck.runner import run_probe
+
+    try:
+        _, domain = split_address(address)
+    except AddressError as exc:
+        raise ConfigError(f"--recipient: {exc}") from None
+    timeout = settings.smtp.timeout
+    resolver = Resolver(settings.dns_server, timeout=timeout / 2, lifetime=timeout)
+
+    async def probe(rec: Recorder) -> None:
+        await probe_recipient(domain, resolver, rec)
+
+    return await run_probe("dns", domain, probe, deadline)
 
 
 def run_roundtrip_diagnosis(command: str, settings: Settings, secret: Secret) -> Diagnosis:
@@ -341,3 +365,48 @@ def run_watch_diagnosis(
 ) -> Diagnosis:
     """FAQ case 1: wait for the accounting software's own message; where did it land?"""
     return asyncio.run(_watch_diagnosis(settings, secret, criteria))
+
+
+async def _dns_diagnosis(target: str, resolver: Any, options: Mapping[str, Any]) -> Diagnosis:
+    from mailcheck.probes.dns import probe_recipient
+    from mailcheck.recipient import AddressError, split_address
+    from mailcheck.runner import diagnose, run_probe
+
+    started = time.perf_counter()
+    started_at = datetime.now(UTC)
+    if "@" in target:
+        try:
+            _, domain = split_address(target)
+        except AddressError as exc:
+            raise ConfigError(f"{target!r} is not a valid address: {exc}") from None
+    else:
+        domain = target.strip().lower().rstrip(".")
+        try:
+            domain = domain.encode("idna").decode("ascii")
+        except UnicodeError:
+            raise ConfigError(f"{target!r} is not a valid domain name") from None
+    deadline = asyncio.get_running_loop().time() + float(options.get("deadline") or 60)
+
+    async def probe(rec: Recorder) -> None:
+        await probe_recipient(domain, resolver, rec)
+
+    result = await run_probe("dns", domain, probe, deadline)
+    summary: dict[str, str | int | None] = {"target": target, "domain": domain}
+    if resolver.server:
+        summary["dns_server"] = f"{resolver.server[0]}:{resolver.server[1]}"
+    return diagnose("dns", summary, [result], started, started_at)
+
+
+def run_dns_diagnoses(targets: Sequence[str], options: Mapping[str, Any]) -> list[Diagnosis]:
+    """One diagnosis per address or domain, all sharing one resolver (and its cache)."""
+    from mailcheck.config import _parse_dns_server, _parse_seconds
+    from mailcheck.dnsresolver import Resolver
+
+    server = _parse_dns_server(options["dns_server"]) if options.get("dns_server") else None
+    seconds = _parse_seconds(options.get("timeout") or 5, "--timeout")
+
+    async def run() -> list[Diagnosis]:
+        resolver = Resolver(server, timeout=seconds / 2, lifetime=seconds)
+        return list(await asyncio.gather(*(_dns_diagnosis(t, resolver, options) for t in targets)))
+
+    return asyncio.run(run())

@@ -30,6 +30,14 @@ _COMMANDS = {
         "mailcheck.commands.diagnose",
         "The full walk: why did the invoice not reach the customer?",
     ),
+    "dns": (
+        "mailcheck.commands.dns",
+        "Check domains in the DNS: MX, typos, SPF, DKIM, DMARC, blocklists.",
+    ),
+    "preflight": (
+        "mailcheck.commands.preflight",
+        "Check a whole customer address list (CSV) before invoices go out.",
+    ),
     "roundtrip": (
         "mailcheck.commands.roundtrip",
         "Send a test invoice to your own mailbox; report inbox, spam or lost.",

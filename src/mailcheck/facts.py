@@ -146,6 +146,17 @@ FACTS: Mapping[str, FactSpec] = _catalogue(
         bool,
         "The company sends through its software vendor's mail service (FAQ case 1).",
     ),
+    # --- The recipient's domain (probes/dns.py, recipient.py)
+    FactSpec(
+        "recipient.verdict",
+        str,
+        "The recipient domain: ok, implicit-mx, nxdomain, null-mx, no-mail, mx-unresolvable, "
+        "unknown, invalid.",
+        "dns/recipient",
+    ),
+    FactSpec(
+        "recipient.suggestion", str, "A common mail domain it may be a typo of.", "dns/recipient"
+    ),
     # --- Recipient side (issue 5): rejections and bounces
     FactSpec(
         "recipient.rejection", str, "Why the recipient's server refused the message (bounce class)."
@@ -241,6 +252,16 @@ def _imap_facts(result: ProbeResult) -> dict[str, FactValue]:
     return facts
 
 
+def _dns_facts(result: ProbeResult) -> dict[str, FactValue]:
+    facts: dict[str, FactValue] = {}
+    recipient = result.step("recipient")
+    if recipient is not None and recipient.get("verdict"):
+        facts["recipient.verdict"] = recipient.get("verdict") or ""
+        if recipient.get("suggestion"):
+            facts["recipient.suggestion"] = recipient.get("suggestion") or ""
+    return facts
+
+
 def _header_facts(header: str) -> dict[str, FactValue]:
     from mailcheck.headers import read_headers
 
@@ -265,6 +286,8 @@ def extract_facts(results: Iterable[ProbeResult]) -> dict[str, FactValue]:
             facts.update(_send_facts(result))
         elif result.probe == "imap":
             facts.update(_imap_facts(result))
+        elif result.probe == "dns":
+            facts.update(_dns_facts(result))
         elif result.probe.startswith("imap:"):
             placement = _placement(result)
             if placement in _PLACEMENT_RANK:

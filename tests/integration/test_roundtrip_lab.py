@@ -34,6 +34,8 @@ def _args(lab: LabHandle, user: str, *, imap_port: str = "imaps", wait: str = "1
         "tls",
         "--wait",
         wait,
+        "--dns-server",
+        lab.dns,
     ]
 
 
@@ -59,7 +61,7 @@ def test_inbox_exits_0_and_leaves_nothing_behind(lab: LabHandle) -> None:
     code, report = run_json(
         ["diagnose", *_args(lab, user), "--recipient", "rcpt@customer.test"], env=_env(lab, user)
     )
-    assert cause_ids(report) == ["delivered-to-inbox"]
+    assert cause_ids(report) == ["delivered-to-inbox", "recipient-domain-ok"]
     assert code == 0
     placement = _step(report, "imap", "placement")["data"]
     assert placement["placement"] == "inbox"

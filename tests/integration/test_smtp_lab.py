@@ -53,11 +53,11 @@ def test_diagnose_healthy_exits_0(lab: LabHandle) -> None:
     ]
     code, report = run_json(args, env=ENV)
     assert code == 0
-    assert cause_ids(report) == ["delivered-to-inbox"]
+    assert cause_ids(report) == ["delivered-to-inbox", "recipient-domain-ok"]
     assert report["command"] == "diagnose"
     assert report["target"]["recipient"] == "rcpt@customer.test"
     # What this version does not check yet is said, not hidden.
-    assert report["not_checked"] == ["dns", "bounce"]
+    assert report["not_checked"] == ["sender-dns", "bounce"]
 
 
 def test_wrong_password_is_the_password_changed_cause(lab: LabHandle) -> None:
@@ -95,10 +95,11 @@ def test_after_a_password_change_the_old_one_fails_and_the_new_one_works(
     ]
     code, report = run_json(args, env={"MAILCHECK_PASSWORD": LAB_PASSWORD})
     assert code == 2
-    assert cause_ids(report) == ["password-changed"]
+    assert cause_ids(report) == ["password-changed", "recipient-domain-ok"]
+    assert report["causes"][0]["faq"] == "2.1"
     code, report = run_json(args, env={"MAILCHECK_PASSWORD": changed_password})
     assert code == 0
-    assert cause_ids(report) == ["delivered-to-inbox"]
+    assert cause_ids(report) == ["delivered-to-inbox", "recipient-domain-ok"]
 
 
 def test_implicit_tls_port(lab: LabHandle) -> None:

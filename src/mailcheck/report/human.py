@@ -29,6 +29,7 @@ _LABELS: dict[str, dict[str, Any]] = {
         "later": {
             "roundtrip": "a test invoice to your own mailbox (inbox or spam folder)",
             "dns": "the recipient's domain and the sender's SPF, DKIM, DMARC",
+            "sender-dns": "the sender's SPF, DKIM, DMARC and blocklists",
             "bounce": "bounces from the customer's server",
         },
         "server_said": "Server said",
@@ -44,6 +45,7 @@ _LABELS: dict[str, dict[str, Any]] = {
         "found_in": "Found in",
         "after_submit": "after the server accepted it",
         "spam_filter": "Spam filter",
+        "did_you_mean": "Did you mean",
         "timings": "Timings",
         "timings_names": {
             "submit_ms": "submit",
@@ -60,6 +62,7 @@ _LABELS: dict[str, dict[str, Any]] = {
         "later": {
             "roundtrip": "gửi hóa đơn thử vào hộp thư của chính bạn (Hộp thư đến hay Spam)",
             "dns": "tên miền người nhận và SPF, DKIM, DMARC của người gửi",
+            "sender-dns": "SPF, DKIM, DMARC và danh sách chặn của người gửi",
             "bounce": "thư báo lỗi (bounce) từ máy chủ của khách hàng",
         },
         "server_said": "Máy chủ trả lời",
@@ -75,6 +78,7 @@ _LABELS: dict[str, dict[str, Any]] = {
         "found_in": "Tìm thấy trong",
         "after_submit": "sau khi máy chủ nhận thư",
         "spam_filter": "Bộ lọc spam",
+        "did_you_mean": "Có phải ý bạn là",
         "timings": "Thời gian",
         "timings_names": {
             "submit_ms": "gửi",
@@ -114,6 +118,13 @@ def _quote(step: Step, labels: dict[str, Any]) -> list[str]:
         after = step.get("after_submit_ms")
         timing = f", {float(after):.0f} ms {labels['after_submit']}" if after else ""
         lines.append(f"{labels['found_in']}: {step.get('folder')} ({step.get('via')}{timing})")
+    if step.name == "recipient" and step.get("verdict"):
+        lines.append(
+            f"DNS: {step.get('domain')}: {step.get('verdict')}"
+            + (f" (MX {step.get('mx')})" if step.get("mx") else "")
+        )
+        if step.get("suggestion"):
+            lines.append(f"{labels['did_you_mean']} {step.get('suggestion')}?")
     if step.name == "headers" and step.get("header"):
         lines.extend(_header_lines(step.get("header") or "", labels))
     return lines
@@ -137,6 +148,8 @@ def _step_summary(step: Step) -> str:
         extra = f" {step.get('tls_version')}"
     elif step.get("speaks"):
         extra = f" {step.get('speaks')}"
+    elif step.get("dns") and step.get("dns") != "answer":
+        extra = f" ({step.get('dns')})"
     return f"{step.name} {step.outcome.value}{extra} ({step.elapsed_ms:.0f} ms)"
 
 
@@ -160,12 +173,23 @@ def _headline(diagnosis: Diagnosis, labels: dict[str, Any]) -> str:
     parts = []
     if t.get("sender") and t.get("recipient"):
         parts.append(f"{t['sender']} → {t['recipient']}")
-    parts.append(f"{labels['via']} {t.get('smtp_host')}:{t.get('smtp_port')} ({t.get('smtp_tls')})")
-    for key, label in (("provider", "provider"), ("profile", "profile")):
+    if t.get("target"):
+        parts.append(str(t["target"]))
+    if t.get("mailbox"):
+        parts.append(str(t["mailbox"]))
+    if t.get("smtp_host"):
+        parts.append(f"{labels['via']} {t['smtp_host']}:{t.get('smtp_port')} ({t.get('smtp_tls')})")
+    if t.get("imap_host") and not t.get("smtp_host"):
+        parts.append(f"{labels['via']} {t['imap_host']}:{t.get('imap_port')} ({t.get('imap_tls')})")
+    if t.get("dns_server"):
+        parts.append(f"DNS {t['dns_server']}")
+    for key in ("provider", "profile"):
         if t.get(key):
-            parts.append(f"{label} {t[key]}")
-    parts.append(f"{labels['as']} {t.get('username')}")
-    parts.append(f"{labels['password']} {t.get('password_source')}")
+            parts.append(f"{key} {t[key]}")
+    if t.get("username"):
+        parts.append(f"{labels['as']} {t['username']}")
+    if t.get("password_source"):
+        parts.append(f"{labels['password']} {t['password_source']}")
     return f"mailcheck {diagnosis.command}: " + ", ".join(parts)
 
 

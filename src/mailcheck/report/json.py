@@ -13,7 +13,7 @@ from mailcheck import __version__
 from mailcheck.evidence import ProbeResult, Step
 from mailcheck.runner import Diagnosis, evidence_steps
 
-__all__ = ["SCHEMA", "render_json"]
+__all__ = ["SCHEMA", "render_json", "report_dict"]
 
 #: Bumped on any incompatible change of the report's shape.
 SCHEMA = 1
@@ -64,7 +64,12 @@ def _probe(result: ProbeResult, transcript: bool) -> dict[str, Any]:
 
 def render_json(diagnosis: Diagnosis, *, transcript: bool = False) -> str:
     """The report as a JSON document (one object, UTF-8, indented)."""
-    doc = {
+    return json.dumps(report_dict(diagnosis, transcript=transcript), ensure_ascii=False, indent=2)
+
+
+def report_dict(diagnosis: Diagnosis, *, transcript: bool = False) -> dict[str, Any]:
+    """The report as plain data (schema 1)."""
+    return {
         "schema": SCHEMA,
         "mailcheck": __version__,
         "command": diagnosis.command,
@@ -90,4 +95,3 @@ def render_json(diagnosis: Diagnosis, *, transcript: bool = False) -> str:
         "probes": [_probe(p, transcript) for p in diagnosis.probes],
         "facts": diagnosis.facts,
     }
-    return json.dumps(doc, ensure_ascii=False, indent=2)

@@ -1,0 +1,79 @@
+"""``mailcheck dns ADDRESS|DOMAIN ...``: can the domain receive mail, and does it authenticate?"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import click
+
+
+@click.command("dns")
+@click.argument("targets", nargs=-1, required=True, metavar="ADDRESS|DOMAIN...")
+@click.option(
+    "--dns-server",
+    envvar="MAILCHECK_DNS_SERVER",
+    metavar="IP[:PORT]",
+    help="DNS server [system resolver].",
+)
+@click.option(
+    "--ip",
+    "sending_ip",
+    metavar="IP",
+    help="The sending IP: evaluate SPF for it and check blocklists.",
+)
+@click.option("--dkim-selector", metavar="SELECTOR", help="Check this DKIM selector's key record.")
+@click.option(
+    "--dnsbl",
+    "dnsbls",
+    multiple=True,
+    metavar="ZONE",
+    help="Blocklist zone to check --ip against (repeatable).",
+)
+@click.option(
+    "--timeout",
+    envvar="MAILCHECK_TIMEOUT",
+    default="5",
+    show_default=True,
+    metavar="SECONDS",
+    help="Per lookup.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    envvar="MAILCHECK_FORMAT",
+    type=click.Choice(["human", "json"], case_sensitive=False),
+    default="human",
+    show_default=True,
+)
+@click.option(
+    "--lang", envvar="MAILCHECK_LANG", type=click.Choice(["vi", "en"], case_sensitive=False)
+)
+@click.option("--color/--no-color", default=None)
+def command(
+    targets: tuple[str, ...], fmt: str, lang: str | None, color: bool | None, **options: Any
+) -> int:
+    """Check domains (or the domains of addresses) in the DNS.
+
+    Recipient side: does the domain exist, has it MX (or a null MX, or only an
+    address), do the MX hosts resolve, is it a likely typo of a common mail
+    domain. Sender side: SPF (evaluated for --ip), DKIM key (--dkim-selector),
+    DMARC policy, blocklists (--ip). A DNS server that does not answer is
+    "could not check" (exit 3), never a fault of the domain.
+    """
+    from mailcheck.app import emit, run_dns_diagnoses
+    from mailcheck.config import default_lang
+
+    diagnoses = run_dns_diagnoses(targets, options)
+    language = lang or default_lang()
+    if fmt == "json" and len(diagnoses) > 1:
+        import json
+
+        from mailcheck.report.json import report_dict
+
+        click.echo(json.dumps([report_dict(d) for d in diagnoses], ensure_ascii=False, indent=2))
+        return max(diagnoses, key=lambda d: d.severity.rank).exit_code
+    codes = [emit(d, fmt=fmt, lang=language, transcript=False, color=color) for d in diagnoses]
+    worst = max(diagnoses, key=lambda d: d.severity.rank)
+    sys.stdout.flush()
+    return worst.exit_code if codes else 3
