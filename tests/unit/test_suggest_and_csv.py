@@ -1,0 +1,67 @@
+"""'Did you mean' and reading customer lists: pure functions."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+
+from mailcheck.errors import ConfigError
+from mailcheck.preflight import read_addresses
+from mailcheck.recipient import AddressError, split_address
+from mailcheck.suggest import distance, suggest_domain
+
+
+@pytest.mark.parametrize(
+    ("typo", "meant"),
+    [
+        ("gmial.com", "gmail.com"),
+        ("gmail.con", "gmail.com"),
+        ("gmai.com", "gmail.com"),
+        ("yahooo.com", "yahoo.com"),
+        ("hotmial.com", "hotmail.com"),
+        ("outlok.com", "outlook.com"),
+        ("ftp.vn", "fpt.vn"),
+        ("yahoo.com.vm", "yahoo.com.vn"),
+        ("viettel.com.vm", "viettel.com.vn"),
+    ],
+)
+def test_common_typos_are_recognised(typo: str, meant: str) -> None:
+    assert suggest_domain(typo) == meant
+
+
+@pytest.mark.parametrize("domain", ["gmail.com", "customer.test", "company.vn", "misa.com.vn"])
+def test_real_or_unrelated_domains_get_no_suggestion(domain: str) -> None:
+    assert suggest_domain(domain) is None
+
+
+def test_distance_counts_a_swap_as_one() -> None:
+    assert distance("gmial", "gmail") == 1
+    assert distance("abc", "abc") == 0
+    assert distance("a", "abcdef", limit=3) == 3
+
+
+def test_addresses_from_a_csv_with_a_header() -> None:
+    text = "Tên khách hàng,Email,MST\nCông ty A,ketoan@a.vn,0101\nCông ty B, hd@b.vn ,0202\n"
+    assert list(read_addresses(io.StringIO(text))) == ["ketoan@a.vn", "hd@b.vn"]
+
+
+def test_addresses_from_a_semicolon_csv_named_column() -> None:
+    text = "name;mail_to;note\nA;a@a.vn;x\nB;b@b.vn;y\n"
+    assert list(read_addresses(io.StringIO(text), column="mail_to")) == ["a@a.vn", "b@b.vn"]
+    assert list(read_addresses(io.StringIO(text), column="2")) == ["a@a.vn", "b@b.vn"]
+    with pytest.raises(ConfigError, match="no column 'email'"):
+        list(read_addresses(io.StringIO(text), column="email"))
+
+
+def test_addresses_one_per_line_without_header() -> None:
+    text = "a@a.vn\nb@b.vn\n\nc@c.vn\n"
+    assert list(read_addresses(io.StringIO(text))) == ["a@a.vn", "b@b.vn", "c@c.vn"]
+
+
+def test_address_syntax_and_idn() -> None:
+    assert split_address("KeToan@Công-ty.vn")[1] == "xn--cng-ty-ixa.vn"
+    with pytest.raises(AddressError):
+        split_address("not an address")
+    with pytest.raises(AddressError):
+        split_address("a@b@c.vn")
