@@ -2,7 +2,7 @@
 
 The lab's Knot serves real zones; it cannot be told to fail. This module produces
 what it cannot: SERVFAIL or REFUSED for a name, a silent drop (the client times
-out), a truncated UDP answer (the client must retry over TCP).
+out), a truncated UDP answer (the client must retry over TCP, which may work or not).
 
 Both parts read the same script, a mapping from a name to its behaviour::
 
@@ -10,7 +10,7 @@ Both parts read the same script, a mapping from a name to its behaviour::
         "servfail.test.": "SERVFAIL",            # also REFUSED, NOTIMP, FORMERR, NXDOMAIN
         "slow.test.": "DROP",                     # no answer at all (TIMEOUT is a synonym)
         "empty.test.": "NODATA",                  # the name exists, no records of any type
-        "tc.test.": "TRUNCATE",                   # TC=1 over UDP and over TCP, no records
+        "tc.test.": "TRUNCATE",                   # TC=1 over UDP; TCP closes unanswered
         "ok.test.": {"A": ["192.0.2.1"], "TXT": ["v=spf1 -all"]},
         "big.test.": Answer({"TXT": ["x" * 900]}, truncate=True),  # TC over UDP, full over TCP
         "mixed.test.": {"TXT": ["..."], "*": "DROP"},  # other types: dropped
@@ -156,25 +156,30 @@ class FakeDnsServer:
                             self._udp.sendto(reply, peer)
                     else:
                         conn, _ = self._tcp.accept()
-                        with conn:
-                            self._serve_tcp(conn)
+                        threading.Thread(
+                            target=self._serve_tcp, args=(conn,), name="fake-dns-tcp", daemon=True
+                        ).start()
 
     def _serve_tcp(self, conn: socket.socket) -> None:
         conn.settimeout(2.0)
         try:
-            while True:
-                header = _recv_exact(conn, 2)
-                if header is None:
-                    return
-                data = _recv_exact(conn, struct.unpack("!H", header)[0])
-                if data is None:
-                    return
-                reply = self._reply(data, "tcp")
-                if reply is None:
-                    return  # a drop over TCP: close without answering
-                conn.sendall(struct.pack("!H", len(reply)) + reply)
+            with conn:
+                self._serve_tcp_queries(conn)
         except OSError:
             return
+
+    def _serve_tcp_queries(self, conn: socket.socket) -> None:
+        while True:
+            header = _recv_exact(conn, 2)
+            if header is None:
+                return
+            data = _recv_exact(conn, struct.unpack("!H", header)[0])
+            if data is None:
+                return
+            reply = self._reply(data, "tcp")
+            if reply is None:
+                return  # a drop over TCP: close without answering
+            conn.sendall(struct.pack("!H", len(reply)) + reply)
 
     def _reply(self, data: bytes, transport: str) -> bytes | None:
         try:
@@ -193,27 +198,29 @@ class FakeDnsServer:
         response.flags |= dns.flags.AA
         if isinstance(behaviour, Answer) and behaviour.truncate and transport == "udp":
             response.flags |= dns.flags.TC
-            return response.to_wire()
+            return response.to_wire(max_size=65535)
         wanted = _for_type(behaviour, rdtype)
         if isinstance(wanted, str):
             if wanted in _DROP:
                 return None
             if wanted == "TRUNCATE":
+                if transport == "tcp":
+                    return None  # TCP closes unanswered, as when a firewall blocks it
                 response.flags |= dns.flags.TC
             elif wanted in _RCODES:
                 response.set_rcode(dns.rcode.from_text(wanted))
-            return response.to_wire()
+            return response.to_wire(max_size=65535)
         rrset = dns.rrset.RRset(question.name, dns.rdataclass.IN, question.rdtype)
         for text in wanted:
             rrset.add(_rdata(rdtype, text), TTL)
         response.answer.append(rrset)
         # Over UDP, without EDNS the limit is 512 bytes; with it, what the client offered.
         limit = 65535 if transport == "tcp" else max(512, query.payload)
-        wire = response.to_wire()
+        wire = response.to_wire(max_size=65535)
         if len(wire) > limit:
             response.answer.clear()
             response.flags |= dns.flags.TC
-            wire = response.to_wire()
+            wire = response.to_wire(max_size=65535)
         return wire
 
 
@@ -294,12 +301,15 @@ class StaticResolver:
                 if current in seen:  # a CNAME loop: a recursive resolver gives up
                     return Lookup(key, rdtype, DnsOutcome.SERVFAIL, error="SERVFAIL")
                 seen.add(current)
-                current = _key(str(records["CNAME"][0]))
+                target = records["CNAME"]
+                current = _key(target if isinstance(target, str) else target[0])
                 continue
             return _lookup_of(key, rdtype, wanted)
 
 
-def _records(behaviour: Mapping[str, Sequence[str] | str] | Answer) -> Mapping[str, object]:
+def _records(
+    behaviour: Mapping[str, Sequence[str] | str] | Answer,
+) -> Mapping[str, Sequence[str] | str]:
     return behaviour.records if isinstance(behaviour, Answer) else behaviour
 
 

@@ -21,6 +21,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import spftrace
+from spftrace.errors import SpfPermError, SpfTempError
+from spftrace.evaluator import valid_domain
+from spftrace.macros import MacroContext, expand, truncate_domain
 from spftrace.parser import VERSION_RE, Term
 
 from mailcheck.auth import DnsLookup
@@ -164,6 +167,43 @@ class _Evaluator(spftrace.Evaluator):
             domain = self._top_domain.rstrip(".")
         return await super().check_host(ip, domain, sender, helo, use_exp)
 
+    async def _explanation(
+        self, ip: Any, domain: str, sender: str, helo: str, exp_term: Term
+    ) -> str | None:
+        """The ``exp=`` text, as spftrace fetches it but with spaces allowed.
+
+        spftrace 0.3.0 expands the TXT as one macro-string, which has no space, so
+        every real explanation ("Not authorized to send as %{d}") is dropped. RFC 7208
+        section 6.2: explain-string = *( macro-string / SP ), so each space-separated
+        piece is expanded on its own. As there, any DNS error, not exactly one record,
+        or bad syntax means "no explanation", and the lookup is not void (section 4.6.4).
+        """
+        ctx = MacroContext(
+            ip=ip,
+            sender=sender,
+            helo=helo,
+            domain=domain,
+            receiver=self.receiver,
+            session=self.session,
+        )
+        try:
+            with self.session.void_exempt():
+                target = truncate_domain(await expand(exp_term.arg or "", ctx))
+                if not valid_domain(target):
+                    return None
+                _, answers = await self.session.query(target, "TXT")
+                if len(answers) != 1:
+                    return None
+                pieces = [
+                    await expand(piece, ctx, exp=True) if piece else ""
+                    for piece in answers[0].split(" ")
+                ]
+                text = " ".join(pieces)
+        except (SpfPermError, SpfTempError, spftrace.DnsError, ValueError):
+            return None
+        self.trace.add("exp", domain=target, text=text)
+        return text
+
 
 def _top_record(events: list[spftrace.Event]) -> str | None:
     """The record of the top-level domain (depth 0), parsed or not."""
@@ -225,8 +265,10 @@ def _reason(reason: str, outcome: spftrace.Result) -> str:
 def _line(event: spftrace.Event) -> str | None:
     """One trace line, or None for events that add nothing a reader needs."""
     d = event.data
-    indent = "  " * event.depth
     kind = event.kind
+    # spftrace does not unwind its depth when an error leaves an include: the end of
+    # the evaluation is always shown at the top level.
+    indent = "" if kind in ("exit", "result", "audit_override") else "  " * event.depth
     text: str | None
     if kind == "check_start":
         text = f"check_host({d.get('ip')}, {d.get('domain')})"
@@ -242,8 +284,11 @@ def _line(event: spftrace.Event) -> str | None:
     elif kind == "domain_invalid":
         text = f"not a valid domain: {d.get('domain')}"
     elif kind == "dns_lookup":
-        answers = ", ".join(str(a) for a in d.get("answers") or []) or "-"
-        text = f"{d.get('rtype')} {d.get('name')}: {d.get('rcode')} {answers}"
+        answers = ", ".join(str(a) for a in d.get("answers") or [])
+        if d.get("rcode") == _NOERROR:
+            text = f"{d.get('rtype')} {d.get('name')}: {answers or 'no records'}"
+        else:
+            text = f"{d.get('rtype')} {d.get('name')}: {d.get('rcode')}"
     elif kind == "void_lookup":
         text = f"void lookup {d.get('used')}/{d.get('allowed')}: {d.get('name')}"
     elif kind == "macro_expand":
