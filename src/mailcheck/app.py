@@ -112,6 +112,7 @@ async def _watch_probe(
     deadline: float,
     delete: bool,
     same_password: bool,
+    captured: dict[str, bytes] | None = None,
 ) -> None:
     """One mailbox: get ready, report ready, wait for the message, read it, clean up."""
     from mailcheck.probes.roundtrip import MailboxWatch
@@ -139,6 +140,10 @@ async def _watch_probe(
                         data=(("header", text),),
                     )
                 )
+            if captured is not None:
+                message = await watch.read_message()
+                if message is not None:
+                    captured["message"] = message
             await watch.cleanup()
     finally:
         if not prepared.done():
@@ -172,6 +177,7 @@ async def _roundtrip_diagnosis(command: str, settings: Settings, secret: Secret)
     )
     data = invoice.message.as_bytes(policy=email.policy.SMTP)
     signals = Signals()
+    captured: dict[str, bytes] = {}
     prepared: list[asyncio.Future[bool]] = [loop.create_future() for _ in mailboxes]
 
     async def ready() -> bool:
@@ -215,6 +221,7 @@ async def _roundtrip_diagnosis(command: str, settings: Settings, secret: Secret)
             deadline=deadline,
             delete=not options.keep,
             same_password=mailbox.secret_source is None,
+            captured=captured if i == 0 else None,
         )
 
     probes = []
@@ -236,10 +243,16 @@ async def _roundtrip_diagnosis(command: str, settings: Settings, secret: Secret)
                 for i, m in enumerate(mailboxes)
             ),
         )
+    all_results = list(results)
+    if command == "diagnose":
+        # The sender's DNS needs what the round trip saw: the IP that sent, the DKIM signature.
+        all_results.append(
+            await _sender_probe(settings, all_results, captured.get("message"), deadline)
+        )
     target = _target(settings, secret)
     target["token"] = invoice.token
-    later = ("sender-dns", "bounce") if command == "diagnose" else ()
-    return diagnose(command, target, list(results), started, started_at, later)
+    later = ("bounce",) if command == "diagnose" else ()
+    return diagnose(command, target, all_results, started, started_at, later)
 
 
 async def _recipient_probe(address: str, settings: Settings, deadline: float) -> ProbeResult:
@@ -260,6 +273,48 @@ async def _recipient_probe(address: str, settings: Settings, deadline: float) ->
         await probe_recipient(domain, resolver, rec)
 
     return await run_probe("dns", domain, probe, deadline)
+
+
+def _sending_ip(results: list[ProbeResult], message: bytes | None) -> str | None:
+    """The IP that sent: from the received message's Received chain, else the submission server."""
+    if message is not None:
+        from mailcheck.headers import read_headers
+
+        ip = read_headers(message).sending_ip
+        if ip:
+            return ip
+    for result in results:
+        if result.probe == "smtp":
+            connect = result.step("connect")
+            peer = connect.get("peer") if connect is not None else None
+            if peer:
+                return peer.rpartition(":")[0].strip("[]")
+    return None
+
+
+async def _sender_probe(
+    settings: Settings, results: list[ProbeResult], message: bytes | None, deadline: float
+) -> ProbeResult:
+    from mailcheck.dnsresolver import Resolver
+    from mailcheck.probes.auth import SenderCheck, probe_sender
+    from mailcheck.runner import run_probe
+
+    sender = settings.sender or ""
+    domain = sender.rpartition("@")[2].lower()
+    timeout = settings.smtp.timeout
+    resolver = Resolver(settings.dns_server, timeout=timeout / 2, lifetime=timeout)
+    check = SenderCheck(
+        domain=domain,
+        ip=_sending_ip(results, message),
+        sender=sender,
+        message=message,
+        dnsbls=settings.dnsbls,
+    )
+
+    async def probe(rec: Recorder) -> None:
+        await probe_sender(check, resolver, rec)
+
+    return await run_probe("auth", domain, probe, deadline)
 
 
 def run_roundtrip_diagnosis(command: str, settings: Settings, secret: Secret) -> Diagnosis:
@@ -390,11 +445,31 @@ async def _dns_diagnosis(target: str, resolver: Any, options: Mapping[str, Any])
     async def probe(rec: Recorder) -> None:
         await probe_recipient(domain, resolver, rec)
 
-    result = await run_probe("dns", domain, probe, deadline)
+    results = [await run_probe("dns", domain, probe, deadline)]
+    ip = options.get("sending_ip")
+    selector = options.get("dkim_selector")
+    if "@" not in target or ip or selector:
+        # A domain (not a customer's address) is checked as a sender too.
+        from mailcheck.config import _dnsbls
+        from mailcheck.probes.auth import SenderCheck, probe_sender
+
+        check = SenderCheck(
+            domain=domain,
+            ip=ip,
+            dkim_selector=selector,
+            dnsbls=_dnsbls(options.get("dnsbls") or ()),
+        )
+
+        async def sender(rec: Recorder) -> None:
+            await probe_sender(check, resolver, rec)
+
+        results.append(await run_probe("auth", domain, sender, deadline))
     summary: dict[str, str | int | None] = {"target": target, "domain": domain}
     if resolver.server:
         summary["dns_server"] = f"{resolver.server[0]}:{resolver.server[1]}"
-    return diagnose("dns", summary, [result], started, started_at)
+    if ip:
+        summary["ip"] = ip
+    return diagnose("dns", summary, results, started, started_at)
 
 
 def run_dns_diagnoses(targets: Sequence[str], options: Mapping[str, Any]) -> list[Diagnosis]:

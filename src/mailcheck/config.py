@@ -67,6 +67,7 @@ PROFILE_KEYS = frozenset(
         "subject",
         "sender_name",
         "attachment_size",
+        "dnsbls",
     }
 )
 IMAP_PASSWORD_ENV = "MAILCHECK_IMAP_PASSWORD"  # noqa: S105 - a variable's name
@@ -155,6 +156,8 @@ class Settings:
     secret_source: SecretSource
     mailbox: MailboxSettings | None
     """The sender's own mailbox (None when there is no sender address)."""
+    dnsbls: tuple[str, ...] = ()
+    """DNS blocklist zones to check the sending IP against (none unless configured)."""
     roundtrip: RoundtripOptions
 
 
@@ -416,6 +419,7 @@ def resolve_settings(
         ),
     )
     return Settings(
+        dnsbls=_dnsbls(values.get("dnsbl") or profile.get("dnsbls") or ()),
         mailbox=mailbox,
         roundtrip=roundtrip,
         smtp=SmtpSettings(
@@ -544,3 +548,19 @@ def resolve_probe_mailbox(name: str, config: str | None, common: dict[str, Any])
             "password_command"
         )
     return MailboxSettings(label=name, address=address, imap=settings, secret_source=secret)
+
+
+def _dnsbls(zones: Any) -> tuple[str, ...]:
+    """Blocklist zones; ``default`` stands for mailcheck's small built-in list."""
+    if isinstance(zones, str):
+        zones = [zones]
+    out: list[str] = []
+    for zone in zones:
+        if str(zone).lower() == "default":
+            from mailcheck.auth.dnsbl import DEFAULT_DNSBLS
+
+            out.extend(DEFAULT_DNSBLS)
+        else:
+            _check_domain(str(zone).rstrip("."), "--dnsbl")
+            out.append(str(zone).rstrip(".").lower())
+    return tuple(dict.fromkeys(out))

@@ -157,6 +157,48 @@ FACTS: Mapping[str, FactSpec] = _catalogue(
     FactSpec(
         "recipient.suggestion", str, "A common mail domain it may be a typo of.", "dns/recipient"
     ),
+    # --- The sender's authentication (probes/auth.py)
+    FactSpec(
+        "sender.spf",
+        str,
+        "SPF for the sending IP: pass, fail, softfail, neutral, none, permerror, temperror.",
+        "auth/spf",
+    ),
+    FactSpec(
+        "sender.dkim",
+        str,
+        "The message's DKIM signature: pass, fail, missing, unknown.",
+        "auth/dkim",
+    ),
+    FactSpec(
+        "sender.dkim_key",
+        str,
+        "A selector's published key (no message): ok, missing, bad, unknown.",
+        "auth/dkim",
+    ),
+    FactSpec("sender.dkim_weak", bool, "The DKIM key is shorter than 2048 bits.", "auth/dkim"),
+    FactSpec(
+        "sender.dmarc_record",
+        str,
+        "The sender domain's DMARC record: present, missing, invalid, unknown.",
+        "auth/dmarc",
+    ),
+    FactSpec(
+        "sender.dmarc_policy",
+        str,
+        "The DMARC policy that applies: none, quarantine, reject.",
+        "auth/dmarc",
+    ),
+    FactSpec("sender.dmarc", str, "DMARC for this mail: pass, fail, unknown.", "auth/dmarc"),
+    FactSpec(
+        "sender.blocklisted", bool, "The sending IP is on a configured DNS blocklist.", "auth/dnsbl"
+    ),
+    FactSpec(
+        "sender.blocklist_inconclusive",
+        bool,
+        "A blocklist answered 'refused' or did not answer.",
+        "auth/dnsbl",
+    ),
     # --- Recipient side (issue 5): rejections and bounces
     FactSpec(
         "recipient.rejection", str, "Why the recipient's server refused the message (bounce class)."
@@ -262,6 +304,34 @@ def _dns_facts(result: ProbeResult) -> dict[str, FactValue]:
     return facts
 
 
+def _auth_facts(result: ProbeResult) -> dict[str, FactValue]:
+    facts: dict[str, FactValue] = {}
+    for step in result.steps:
+        if step.name == "spf" and step.get("result"):
+            facts["sender.spf"] = step.get("result") or ""
+        elif step.name == "dkim" and step.get("state"):
+            key = "sender.dkim" if step.get("mode") == "signature" else "sender.dkim_key"
+            facts[key] = step.get("state") or ""
+            bits = step.get("key_bits")
+            if bits and bits.isdigit() and int(bits) != 256:  # 256: Ed25519, strong
+                facts["sender.dkim_weak"] = int(bits) < 2048
+        elif step.name == "dmarc":
+            facts["sender.dmarc_record"] = step.get("record_state") or "unknown"
+            if step.get("policy"):
+                facts["sender.dmarc_policy"] = step.get("policy") or ""
+            passes = step.get("passes")
+            if passes:
+                facts["sender.dmarc"] = {"yes": "pass", "no": "fail"}.get(passes, "unknown")
+        elif step.name == "dnsbl":
+            if step.get("listed") == "yes":
+                facts["sender.blocklisted"] = True
+            elif step.get("listed") == "unknown":
+                facts["sender.blocklist_inconclusive"] = True
+    if any(s.name == "dnsbl" for s in result.steps):
+        facts.setdefault("sender.blocklisted", False)
+    return facts
+
+
 def _header_facts(header: str) -> dict[str, FactValue]:
     from mailcheck.headers import read_headers
 
@@ -288,6 +358,8 @@ def extract_facts(results: Iterable[ProbeResult]) -> dict[str, FactValue]:
             facts.update(_imap_facts(result))
         elif result.probe == "dns":
             facts.update(_dns_facts(result))
+        elif result.probe == "auth":
+            facts.update(_auth_facts(result))
         elif result.probe.startswith("imap:"):
             placement = _placement(result)
             if placement in _PLACEMENT_RANK:

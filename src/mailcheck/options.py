@@ -233,6 +233,12 @@ def roundtrip_options(func: F) -> F:
                 help="Make the test invoice about this big (e.g. 5M), like a real invoice.",
             ),
             click.option(
+                "--dnsbl",
+                multiple=True,
+                metavar="ZONE",
+                help="Check the sending IP on this blocklist (repeatable; default: built-in list).",
+            ),
+            click.option(
                 "--probe-mailbox",
                 multiple=True,
                 metavar="PROFILE",

@@ -20,7 +20,7 @@ import dkim.util  # type: ignore[import-untyped, unused-ignore]
 from mailcheck.auth import DnsLookup
 from mailcheck.dnsresolver import DnsOutcome, Lookup
 
-__all__ = ["DkimResult", "check_all_dkim", "check_dkim"]
+__all__ = ["DkimResult", "check_all_dkim", "check_dkim", "check_dkim_key"]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -68,6 +68,64 @@ async def check_all_dkim(message: bytes, resolver: DnsLookup) -> list[DkimResult
     return list(await asyncio.gather(*(_check_one(message, i, resolver) for i in range(count))))
 
 
+async def _fetch_key(
+    domain: str, selector: str, resolver: DnsLookup
+) -> tuple[Lookup, str, int] | DkimResult:
+    """The key record at ``selector._domainkey.domain`` and its size, or why there is none."""
+    name = f"{selector}._domainkey.{domain}"
+    key = await resolver.lookup(name, "TXT")
+    if not key.outcome.conclusive:
+        return DkimResult(
+            present=True,
+            domain=domain,
+            selector=selector,
+            key=key,
+            key_bits=None,
+            verified=None,
+            error=f"DNS could not tell: TXT {name}: {key.error or key.outcome.value}",
+        )
+    if key.outcome is not DnsOutcome.ANSWER:
+        return _failed(domain, selector, key, None, f"no key record at {name} ({key.outcome})")
+    record = _key_record(key.records)
+    if record is None:
+        return _failed(domain, selector, key, None, f"no DKIM key among the TXT at {name}")
+    try:
+        key_tags = dkim.util.parse_tag_value(record.encode())
+    except (dkim.util.InvalidTagValueList, UnicodeEncodeError) as exc:
+        return _failed(domain, selector, key, None, f"key record does not parse: {exc}")
+    if key_tags.get(b"p", b"").strip() == b"":
+        # RFC 6376 section 3.6.1: "An empty value means that this public key has been revoked."
+        return _failed(domain, selector, key, None, "key record is revoked (p=)")
+    try:
+        _, bits, _, _ = dkim.evaluate_pk(name.encode(), record.encode())
+    except dkim.NaClNotFoundError:
+        return DkimResult(
+            present=True,
+            domain=domain,
+            selector=selector,
+            key=key,
+            key_bits=256,
+            verified=None,
+            error="an Ed25519 key: verifying it needs pynacl, which is not installed",
+        )
+    except (dkim.DKIMException, ValueError) as exc:
+        return _failed(domain, selector, key, None, f"key record is unusable: {exc}")
+
+    return key, record, bits
+
+
+async def check_dkim_key(domain: str, selector: str, resolver: DnsLookup) -> DkimResult:
+    """Only the published key (no message to verify): present, usable, how big."""
+    found = await _fetch_key(domain, selector, resolver)
+    if isinstance(found, DkimResult):
+        return found
+    key, _, bits = found
+    return DkimResult(
+        present=False, domain=domain, selector=selector, key=key, key_bits=bits,
+        verified=None, error=None,
+    )  # fmt: skip
+
+
 def _absent() -> DkimResult:
     return DkimResult(
         present=False,
@@ -108,44 +166,10 @@ async def _check_one(message: bytes, index: int, resolver: DnsLookup) -> DkimRes
         return _failed(domain, selector, None, None, "malformed signature: no d= or s=")
 
     name = f"{selector}._domainkey.{domain}"
-    key = await resolver.lookup(name, "TXT")
-    if not key.outcome.conclusive:
-        return DkimResult(
-            present=True,
-            domain=domain,
-            selector=selector,
-            key=key,
-            key_bits=None,
-            verified=None,
-            error=f"DNS could not tell: TXT {name}: {key.error or key.outcome.value}",
-        )
-    if key.outcome is not DnsOutcome.ANSWER:
-        return _failed(domain, selector, key, None, f"no key record at {name} ({key.outcome})")
-    record = _key_record(key.records)
-    if record is None:
-        return _failed(domain, selector, key, None, f"no DKIM key among the TXT at {name}")
-    try:
-        key_tags = dkim.util.parse_tag_value(record.encode())
-    except (dkim.util.InvalidTagValueList, UnicodeEncodeError) as exc:
-        return _failed(domain, selector, key, None, f"key record does not parse: {exc}")
-    if key_tags.get(b"p", b"").strip() == b"":
-        # RFC 6376 section 3.6.1: "An empty value means that this public key has been revoked."
-        return _failed(domain, selector, key, None, "key record is revoked (p=)")
-    try:
-        _, bits, _, _ = dkim.evaluate_pk(name.encode(), record.encode())
-    except dkim.NaClNotFoundError:
-        return DkimResult(
-            present=True,
-            domain=domain,
-            selector=selector,
-            key=key,
-            key_bits=256,
-            verified=None,
-            error="an Ed25519 key: verifying it needs pynacl, which is not installed",
-        )
-    except (dkim.DKIMException, ValueError) as exc:
-        return _failed(domain, selector, key, None, f"key record is unusable: {exc}")
-
+    found = await _fetch_key(domain, selector, resolver)
+    if isinstance(found, DkimResult):
+        return found
+    key, record, bits = found
     wanted = f"{name}.".lower()
 
     def dnsfunc(asked: bytes | str, timeout: int = 5) -> bytes:

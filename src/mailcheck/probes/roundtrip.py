@@ -380,6 +380,13 @@ class MailboxWatch:
             return None
         return await session.fetch_one(self.found.uid, "HEADER", "fetch-headers")
 
+    async def read_message(self) -> bytes | None:
+        """The found message, whole (DKIM verification needs the body)."""
+        session = self._session_for_found()
+        if session is None or self.found is None:
+            return None
+        return await session.fetch_one(self.found.uid, "", "fetch-message")
+
     async def cleanup(self) -> str:
         """Delete the found message (only it, by UID) unless told to keep it."""
         found = self.found
