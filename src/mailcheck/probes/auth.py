@@ -119,7 +119,13 @@ async def probe_sender(check: SenderCheck, resolver: Resolver, rec: Recorder) ->
     for name, value in (
         ("policy", dmarc.policy),
         ("disposition", dmarc.disposition),
-        ("passes", _yes(dmarc.passes) if check.ip or check.message else None),
+        # Without a record there is no DMARC to pass or fail.
+        (
+            "passes",
+            _yes(dmarc.passes)
+            if record_state == "present" and (check.ip or check.message)
+            else None,
+        ),
         ("spf_aligned", _yes(dmarc.spf_aligned) if check.ip else None),
         ("dkim_aligned", _yes(dmarc.dkim_aligned) if check.message is not None else None),
     ):
