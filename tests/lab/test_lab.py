@@ -6,6 +6,8 @@ CI=true where a missing lab is a failure.
 
 from __future__ import annotations
 
+import base64
+import collections
 import email.policy
 import imaplib
 import json
@@ -347,6 +349,10 @@ def test_spam_marked_message_lands_in_junk(info: Any) -> None:
         auth_plain(smtp, SENDER, "secret1")
         smtp.sendmail(SENDER, [SENDER], message(f"[LAB-SPAM] offer {token}", token))
     assert wait_for_mail(info, "Junk", ("HEADER", "X-Lab-Token", token)) == 1
+    with imap_login(info, SENDER) as imap:
+        raw = fetch_one(imap, "Junk", token)
+    # header_checks run once (on the lab MX), though the message passed two smtpds.
+    assert spam_headers(raw) == [("X-Spam-Flag", "YES")]
 
 
 def test_refused_and_bounced_recipients(info: Any) -> None:
@@ -374,8 +380,309 @@ def test_dns_answers(info: Any) -> None:
     assert (rcode, answers) == (0, 1)
     rcode, _, _ = dns_query(info.ports["dns"], "missing.lab.test", 1)
     assert rcode == 3  # NXDOMAIN
-    rcode, _, _ = dns_query(info.ports["dns"], "example.com", 1)
+    rcode, _, _ = dns_query(info.ports["dns"], "example.org", 1)
     assert rcode == 5  # REFUSED: no recursion
+    rcode, _, _ = dns_query(info.ports["dns"], "example.com", 1)
+    assert rcode == 3  # NXDOMAIN: the lab serves a (tiny) com. zone
+
+
+# --------------------------------------------------------------------------
+# DNS cases for mailcheck's DNS checks (mailcheck issue 4): labmod.DNS_CASES
+
+A, NS, SOA, MX, TXT, AAAA = 1, 2, 6, 15, 16, 28
+NOERROR, SERVFAIL, NXDOMAIN, REFUSED = 0, 2, 3, 5
+LAB_MX = ["10 mail.lab.test"]
+LOCALHOST = ["127.0.0.1"]
+SPF_PASS = ["v=spf1 ip4:127.0.0.1 -all"]
+REJECT = ["v=DMARC1; p=reject"]
+# Real keys, made at cold start: only the SubjectPublicKeyInfo prefix is fixed.
+DKIM_2048 = ["v=DKIM1; k=rsa; p=MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA..."]
+DKIM_1024 = ["v=DKIM1; k=rsa; p=MIGfMA0GCSqGSIb3DQEBAQUAA4GNADCBiQKBgQ..."]
+
+Query = tuple[str, int, int, list[str]]  # name, type, rcode, records ("..." = prefix)
+
+
+def sender_domain(
+    domain: str, spf: list[str], dkim: list[str] | None, dmarc: list[str] | None
+) -> list[Query]:
+    """What a sender test domain answers: MX, SPF, DKIM selector lab, DMARC."""
+    return [
+        (domain, MX, NOERROR, LAB_MX),
+        (domain, TXT, NOERROR, spf),
+        (f"lab._domainkey.{domain}", TXT, *((NOERROR, dkim) if dkim else (NXDOMAIN, []))),
+        (f"_dmarc.{domain}", TXT, *((NOERROR, dmarc) if dmarc else (NXDOMAIN, []))),
+    ]
+
+
+EXPECTED_DNS: dict[str, list[Query]] = {
+    "customer.test": [
+        ("customer.test", MX, NOERROR, ["10 mx1.customer.test", "20 mx2.customer.test"]),
+        ("mx1.customer.test", A, NOERROR, LOCALHOST),
+        ("mx2.customer.test", A, NOERROR, LOCALHOST),
+    ],
+    "nosuch-customer.test": [
+        ("nosuch-customer.test", MX, NXDOMAIN, []),
+        ("nosuch-customer.test", A, NXDOMAIN, []),
+    ],
+    "nullmx.test": [("nullmx.test", MX, NOERROR, ["0 ."])],
+    "mxgone.test": [
+        ("mxgone.test", MX, NOERROR, ["10 gone.mxgone.test"]),
+        ("gone.mxgone.test", A, NXDOMAIN, []),
+        ("gone.mxgone.test", AAAA, NXDOMAIN, []),
+        ("mxgone.test", A, NOERROR, LOCALHOST),  # the trap: must not be used
+    ],
+    "nomx.test": [("nomx.test", MX, NOERROR, []), ("nomx.test", A, NOERROR, LOCALHOST)],
+    "nomail.test": [
+        ("nomail.test", MX, NOERROR, []),
+        ("nomail.test", A, NOERROR, []),
+        ("nomail.test", AAAA, NOERROR, []),
+    ],
+    "servfail.test": [
+        ("servfail.test", MX, SERVFAIL, []),
+        ("servfail.test", A, SERVFAIL, []),
+        ("www.servfail.test", TXT, SERVFAIL, []),
+    ],
+    "example.org": [
+        ("example.org", MX, REFUSED, []),
+        ("example.org", A, REFUSED, []),
+        ("example.net", MX, REFUSED, []),
+    ],
+    **{
+        domain: [(domain, MX, NOERROR, LAB_MX), ("mail.lab.test", A, NOERROR, LOCALHOST)]
+        for domain in (
+            "gmail.com",
+            "yahoo.com",
+            "outlook.com",
+            "hotmail.com",
+            "vnn.vn",
+            "fpt.vn",
+            "viettel.com.vn",
+        )
+    },
+    **{
+        typo: [(typo, MX, NXDOMAIN, []), (typo, A, NXDOMAIN, [])]
+        for typo in ("gmial.com", "gmai.com", "yahooo.com")
+    },
+    "lab.test": sender_domain(
+        "lab.test", SPF_PASS, DKIM_2048, ["v=DMARC1; p=reject; rua=mailto:postmaster@lab.test"]
+    ),
+    "spffail.test": sender_domain("spffail.test", ["v=spf1 ip4:192.0.2.1 -all"], DKIM_2048, REJECT),
+    "spfperm.test": [
+        *sender_domain(
+            "spfperm.test",
+            ["v=spf1 include:_spf1.spfperm.test ip4:127.0.0.1 -all"],
+            DKIM_2048,
+            REJECT,
+        ),
+        *(
+            (
+                f"_spf{i}.spfperm.test",
+                TXT,
+                NOERROR,
+                [f"v=spf1 include:_spf{i + 1}.spfperm.test -all"],
+            )
+            for i in range(1, 11)
+        ),
+        ("_spf11.spfperm.test", TXT, NOERROR, ["v=spf1 ip4:192.0.2.11 -all"]),
+    ],
+    "spfvoid.test": [
+        *sender_domain(
+            "spfvoid.test",
+            [
+                "v=spf1 a:void1.spfvoid.test a:void2.spfvoid.test exists:void3.spfvoid.test"
+                " ip4:127.0.0.1 -all"
+            ],
+            DKIM_2048,
+            REJECT,
+        ),
+        *((f"void{i}.spfvoid.test", A, NXDOMAIN, []) for i in (1, 2, 3)),
+    ],
+    "dkimbad.test": [
+        *sender_domain(
+            "dkimbad.test", SPF_PASS, ["v=DKIM1; k=rsa; p=bm90IGEga2V5IGF0IGFsbA=="], REJECT
+        ),
+        ("bad64._domainkey.dkimbad.test", TXT, NOERROR, ["v=DKIM1; k=rsa; p=@@not*base64@@"]),
+    ],
+    "dkimnone.test": [
+        *sender_domain("dkimnone.test", SPF_PASS, None, REJECT),
+        ("_domainkey.dkimnone.test", TXT, NXDOMAIN, []),
+    ],
+    "dkimweak.test": sender_domain("dkimweak.test", SPF_PASS, DKIM_1024, REJECT),
+    "dmarcnone.test": sender_domain("dmarcnone.test", SPF_PASS, DKIM_2048, ["v=DMARC1; p=none"]),
+    "nodmarc.test": sender_domain("nodmarc.test", SPF_PASS, DKIM_2048, None),
+    "dmarcquar.test": sender_domain(
+        "dmarcquar.test", SPF_PASS, DKIM_2048, ["v=DMARC1; p=quarantine"]
+    ),
+    "blocked.test": [
+        ("blocked.test", MX, NOERROR, ["10 mx.blocked.test"]),
+        ("_dmarc.blocked.test", TXT, NOERROR, ["v=DMARC1; p=quarantine"]),
+        ("sel._domainkey.blocked.test", TXT, NOERROR, ["v=DKIM1; k=rsa; p="]),
+    ],
+    "1.0.0.127.bl.test": [
+        ("1.0.0.127.bl.test", A, NOERROR, ["127.0.0.2"]),
+        ("1.0.0.127.bl.test", TXT, NOERROR, ["listed: lab test"]),
+    ],
+    "2.0.0.127.bl.test": [
+        ("2.0.0.127.bl.test", A, NXDOMAIN, []),
+        ("2.0.0.127.bl.test", TXT, NXDOMAIN, []),
+    ],
+    "1.0.0.127.refuse-bl.test": [
+        ("1.0.0.127.refuse-bl.test", A, NOERROR, ["127.255.255.254"]),
+        ("2.0.0.127.refuse-bl.test", A, NOERROR, ["127.255.255.254"]),
+        ("1.0.0.127.refuse-bl.test", TXT, NOERROR, ["query refused: ..."]),
+    ],
+    "bulk.test": [
+        ("bulk.test", SOA, NOERROR, ["ns.lab.test hostmaster.lab.test ..."]),
+        ("mx0.bulk.test", A, NOERROR, LOCALHOST),
+    ],
+}
+
+
+def _name(reply: bytes, offset: int) -> tuple[str, int]:
+    """A (possibly compressed) domain name at offset; returns it and the offset after it."""
+    labels: list[str] = []
+    end = -1
+    while True:
+        size = reply[offset]
+        if size >= 0xC0:  # a pointer
+            if end < 0:
+                end = offset + 2
+            offset = ((size & 0x3F) << 8) | reply[offset + 1]
+            continue
+        offset += 1
+        if size == 0:
+            break
+        labels.append(reply[offset : offset + size].decode("ascii"))
+        offset += size
+    return ".".join(labels) or ".", end if end >= 0 else offset
+
+
+def _rdata_text(reply: bytes, rtype: int, start: int, size: int) -> str:
+    rdata = reply[start : start + size]
+    if rtype == A:
+        return socket.inet_ntoa(rdata)
+    if rtype == AAAA:
+        return socket.inet_ntop(socket.AF_INET6, rdata)
+    if rtype == MX:
+        return f"{struct.unpack('!H', rdata[:2])[0]} {_name(reply, start + 2)[0]}"
+    if rtype == NS:
+        return _name(reply, start)[0]
+    if rtype == SOA:
+        mname, offset = _name(reply, start)
+        rname, offset = _name(reply, offset)
+        numbers = struct.unpack("!IIIII", reply[offset : offset + 20])
+        return " ".join([mname, rname, *(str(n) for n in numbers)])
+    if rtype == TXT:  # character-strings, joined (a DKIM key is split into several)
+        strings, index = [], 0
+        while index < len(rdata):
+            strings.append(rdata[index + 1 : index + 1 + rdata[index]])
+            index += 1 + rdata[index]
+        return b"".join(strings).decode()
+    return rdata.hex()
+
+
+def dns_records(port: int, name: str, qtype: int) -> tuple[int, bool, list[str]]:
+    """(rcode, authoritative answer flag, records of qtype in the answer as text)."""
+    rcode, _answers, reply = dns_query(port, name, qtype)
+    aa = bool(struct.unpack("!H", reply[2:4])[0] & 0x0400)
+    qdcount, ancount = struct.unpack("!HH", reply[4:8])
+    offset = 12
+    for _ in range(qdcount):
+        offset = _name(reply, offset)[1] + 4
+    records = []
+    for _ in range(ancount):
+        offset = _name(reply, offset)[1]
+        rtype, _cls, _ttl, size = struct.unpack("!HHIH", reply[offset : offset + 10])
+        offset += 10
+        if rtype == qtype:
+            records.append(_rdata_text(reply, rtype, offset, size))
+        offset += size
+    return rcode, aa, sorted(records)
+
+
+def test_dns_cases_are_all_tested_and_documented() -> None:
+    assert set(EXPECTED_DNS) == set(labmod.DNS_CASES)
+    assert all(purpose.strip() for purpose in labmod.DNS_CASES.values())
+    readme = (Path(LAB_PY).parent / "templates" / "knot" / "README.md").read_text()
+    for name in labmod.DNS_CASES:
+        assert f"`{name}`" in readme, f"{name} is not in templates/knot/README.md"
+    for zone in labmod.ZONES:
+        assert (Path(LAB_PY).parent / "templates" / "knot" / f"{zone}.zone").is_file()
+        assert f"{zone}.zone" in readme, f"{zone}.zone is not in templates/knot/README.md"
+
+
+@pytest.mark.parametrize("case", sorted(EXPECTED_DNS))
+def test_dns_case(info: Any, case: str) -> None:
+    for name, qtype, rcode, expected in EXPECTED_DNS[case]:
+        got_rcode, aa, records = dns_records(info.ports["dns"], name, qtype)
+        what = f"{case}: {name} type {qtype}"
+        assert got_rcode == rcode, f"{what}: rcode {got_rcode}, expected {rcode}"
+        if rcode in (NOERROR, NXDOMAIN):
+            assert aa, f"{what}: not an authoritative answer"
+        assert len(records) == len(expected), f"{what}: {records} != {expected}"
+        for want, got in zip(sorted(expected), records, strict=True):
+            if want.endswith("..."):
+                assert got.startswith(want[:-3]), f"{what}: {got!r} != {want!r}"
+            else:
+                assert got == want, f"{what}: {got!r} != {want!r}"
+
+
+def test_dkim_key_records_are_real_keys_of_the_right_size(info: Any) -> None:
+    """dkimweak.test has a 1024-bit key; lab.test's 2048-bit one is split into strings."""
+    sizes = {}
+    for name in ("lab._domainkey.lab.test", "lab._domainkey.dkimweak.test"):
+        record = dns_records(info.ports["dns"], name, TXT)[2][0]
+        sizes[name] = len(base64.b64decode(record.split("p=", 1)[1], validate=True))
+    assert sizes["lab._domainkey.lab.test"] == 294  # SubjectPublicKeyInfo of RSA-2048
+    assert sizes["lab._domainkey.dkimweak.test"] == 162  # RSA-1024
+    # One TXT character-string holds at most 255 bytes: the 2048-bit key needs several.
+    assert len(dns_records(info.ports["dns"], "lab._domainkey.lab.test", TXT)[2][0]) > 255
+
+
+def test_bulk_domains(lab: Any, info: Any) -> None:
+    began = time.monotonic()
+    cases = lab.bulk_cases(200)
+    print(f"\nbulk_cases(200): {time.monotonic() - began:.3f} s")
+    assert list(cases)[:2] == ["d0001.bulk.test", "d0002.bulk.test"]
+    assert collections.Counter(cases.values()) == {
+        "mx": 160, "nomx": 20, "nullmx": 10, "nxdomain": 10
+    }  # fmt: skip
+    assert set(cases.values()) == set(labmod.BULK_KINDS)
+    assert lab.bulk_domains(200) == list(cases)  # unchanged: no rewrite, no reload
+    port = info.ports["dns"]
+    began = time.monotonic()
+    for name, kind in cases.items():
+        rcode, _aa, mx = dns_records(port, name, MX)
+        a_rcode, _aa, addresses = dns_records(port, name, A)
+        if kind == "nxdomain":
+            assert (rcode, a_rcode) == (NXDOMAIN, NXDOMAIN), name
+            continue
+        assert (rcode, a_rcode, addresses) == (NOERROR, NOERROR, LOCALHOST), name
+        if kind == "mx":
+            assert len(mx) == 1, name
+            assert mx[0].startswith("10 mx"), name
+            assert mx[0].endswith(".bulk.test"), name
+            assert dns_records(port, mx[0].split()[1], A)[2] == LOCALHOST
+        else:
+            assert mx == {"nomx": [], "nullmx": ["0 ."]}[kind], name
+    print(f"{len(cases) * 2} queries: {time.monotonic() - began:.3f} s (no rate limiting)")
+    began = time.monotonic()
+    names = lab.bulk_domains()
+    print(f"bulk_domains() = {len(names)} (rewrite + reload): {time.monotonic() - began:.3f} s")
+    assert len(names) == labmod.BULK_DOMAINS == 2500
+    assert names[-1] == "d2500.bulk.test"
+    assert dns_records(port, names[-1], MX)[0] == NXDOMAIN  # number 2500 is an NXDOMAIN one
+    assert dns_records(port, names[-2], MX)[2] == ["10 mx9.bulk.test"]
+    knot_conf = Path(info.state, "etc", "knot", "knot.conf").read_text().splitlines()
+    assert not [row for row in knot_conf if "rrl" in row.partition("#")[0]]  # no rate limiting
+    run = subprocess.run(
+        [sys.executable, str(LAB_PY), "bulk", "--count", "20", "--kinds", "--state", info.state],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert run.stdout.splitlines()[-2:] == ["d0019.bulk.test mx", "d0020.bulk.test nxdomain"]
+    assert dns_records(port, "d0021.bulk.test", MX)[0] == NXDOMAIN  # the zone has 20 now
 
 
 # --------------------------------------------------------------------------
@@ -395,6 +702,101 @@ def test_round_trip_sender_lands_in_inbox(info: Any) -> None:
     with imap_login(info, SENDER) as imap:
         assert spam_headers(fetch_one(imap, "INBOX", token)) == []
         assert search(imap, "Junk", "HEADER", "X-Lab-Token", token) == []
+
+
+def auth_results(raw: bytes) -> list[str]:
+    """Every Authentication-Results header of a message, unfolded."""
+    parsed = BytesParser(policy=email.policy.compat32).parsebytes(raw, headersonly=True)
+    return [" ".join(str(v).split()) for v in parsed.get_all("Authentication-Results") or []]
+
+
+@pytest.mark.parametrize(
+    ("user", "domain", "selector", "policy"),
+    [
+        ("sender@lab.test", "lab.test", "lab", "reject"),
+        ("rcpt@customer.test", "customer.test", "s1", "none"),
+    ],
+)
+def test_round_trip_is_dkim_signed_and_gets_authentication_results(
+    info: Any, user: str, domain: str, selector: str, policy: str
+) -> None:
+    """Submission DKIM-signs; the lab MX (rspamd) checks against the lab DNS and stamps."""
+    token = uuid.uuid4().hex
+    began = time.monotonic()
+    send_to_self(info, user, token)
+    assert wait_for_mail(info, "INBOX", ("HEADER", "X-Lab-Token", token), user=user) == 1
+    print(f"\n{user}: signed, checked and in INBOX after {time.monotonic() - began:.3f} s")
+    with imap_login(info, user) as imap:
+        raw = fetch_one(imap, "INBOX", token)
+    parsed = BytesParser(policy=email.policy.compat32).parsebytes(raw, headersonly=True)
+    signatures = [" ".join(str(v).split()) for v in parsed.get_all("DKIM-Signature") or []]
+    assert len(signatures) == 1, signatures
+    tags = dict(tag.strip().split("=", 1) for tag in signatures[0].split(";") if tag.strip())
+    assert (tags["v"], tags["a"], tags["d"], tags["s"]) == ("1", "rsa-sha256", domain, selector)
+    assert "from" in tags["h"].replace(" ", "").split(":")
+    results = auth_results(raw)
+    assert len(results) == 1, results
+    print(f"Authentication-Results: {results[0]}")
+    authserv_id, *clauses = (part.strip() for part in results[0].split(";"))
+    assert authserv_id == labmod.AUTHSERV_ID
+    verdicts = {clause.split("=", 1)[0]: clause.split("=", 1)[1].split()[0] for clause in clauses}
+    assert verdicts == {"spf": "pass", "dkim": "pass", "dmarc": "pass"}
+    text = results[0]
+    assert f"dkim=pass header.d={domain} header.s={selector} header.b=" in text
+    assert f"smtp.mailfrom={user}" in text
+    assert f"dmarc=pass (policy={policy}) header.from={domain}" in text
+    # The A-R header is the MX's: above the submission's Received header, below the MX's.
+    names = [k.lower() for k in parsed]
+    received = [i for i, k in enumerate(names) if k == "received"]
+    assert received[-2] < names.index("authentication-results") < received[-1]
+
+
+def test_message_size_limit_is_exact_and_nothing_bounces_on_the_way(info: Any) -> None:
+    """DATA of MESSAGE_SIZE_LIMIT bytes is delivered (via the MX, headers added on the way)."""
+    token = uuid.uuid4().hex
+    head = message(f"big {token}", token).split("\r\n\r\n", 1)[0] + "\r\n\r\n"
+    limit = labmod.MESSAGE_SIZE_LIMIT
+    lines = ("x" * 998 + "\r\n") * ((limit - len(head)) // 1000)
+    text = head + lines + "y" * (limit - len(head) - len(lines) - 2) + "\r\n"
+    assert len(text) == limit
+    with smtp_starttls(info) as smtp:
+        assert auth_plain(smtp, SENDER, "secret1")[0] == 235
+        submit(smtp, SENDER, SENDER, text)
+        assert smtp.mail(SENDER)[0] == 250
+        assert smtp.rcpt(SENDER)[0] == 250
+        code, reply = smtp.data((text + "z\r\n").encode())
+        assert (code, reply.split()[0]) == (552, b"5.3.4"), reply
+    assert wait_for_mail(info, "INBOX", ("HEADER", "X-Lab-Token", token)) == 1
+    with imap_login(info, SENDER) as imap:
+        assert search(imap, "INBOX", "FROM", "MAILER-DAEMON", "TEXT", token) == []
+
+
+@pytest.mark.parametrize(
+    ("domain", "expected"),
+    [
+        ("spffail.test", {"spf": "fail", "dkim": "none", "dmarc": "fail"}),
+        ("nodmarc.test", {"spf": "pass", "dkim": "none", "dmarc": "none"}),
+        ("nosuch-customer.test", {"spf": "none", "dkim": "none", "dmarc": "none"}),
+        ("servfail.test", {"spf": "temperror", "dkim": "none", "dmarc": "temperror"}),
+    ],
+)
+def test_lab_mx_stamps_its_verdict_on_mail_from_any_sender_domain(
+    info: Any, domain: str, expected: dict[str, str]
+) -> None:
+    """Mail handed straight to the lab MX (no AUTH) with a DNS-case sender domain."""
+    token = uuid.uuid4().hex
+    sender = f"billing@{domain}"
+    with smtplib.SMTP(info.host, info.ports["mx"], local_hostname="mta.example.test") as smtp:
+        smtp.sendmail(sender, [SENDER], message(f"invoice {token}", token, SENDER, sender))
+    assert wait_for_mail(info, "INBOX", ("HEADER", "X-Lab-Token", token)) == 1
+    with imap_login(info, SENDER) as imap:
+        results = auth_results(fetch_one(imap, "INBOX", token))
+    assert len(results) == 1, results
+    print(f"\n{domain}: Authentication-Results: {results[0]}")
+    authserv_id, *clauses = (part.strip() for part in results[0].split(";"))
+    assert authserv_id == labmod.AUTHSERV_ID
+    verdicts = {clause.split("=", 1)[0]: clause.split("=", 1)[1].split()[0] for clause in clauses}
+    assert verdicts == expected
 
 
 def test_round_trip_junked_gets_spam_headers_and_lands_in_junk(info: Any) -> None:
