@@ -270,7 +270,8 @@ async def _recipient_probe(address: str, settings: Settings, deadline: float) ->
     resolver = Resolver(settings.dns_server, timeout=timeout / 2, lifetime=timeout)
 
     async def probe(rec: Recorder) -> None:
-        await probe_recipient(domain, resolver, rec)
+        async with resolver:
+            await probe_recipient(domain, resolver, rec)
 
     return await run_probe("dns", domain, probe, deadline)
 
@@ -312,7 +313,8 @@ async def _sender_probe(
     )
 
     async def probe(rec: Recorder) -> None:
-        await probe_sender(check, resolver, rec)
+        async with resolver:
+            await probe_sender(check, resolver, rec)
 
     return await run_probe("auth", domain, probe, deadline)
 
@@ -481,7 +483,8 @@ def run_dns_diagnoses(targets: Sequence[str], options: Mapping[str, Any]) -> lis
     seconds = _parse_seconds(options.get("timeout") or 5, "--timeout")
 
     async def run() -> list[Diagnosis]:
-        resolver = Resolver(server, timeout=seconds / 2, lifetime=seconds)
-        return list(await asyncio.gather(*(_dns_diagnosis(t, resolver, options) for t in targets)))
+        async with Resolver(server, timeout=seconds / 2, lifetime=seconds) as resolver:
+            jobs = (_dns_diagnosis(t, resolver, options) for t in targets)
+            return list(await asyncio.gather(*jobs))
 
     return asyncio.run(run())

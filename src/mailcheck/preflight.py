@@ -78,6 +78,8 @@ def _sniff(sample: str) -> csv.Dialect | type[csv.Dialect]:
 def read_addresses(stream: TextIO, column: str | None = None) -> Iterator[str]:
     """The addresses of a CSV file (column detected or named) or of a one-per-line file."""
     sample = stream.read(8192)
+    if sample and not sample.endswith("\n"):
+        sample += stream.readline()  # never cut a row in two between the sample and the rest
     rest = stream
     text = io.StringIO(sample)
     reader = csv.reader(_chain(text, rest), _sniff(sample))

@@ -61,7 +61,11 @@ def test_inbox_exits_0_and_leaves_nothing_behind(lab: LabHandle) -> None:
     code, report = run_json(
         ["diagnose", *_args(lab, user), "--recipient", "rcpt@customer.test"], env=_env(lab, user)
     )
-    assert cause_ids(report) == ["delivered-to-inbox", "recipient-domain-ok"]
+    assert cause_ids(report) == [
+        "delivered-to-inbox",
+        "recipient-domain-ok",
+        "sender-authentication-ok",
+    ]
     assert code == 0
     placement = _step(report, "imap", "placement")["data"]
     assert placement["placement"] == "inbox"

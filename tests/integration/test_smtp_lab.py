@@ -53,11 +53,22 @@ def test_diagnose_healthy_exits_0(lab: LabHandle) -> None:
     ]
     code, report = run_json(args, env=ENV)
     assert code == 0
-    assert cause_ids(report) == ["delivered-to-inbox", "recipient-domain-ok"]
+    assert cause_ids(report) == [
+        "delivered-to-inbox",
+        "recipient-domain-ok",
+        "sender-authentication-ok",
+    ]
     assert report["command"] == "diagnose"
     assert report["target"]["recipient"] == "rcpt@customer.test"
     # What this version does not check yet is said, not hidden.
-    assert report["not_checked"] == ["sender-dns", "bounce"]
+    assert report["not_checked"] == ["bounce"]
+    # The sender side: SPF for the IP that sent, the DKIM signature the lab added, DMARC.
+    assert report["facts"]["sender.spf"] == "pass"
+    assert report["facts"]["sender.dkim"] == "pass"
+    assert report["facts"]["sender.dmarc"] == "pass"
+    # ... and what the receiving side (the lab MX, rspamd) said agrees.
+    assert report["facts"]["roundtrip.dkim"] == "pass"
+    assert report["facts"]["roundtrip.spf"] == "pass"
 
 
 def test_wrong_password_is_the_password_changed_cause(lab: LabHandle) -> None:
@@ -95,11 +106,19 @@ def test_after_a_password_change_the_old_one_fails_and_the_new_one_works(
     ]
     code, report = run_json(args, env={"MAILCHECK_PASSWORD": LAB_PASSWORD})
     assert code == 2
-    assert cause_ids(report) == ["password-changed", "recipient-domain-ok"]
+    assert cause_ids(report) == [
+        "password-changed",
+        "recipient-domain-ok",
+        "sender-authentication-ok",
+    ]
     assert report["causes"][0]["faq"] == "2.1"
     code, report = run_json(args, env={"MAILCHECK_PASSWORD": changed_password})
     assert code == 0
-    assert cause_ids(report) == ["delivered-to-inbox", "recipient-domain-ok"]
+    assert cause_ids(report) == [
+        "delivered-to-inbox",
+        "recipient-domain-ok",
+        "sender-authentication-ok",
+    ]
 
 
 def test_implicit_tls_port(lab: LabHandle) -> None:

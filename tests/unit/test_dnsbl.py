@@ -150,8 +150,8 @@ async def test_resolver_classifies_scripted_answers(
     name: str, rdtype: str, outcome: DnsOutcome, records: tuple[str, ...]
 ) -> None:
     with fake_dns(SCRIPT) as server:
-        resolver = Resolver(server, timeout=0.2, lifetime=0.6)
-        found = await resolver.lookup(name, rdtype)
+        async with Resolver(server, timeout=0.2, lifetime=0.6) as resolver:
+            found = await resolver.lookup(name, rdtype)
     assert found.outcome is outcome, found
     assert found.records == records
     assert found.outcome.conclusive is (outcome not in _COULD_NOT_TELL)
@@ -164,7 +164,8 @@ async def test_truncated_answer_is_retried_over_tcp() -> None:
     server = FakeDnsServer(SCRIPT)
     address = server.start()
     try:
-        found = await Resolver(address, timeout=0.5, lifetime=1.0).lookup("big.test", "TXT")
+        async with Resolver(address, timeout=0.5, lifetime=1.0) as resolver:
+            found = await resolver.lookup("big.test", "TXT")
     finally:
         server.stop()
     assert found.ok
@@ -178,9 +179,9 @@ async def test_dnsbl_through_the_real_resolver() -> None:
         "5.2.0.192.down.test.": "SERVFAIL",
     }
     with fake_dns(script) as server:
-        resolver = Resolver(server, timeout=0.2, lifetime=0.6)
-        zones = ["listed.test", "clean.test", "public.test", "down.test"]
-        results = await check_dnsbls(IP, zones, resolver)
+        async with Resolver(server, timeout=0.2, lifetime=0.6) as resolver:
+            zones = ["listed.test", "clean.test", "public.test", "down.test"]
+            results = await check_dnsbls(IP, zones, resolver)
     assert [(r.listed, r.reason) for r in results] == [
         (True, "spam source"),
         (False, None),

@@ -65,3 +65,10 @@ def test_address_syntax_and_idn() -> None:
         split_address("not an address")
     with pytest.raises(AddressError):
         split_address("a@b@c.vn")
+
+
+def test_a_long_list_is_not_cut_between_the_sniffed_sample_and_the_rest() -> None:
+    rows = [f"KH {i},kh{i}@d{i % 97:04d}.bulk.test" for i in range(5000)]
+    text = "customer,email\n" + "\n".join(rows) + "\n"
+    addresses = list(read_addresses(io.StringIO(text)))
+    assert addresses == [row.split(",")[1] for row in rows]

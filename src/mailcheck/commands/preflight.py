@@ -21,14 +21,18 @@ class _Counting:
         self.read_chars += len(text)
         return text
 
+    def readline(self) -> str:
+        line = self.stream.readline()
+        self.read_chars += len(line)
+        return line
+
     def __iter__(self) -> _Counting:
         return self
 
     def __next__(self) -> str:
-        line = self.stream.readline()
+        line = self.readline()
         if not line:
             raise StopIteration
-        self.read_chars += len(line)
         return line
 
 
@@ -118,10 +122,10 @@ def command(
         resolver = Resolver(
             server, timeout=seconds / 2, lifetime=seconds, concurrency=concurrency, rate=rate
         )
-        addresses = read_addresses(counting, column)  # type: ignore[arg-type]
-        return await run_preflight(
-            addresses, resolver, out, fmt, progress=fraction if sys.stderr.isatty() else None
-        )
+        async with resolver:
+            addresses = read_addresses(counting, column)  # type: ignore[arg-type]
+            show = fraction if sys.stderr.isatty() else None
+            return await run_preflight(addresses, resolver, out, fmt, progress=show)
 
     try:
         counts = asyncio.run(run())

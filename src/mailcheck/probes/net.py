@@ -56,32 +56,23 @@ async def _resolve_system(host: str, port: int, timeout: float) -> list[str]:
 
 
 async def _resolve_dns(host: str, server: tuple[str, int], timeout: float) -> list[str]:
-    """Resolve with our own resolver pointed at ``server`` (never the library default)."""
-    import dns.asyncresolver
-    import dns.resolver
+    """Resolve with mailcheck's resolver pointed at ``server`` (never a library default)."""
+    from mailcheck.dnsresolver import DnsOutcome, Resolver
 
-    resolver = dns.asyncresolver.Resolver(configure=False)
-    resolver.nameservers = [server[0]]
-    resolver.port = server[1]
-    resolver.timeout = max(timeout / 3, 0.5)
-    resolver.lifetime = timeout
-    resolver.use_edns(0, 0, 1232)
-
-    async def query(rdtype: str) -> list[str] | BaseException:
-        try:
-            answer = await resolver.resolve(host, rdtype, search=False)
-        except (dns.resolver.NoAnswer, dns.resolver.NXDOMAIN) as exc:
-            return exc
-        return [rdata.to_text() for rdata in answer]
-
-    async with asyncio.timeout(timeout):
-        results = await asyncio.gather(query("A"), query("AAAA"))
-    addresses = [a for r in results if isinstance(r, list) for a in r]
+    async with Resolver(server, timeout=max(timeout / 3, 0.5), lifetime=timeout) as resolver:
+        a, aaaa = await asyncio.gather(resolver.lookup(host, "A"), resolver.lookup(host, "AAAA"))
+    addresses = [*a.records, *aaaa.records]
     if addresses:
         return addresses
-    if any(isinstance(r, dns.resolver.NXDOMAIN) for r in results):
+    if a.outcome is DnsOutcome.NXDOMAIN:
         raise socket.gaierror(socket.EAI_NONAME, "Name or service not known (NXDOMAIN)")
-    raise socket.gaierror(getattr(socket, "EAI_NODATA", -5), "No address associated with hostname")
+    if a.outcome.conclusive and aaaa.outcome.conclusive:
+        raise socket.gaierror(
+            getattr(socket, "EAI_NODATA", -5), "No address associated with hostname"
+        )
+    if a.outcome is DnsOutcome.TIMEOUT:
+        raise TimeoutError(f"the DNS server {server[0]}:{server[1]} did not answer")
+    raise OSError(f"the DNS server could not tell: {a.error or a.outcome.value}")
 
 
 async def resolve_host(
