@@ -19,7 +19,7 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $@
 
-# Debian packages of the mail lab (Postfix, Dovecot, Knot); a no-op when present.
+# Debian packages of the mail lab (Postfix, Dovecot, Knot, rspamd); a no-op when present.
 # Needs root; on a developer machine without them the lab tests are skipped (never under CI).
 lab-install:
 	@$(LAB) install || echo "make: the mail lab could not be installed; lab tests will be skipped"
