@@ -15,7 +15,6 @@ import click
 from mailcheck.config import MailboxSettings, Settings, resolve_settings
 from mailcheck.errors import ConfigError
 from mailcheck.evidence import Outcome, ProbeResult, Step
-from mailcheck.probes.net import elapsed_ms
 from mailcheck.probes.recorder import Recorder
 from mailcheck.progress import Progress, progress_line
 from mailcheck.runner import Diagnosis
@@ -128,18 +127,7 @@ async def _watch_probe(
             return
         found = await watch.wait(signals, wait, deadline - _CLEANUP_MARGIN)
         if found is not None:
-            start = rec.begin("headers")
-            header = await watch.read_headers()
-            if header is not None:
-                text = header.decode("utf-8", "replace")
-                rec.add(
-                    Step(
-                        name="headers",
-                        outcome=Outcome.OK,
-                        elapsed_ms=elapsed_ms(start),
-                        data=(("header", text),),
-                    )
-                )
+            await watch.read_headers()
             if captured is not None:
                 message = await watch.read_message()
                 if message is not None:
@@ -382,18 +370,7 @@ async def _watch_diagnosis(
             signals.mark_submitted()  # the user sends now: watch closely from here
             found = await mbox.wait(signals, settings.roundtrip.wait, deadline - _CLEANUP_MARGIN)
             if found is not None:
-                start = rec.begin("headers")
-                header = await mbox.read_headers()
-                if header is not None:
-                    text = header.decode("utf-8", "replace")
-                    rec.add(
-                        Step(
-                            name="headers",
-                            outcome=Outcome.OK,
-                            elapsed_ms=elapsed_ms(start),
-                            data=(("header", text),),
-                        )
-                    )
+                await mbox.read_headers()
         finally:
             await mbox.close()
 

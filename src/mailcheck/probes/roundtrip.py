@@ -374,11 +374,23 @@ class MailboxWatch:
                     return
 
     async def read_headers(self) -> bytes | None:
-        """The found message's whole header block."""
+        """The found message's whole header block, also recorded as the ``headers`` step."""
         session = self._session_for_found()
         if session is None or self.found is None:
             return None
-        return await session.fetch_one(self.found.uid, "HEADER", "fetch-headers")
+        start = self.rec.begin("headers")
+        header = await session.fetch_one(self.found.uid, "HEADER", "fetch-headers")
+        if header is not None:
+            text = header.decode("utf-8", "replace")
+            self.rec.add(
+                Step(
+                    name="headers",
+                    outcome=Outcome.OK,
+                    elapsed_ms=elapsed_ms(start),
+                    data=(("header", text),),
+                )
+            )
+        return header
 
     async def read_message(self) -> bytes | None:
         """The found message, whole (DKIM verification needs the body)."""
