@@ -289,3 +289,35 @@ def test_mailbox_without_a_spam_folder_says_so_when_nothing_arrives(lab: LabHand
     assert report["facts"]["imap.junk_folder"] == "missing"
     assert set(cause_ids(report)) == {"not-arrived", "junk-folder-not-found"}
     assert code == 2
+
+
+def test_imap_with_starttls_and_a_realistically_large_invoice(lab: LabHandle) -> None:
+    user = "sender@lab.test"
+    args = _args(lab, user, imap_port="imap")
+    args[args.index("--imap-tls") + 1] = "starttls"
+    code, report = run_json(["roundtrip", *args, "--attachment-size", "300k"], env=_env(lab, user))
+    assert cause_ids(report) == ["delivered-to-inbox"]
+    assert code == 0
+    assert _step(report, "imap", "starttls")["outcome"] == "ok"
+    data = next(s for s in report["probes"][0]["steps"] if s["name"] == "data")
+    assert int(data["data"]["size"]) > 300_000
+
+
+@pytest.mark.parametrize(
+    ("recipient", "cause", "code"),
+    [
+        ("ketoan@nosuch-customer.test", "recipient-domain-not-found", 2),
+        ("ketoan@nullmx.test", "recipient-accepts-no-mail", 2),
+        ("ketoan@mxgone.test", "recipient-mx-unresolvable", 2),
+    ],
+)
+def test_diagnose_names_a_broken_recipient_domain(
+    lab: LabHandle, recipient: str, cause: str, code: int
+) -> None:
+    user = "sender@lab.test"
+    exit_code, report = run_json(
+        ["diagnose", *_args(lab, user), "--recipient", recipient], env=_env(lab, user)
+    )
+    assert cause_ids(report)[0] == cause
+    assert "delivered-to-inbox" in cause_ids(report)  # the sending side itself is fine
+    assert exit_code == code
