@@ -465,3 +465,27 @@ def run_dns_diagnoses(targets: Sequence[str], options: Mapping[str, Any]) -> lis
             return list(await asyncio.gather(*jobs))
 
     return asyncio.run(run())
+
+
+def run_bounce_diagnoses(raw: bytes, source: str) -> list[Diagnosis]:
+    """One diagnosis per message in ``raw`` (one .eml, or every message of an mbox)."""
+    from mailcheck.bounce import read_messages
+    from mailcheck.probes.bounce import record_bounce
+    from mailcheck.runner import diagnose, run_probe
+
+    async def run() -> list[Diagnosis]:
+        out = []
+        deadline = asyncio.get_running_loop().time() + 60
+        messages = read_messages(raw) or [raw]
+        for index, message in enumerate(messages, 1):
+            started = time.perf_counter()
+
+            async def probe(rec: Recorder, message: bytes = message) -> None:
+                record_bounce(message, rec)
+
+            result = await run_probe("bounce", f"{source} #{index}", probe, deadline)
+            summary: dict[str, str | int | None] = {"target": f"{source} #{index}"}
+            out.append(diagnose("bounce", summary, [result], started))
+        return out
+
+    return asyncio.run(run())

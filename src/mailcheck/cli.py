@@ -22,6 +22,7 @@ __all__ = ["cli", "main"]
 EXIT_UNKNOWN = 3
 
 _COMMANDS = {
+    "bounce": ("mailcheck.commands.bounce", "Explain a bounce you received (.eml, mbox or -)."),
     "causes": (
         "mailcheck.commands.causes",
         "List the causes mailcheck can find, with their fixes.",

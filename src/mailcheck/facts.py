@@ -199,9 +199,20 @@ FACTS: Mapping[str, FactSpec] = _catalogue(
         "A blocklist answered 'refused' or did not answer.",
         "auth/dnsbl",
     ),
-    # --- Recipient side (issue 5): rejections and bounces
+    # --- Recipient side (issue 5): rejections and bounces (probes/bounce.py, bounce.py)
     FactSpec(
-        "recipient.rejection", str, "Why the recipient's server refused the message (bounce class)."
+        "recipient.rejection",
+        str,
+        "Why the recipient's side refused the mail: recipient-unknown, mailbox-full, "
+        "mailbox-disabled, policy, reputation, spam, auth-failure, too-large, rate-limited, "
+        "domain-unknown, tls, relaying-denied, expired, content, other.",
+        "bounce/bounced-recipient",
+    ),
+    FactSpec(
+        "bounce.kind",
+        str,
+        "What the message is: failure, delay, auto-reply, feedback, not-a-bounce.",
+        "bounce/bounce",
     ),
 )
 
@@ -332,6 +343,18 @@ def _auth_facts(result: ProbeResult) -> dict[str, FactValue]:
     return facts
 
 
+def _bounce_facts(result: ProbeResult) -> dict[str, FactValue]:
+    facts: dict[str, FactValue] = {}
+    bounce = result.step("bounce")
+    if bounce is not None and bounce.get("kind"):
+        facts["bounce.kind"] = bounce.get("kind") or ""
+    for step in result.steps:
+        if step.name == "bounced-recipient" and step.get("action") == "failed":
+            facts["recipient.rejection"] = step.get("reason") or "other"
+            break
+    return facts
+
+
 def _header_facts(header: str) -> dict[str, FactValue]:
     from mailcheck.headers import read_headers
 
@@ -360,6 +383,8 @@ def extract_facts(results: Iterable[ProbeResult]) -> dict[str, FactValue]:
             facts.update(_dns_facts(result))
         elif result.probe == "auth":
             facts.update(_auth_facts(result))
+        elif result.probe == "bounce":
+            facts.update(_bounce_facts(result))
         elif result.probe.startswith("imap:"):
             placement = _placement(result)
             if placement in _PLACEMENT_RANK:

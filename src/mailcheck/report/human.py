@@ -118,6 +118,12 @@ def _quote(step: Step, labels: dict[str, Any]) -> list[str]:
         after = step.get("after_submit_ms")
         timing = f", {float(after):.0f} ms {labels['after_submit']}" if after else ""
         lines.append(f"{labels['found_in']}: {step.get('folder')} ({step.get('via')}{timing})")
+    if step.name == "bounced-recipient":
+        words = step.get("diagnostic") or ""
+        who = step.get("recipient") or "?"
+        lines.append(
+            f"{who}: {step.get('action')} {step.get('status') or ''} {words}".strip()[:400]
+        )
     if step.name == "recipient" and step.get("verdict"):
         lines.append(
             f"DNS: {step.get('domain')}: {step.get('verdict')}"

@@ -1,0 +1,288 @@
+"""Classify one failed recipient into a bounce reason (RFC 3463 status codes, then text).
+
+The meanings follow Sisimai's public taxonomy of bounce reasons; mailcheck uses fewer,
+coarser ids because each id leads to one cause and one fix. Sisimai name -> mailcheck id:
+
+=====================================  =====================
+Sisimai reason                          mailcheck reason
+=====================================  =====================
+userunknown, hasmoved                   recipient-unknown
+mailboxfull                             mailbox-full
+suspend                                 mailbox-disabled
+policyviolation, rejected, norelaying*  policy  (*see below)
+norelaying                              relaying-denied
+blocked, badreputation                  reputation
+spamdetected                            spam
+authfailure, requireptr                 auth-failure
+mesgtoobig, exceedlimit                 too-large
+toomanyconn, speeding                   rate-limited
+hostunknown, notaccept (null MX)        domain-unknown
+securityerror (TLS), failedstarttls     tls
+expired                                 expired
+contenterror, virusdetected             content
+systemerror, systemfull, networkerror,  other
+mailererror, syntaxerror, onhold,
+undefined, delivered, feedback, vacation
+=====================================  =====================
+
+Order of evidence: a *specific* enhanced status (5.1.1, 5.2.2, 5.3.4, 5.7.26 ...) decides on
+its own; a *generic* one (x.0.0, x.7.0, x.7.1, x.5.x, x.4.1 ...) gives way to the first text
+pattern that matches, because servers put everything from blocklists to relaying under 5.7.1.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from typing import Final
+
+__all__ = ["Reason", "classify", "find_status"]
+
+
+class Reason(enum.StrEnum):
+    """Why a recipient did not get the message."""
+
+    RECIPIENT_UNKNOWN = "recipient-unknown"  #: the mailbox does not exist
+    MAILBOX_FULL = "mailbox-full"  #: over quota
+    MAILBOX_DISABLED = "mailbox-disabled"  #: exists but is suspended, disabled or inactive
+    POLICY = "policy"  #: refused by a local policy of the receiving side
+    REPUTATION = "reputation"  #: the sending IP or domain is blocklisted or has a poor reputation
+    SPAM = "spam"  #: the message itself was judged to be spam
+    AUTH_FAILURE = "auth-failure"  #: SPF, DKIM, DMARC (or reverse DNS) failed
+    TOO_LARGE = "too-large"  #: message exceeds a size limit
+    RATE_LIMITED = "rate-limited"  #: too many messages or connections, greylisting
+    DOMAIN_UNKNOWN = "domain-unknown"  #: recipient domain does not exist or takes no mail
+    TLS = "tls"  #: TLS required by one side and missing or failed
+    RELAYING_DENIED = "relaying-denied"  #: the server is not a destination for that domain
+    EXPIRED = "expired"  #: the sending side gave up retrying
+    CONTENT = "content"  #: virus, forbidden attachment, malformed content
+    OTHER = "other"  #: none of the above could be told
+
+
+_R = Reason
+
+# Enhanced status -> reason, keyed on "subject.detail" (RFC 3463 section 3 and the IANA
+# "SMTP Enhanced Status Codes" registry); the class (4 or 5) only says temporary or permanent.
+# True = specific: decides alone. False = generic: a matching text pattern wins.
+_STATUS: Final[dict[str, tuple[Reason, bool]]] = {
+    "1.0": (_R.OTHER, False),
+    "1.1": (_R.RECIPIENT_UNKNOWN, True),  # bad destination mailbox address
+    "1.2": (_R.DOMAIN_UNKNOWN, True),  # bad destination system address
+    "1.3": (_R.RECIPIENT_UNKNOWN, False),  # bad destination mailbox address syntax
+    "1.4": (_R.RECIPIENT_UNKNOWN, False),  # destination mailbox address ambiguous
+    "1.6": (_R.RECIPIENT_UNKNOWN, True),  # destination mailbox has moved
+    "1.7": (_R.POLICY, False),  # bad sender's mailbox address syntax
+    "1.8": (_R.POLICY, False),  # bad sender's system address
+    "1.10": (_R.RECIPIENT_UNKNOWN, True),  # RFC 7505 null MX on a mailbox; M365 RecipientNotFound
+    "2.0": (_R.OTHER, False),
+    "2.1": (_R.MAILBOX_DISABLED, False),  # mailbox disabled (Gmail's 4.2.1 is a rate limit)
+    "2.2": (_R.MAILBOX_FULL, True),
+    "2.3": (_R.TOO_LARGE, True),  # message length exceeds administrative limit
+    "2.4": (_R.OTHER, False),  # mailing list expansion problem
+    "3.0": (_R.OTHER, False),
+    "3.1": (_R.OTHER, False),  # mail system full: Sisimai's systemfull
+    "3.4": (_R.TOO_LARGE, True),  # message too big for system
+    "4.0": (_R.OTHER, False),
+    "4.1": (_R.OTHER, False),  # no answer from host
+    "4.2": (_R.OTHER, False),  # bad connection
+    "4.3": (_R.OTHER, False),  # directory server failure
+    "4.4": (_R.DOMAIN_UNKNOWN, True),  # unable to route
+    "4.6": (_R.OTHER, False),  # routing loop
+    "4.7": (_R.EXPIRED, True),  # delivery time expired
+    "4.300": (_R.EXPIRED, True),  # M365: message expired
+    "4.310": (_R.DOMAIN_UNKNOWN, True),  # M365: DNS domain does not exist
+    "4.312": (_R.DOMAIN_UNKNOWN, True),
+    "4.316": (_R.DOMAIN_UNKNOWN, True),
+    "5.3": (_R.POLICY, False),  # too many recipients
+    "6.0": (_R.CONTENT, False),
+    "6.1": (_R.CONTENT, False),
+    "7.0": (_R.POLICY, False),
+    "7.1": (_R.POLICY, False),  # delivery not authorized: the catch-all of policy refusals
+    "7.2": (_R.POLICY, False),
+    "7.4": (_R.TLS, False),  # security features not supported
+    "7.5": (_R.TLS, True),  # cryptographic failure
+    "7.6": (_R.TLS, False),
+    "7.7": (_R.AUTH_FAILURE, False),  # message integrity failure
+    "7.8": (_R.AUTH_FAILURE, False),
+    "7.9": (_R.AUTH_FAILURE, False),
+    "7.10": (_R.TLS, True),  # encryption needed
+    "7.11": (_R.TLS, True),  # encryption required for requested authentication mechanism
+    "7.13": (_R.MAILBOX_DISABLED, True),  # user account disabled
+    "7.15": (_R.POLICY, False),
+    "7.16": (_R.TOO_LARGE, True),
+    "7.17": (_R.RECIPIENT_UNKNOWN, True),  # mailbox owner has changed
+    "7.18": (_R.RECIPIENT_UNKNOWN, True),  # domain owner has changed
+    "7.20": (_R.AUTH_FAILURE, True),  # RFC 7372: no passing DKIM signature
+    "7.21": (_R.AUTH_FAILURE, True),
+    "7.22": (_R.AUTH_FAILURE, True),
+    "7.23": (_R.AUTH_FAILURE, True),  # SPF validation failed
+    "7.24": (_R.AUTH_FAILURE, True),  # SPF validation error
+    "7.25": (_R.AUTH_FAILURE, True),  # reverse DNS validation failed (Sisimai: requireptr)
+    "7.26": (_R.AUTH_FAILURE, True),  # multiple authentication checks failed (DMARC)
+    "7.27": (_R.AUTH_FAILURE, True),  # sender address has null MX (RFC 7505)
+    "7.28": (_R.RATE_LIMITED, True),  # mail flood detected
+    "7.29": (_R.AUTH_FAILURE, True),  # ARC validation failure
+    "7.30": (_R.TLS, True),  # REQUIRETLS support required (RFC 8689)
+    "7.509": (_R.AUTH_FAILURE, True),  # M365: DMARC reject
+    "7.606": (_R.REPUTATION, True),  # M365: banned sending IP
+    "7.607": (_R.REPUTATION, True),
+    "7.608": (_R.REPUTATION, True),
+    "7.609": (_R.REPUTATION, True),
+    "7.708": (_R.REPUTATION, True),  # M365: traffic not accepted from this IP
+}
+
+_I = re.IGNORECASE
+# Text evidence, most specific first. Data, not code: add a row to teach mailcheck a new text.
+# Keep patterns free of nested quantifiers and unbounded ".*": they run on hostile input.
+TEXT_PATTERNS: Final[tuple[tuple[re.Pattern[str], Reason], ...]] = tuple(
+    (re.compile(pattern, _I), reason)
+    for pattern, reason in (
+        # Domino's "not listed in Domino Directory" must not read as a blocklist listing.
+        (r"not listed in (?:the )?(?:domino|public|address book|directory)", _R.RECIPIENT_UNKNOWN),
+        (r"recipient address rejected: access denied", _R.RECIPIENT_UNKNOWN),  # M365 DBEB
+        (
+            r"tls (?:is )?required|must issue a starttls|requiretls|encryption required"
+            r"|tls negotiation failed|tls handshake|starttls (?:failed|is required)"
+            r"|certificate (?:verification failed|has expired|not trusted)",
+            _R.TLS,
+        ),
+        (
+            r"\bspf\b|\bdkim\b|\bdmarc\b|authentication failed for|sender policy framework"
+            r"|sender is unauthenticated|not authorized to send on behalf"
+            r"|reverse dns|\bptr record",
+            _R.AUTH_FAILURE,
+        ),
+        (
+            r"relay(?:ing)? (?:access )?(?:denied|not permitted|not allowed|prohibited)"
+            r"|unable to relay|not (?:permitted|allowed) to relay|we do not relay|no relaying",
+            _R.RELAYING_DENIED,
+        ),
+        (
+            r"retry timeout exceeded|message expired|delivery time expired"
+            r"|too long in (?:the )?queue|could not be delivered within|retry time not reached"
+            r"|message timed out|maximum time in queue",
+            _R.EXPIRED,
+        ),
+        (
+            r"spamhaus|spamcop|barracuda|\bsorbs\b|uceprotect|block ?list|black ?list|\bdnsbl\b"
+            r"|\brbl\b|listed (?:at|by|in|on)\b|reputation|banned sending ip"
+            r"|client host \[?[\d.:a-f]+\]? blocked",
+            _R.REPUTATION,
+        ),
+        (
+            r"\bspam\b|spam content|junk mail|unsolicited|bulk mail|high probability of being"
+            r"|content filter|looks like spam|spam detected",
+            _R.SPAM,
+        ),
+        (
+            r"virus|malware|infected|trojan|attachment (?:type )?(?:is )?not allowed"
+            r"|prohibited attachment|banned (?:file|attachment|content)|message content rejected"
+            r"|content rejected|forbidden attachment",
+            _R.CONTENT,
+        ),
+        (
+            r"quota|mailbox (?:is )?full|insufficient (?:system )?storage|mailbox size limit"
+            r"|exceeded storage|storage allocation|out of storage|mailbox has exceeded"
+            r"|postfach (?:ist )?voll|speicherplatz|boîte (?:aux lettres )?pleine"
+            r"|đầy|hết dung lượng",
+            _R.MAILBOX_FULL,
+        ),
+        (
+            r"message size exceeds|size exceeds|(?:message|mail) (?:is )?too (?:large|big)"
+            r"|exceeds (?:the )?(?:maximum|max|size)|size limit|message length exceeds|too large"
+            r"|zu groß|trop volumineux|quá lớn",
+            _R.TOO_LARGE,
+        ),
+        (
+            r"disabled|inactive|suspended|deactivated|account (?:is |has been )?(?:locked|closed)"
+            r"|mailbox (?:is )?(?:not active|locked)|no longer (?:active|in use)|bị khóa",
+            _R.MAILBOX_DISABLED,
+        ),
+        (
+            r"rate limit|rate-limit|too many (?:connections|messages|recipients|emails|mails)"
+            r"|too quickly|unusual rate|try again later|grey ?list|gray ?list|throttl"
+            r"|temporarily (?:deferred|rejected)"
+            r"|exceeded (?:the )?(?:sending|message) (?:rate|limit)",
+            _R.RATE_LIMITED,
+        ),
+        (
+            r"host or domain name not found|domain not found|domain (?:name )?(?:does not|doesn't)"
+            r" exist|unrouteable (?:mail )?(?:domain|address)|no mx (?:record|host)|host unknown"
+            r"|name service error|nxdomain|no such domain|unknown domain|null mx"
+            r"|domain (?:does not|doesn't) accept mail|tên miền không tồn tại",
+            _R.DOMAIN_UNKNOWN,
+        ),
+        (
+            r"user unknown|unknown user|no such (?:user|mailbox|recipient|address|person)"
+            r"|does not exist|doesn't exist|not exist|mailbox unavailable"
+            r"|invalid (?:recipient|mailbox|address)|unknown (?:recipient|mailbox|local.part)"
+            r"|(?:user|recipient|address|mailbox) not found|no mailbox|recipientnotfound"
+            r"|doesn't have a [\w.-]{1,60} account|not a valid mailbox|unable to find recipient"
+            r"|unbekannt|existiert nicht|nicht gefunden|inconnu|n'existe pas|introuvable"
+            r"|không tồn tại|không có thật|sai địa chỉ",
+            _R.RECIPIENT_UNKNOWN,
+        ),
+        (
+            r"policy|not allowed|not permitted|access denied|administratively|blocked|refused"
+            r"|rejected by|prohibited|restricted|not authori[sz]ed|denied|từ chối",
+            _R.POLICY,
+        ),
+    )
+)
+
+# class.subject.detail (RFC 3463 section 2). Not preceded by a digit or dot, so an IP address
+# such as 198.51.100.4 is not read as "1.100.4"; "#5.1.1" (Exchange, qmail) is fine.
+_STATUS_RE: Final = re.compile(r"(?<![\d.])([245])\.(\d{1,3})\.(\d{1,3})(?![\d]|\.\d)")
+
+# The longest text classified: a hostile bounce must not make the patterns run for long.
+MAX_CLASSIFY = 8000
+
+
+def find_status(text: str) -> str | None:
+    """Return the first RFC 3463 enhanced status code in ``text``, or ``None``."""
+    match = _STATUS_RE.search(text[:MAX_CLASSIFY])
+    return ".".join(match.groups()) if match else None
+
+
+def classify_text(text: str) -> Reason | None:
+    """Return the reason of the first text pattern that matches, or ``None``."""
+    text = text[:MAX_CLASSIFY]
+    for pattern, reason in TEXT_PATTERNS:
+        if pattern.search(text):
+            return reason
+    return None
+
+
+def _classify_status(status: str) -> tuple[Reason, bool] | None:
+    _klass, subject, detail = status.split(".")
+    key = f"{subject}.{detail}"
+    if key in _STATUS:
+        return _STATUS[key]
+    by_subject = {
+        "1": _R.RECIPIENT_UNKNOWN,
+        "2": _R.MAILBOX_FULL,
+        "3": _R.OTHER,
+        "4": _R.OTHER,
+        "5": _R.OTHER,
+        "6": _R.CONTENT,
+        "7": _R.POLICY,
+    }
+    reason = by_subject.get(subject)
+    return (reason, False) if reason is not None else None
+
+
+def classify(status: str | None, text: str | None) -> Reason:
+    """Return the reason for one recipient from its enhanced status and the server's words.
+
+    A specific status decides; otherwise the first matching text pattern; otherwise what the
+    generic status means; otherwise :attr:`Reason.OTHER`. Never raises.
+    """
+    by_status = _classify_status(status) if status and _STATUS_RE.fullmatch(status) else None
+    if by_status is not None and by_status[1]:
+        return by_status[0]
+    by_text = classify_text(text) if text else None
+    if by_text is not None:
+        return by_text
+    if by_status is not None:
+        return by_status[0]
+    return _R.OTHER

@@ -1,0 +1,55 @@
+"""``mailcheck bounce FILE``: explain a bounce the user already received."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+
+@click.command("bounce")
+@click.argument("file", type=click.Path(dir_okay=False, allow_dash=True))
+@click.option(
+    "--format",
+    "fmt",
+    envvar="MAILCHECK_FORMAT",
+    type=click.Choice(["human", "json"], case_sensitive=False),
+    default="human",
+    show_default=True,
+)
+@click.option(
+    "--lang", envvar="MAILCHECK_LANG", type=click.Choice(["vi", "en"], case_sensitive=False)
+)
+@click.option("--color/--no-color", default=None)
+def command(file: str, fmt: str, lang: str | None, color: bool | None) -> int:
+    """Explain a bounce (.eml, an mbox, or - for standard input).
+
+    Says which recipient failed, why (recipient unknown, mailbox full, blocked by
+    the customer's server, too large, ...), quotes the remote server's words and
+    gives the fix. Exit 2 for a failure, 1 for a delay notice, 0 for an
+    automatic reply, 3 when it is not a bounce.
+    """
+    from mailcheck.app import emit, run_bounce_diagnoses
+    from mailcheck.config import default_lang
+    from mailcheck.errors import ConfigError
+
+    try:
+        if file == "-":
+            raw = sys.stdin.buffer.read()
+        else:
+            with open(file, "rb") as handle:
+                raw = handle.read()
+    except OSError as exc:
+        raise ConfigError(f"cannot read {file}: {exc.strerror}") from None
+    diagnoses = run_bounce_diagnoses(raw, file)
+    language = lang or default_lang()
+    if fmt == "json" and len(diagnoses) > 1:
+        import json
+
+        from mailcheck.report.json import report_dict
+
+        click.echo(json.dumps([report_dict(d) for d in diagnoses], ensure_ascii=False, indent=2))
+    else:
+        for diagnosis in diagnoses:
+            emit(diagnosis, fmt=fmt, lang=language, transcript=False, color=color)
+    return max(diagnoses, key=lambda d: d.severity.rank).exit_code
