@@ -156,9 +156,13 @@ async def _roundtrip_diagnosis(command: str, settings: Settings, secret: Secret)
     options = settings.roundtrip
     mailboxes = [settings.mailbox, *options.probes]
     secrets = [_mailbox_secret(m, secret) for m in mailboxes]
+    # --send-to-recipient: the customer gets a clearly-labelled test, and the sender's INBOX
+    # is watched for a bounce about it (the customer's own server's verdict).
+    customer = settings.recipient if options.send_to_recipient and command == "diagnose" else None
     invoice = build_invoice(
         sender=settings.sender,
-        recipient=settings.sender,
+        recipient=customer or settings.sender,
+        label_as_test=customer is not None,
         subject=options.subject,
         sender_name=options.sender_name,
         attachment_size=options.attachment_size,
@@ -167,11 +171,14 @@ async def _roundtrip_diagnosis(command: str, settings: Settings, secret: Secret)
     signals = Signals()
     captured: dict[str, bytes] = {}
     prepared: list[asyncio.Future[bool]] = [loop.create_future() for _ in mailboxes]
+    bounce_ready: asyncio.Future[bool] = loop.create_future()
+    if customer is None:
+        bounce_ready.set_result(True)
 
     async def ready() -> bool:
         # The sender's own mailbox must be watched before anything is sent; a probe
         # mailbox that cannot be watched does not stop the test.
-        results = await asyncio.gather(*prepared)
+        results = await asyncio.gather(*prepared, bounce_ready)
         return results[0]
 
     probe = SmtpProbe(
@@ -180,7 +187,7 @@ async def _roundtrip_diagnosis(command: str, settings: Settings, secret: Secret)
         dns_server=settings.dns_server,
         submission=Submission(
             sender=settings.sender,
-            recipients=tuple(m.address for m in mailboxes),
+            recipients=tuple(m.address for m in mailboxes) + ((customer,) if customer else ()),
             data=data,
             ready=ready,
             sent=signals.mark_submitted,
@@ -217,6 +224,25 @@ async def _roundtrip_diagnosis(command: str, settings: Settings, secret: Secret)
         probes.append(_recipient_probe(settings.recipient, settings, deadline))
     progress = Progress()
     async with progress_line(progress):
+        if customer is not None:
+            probes.append(
+                run_probe(
+                    "bounce",
+                    f"bounces about {invoice.message_id} in {settings.mailbox.address}",
+                    lambda rec: _bounce_probe(
+                        settings.mailbox,  # type: ignore[arg-type]
+                        secrets[0],
+                        rec,
+                        signals,
+                        bounce_ready,
+                        (invoice.token, invoice.message_id),
+                        wait=options.wait,
+                        deadline=deadline,
+                    ),
+                    deadline,
+                    progress,
+                )
+            )
         results = await asyncio.gather(
             *probes,
             run_probe("smtp", smtp_target(settings.smtp), send, deadline, progress),
@@ -241,6 +267,58 @@ async def _roundtrip_diagnosis(command: str, settings: Settings, secret: Secret)
     target["token"] = invoice.token
     later = ("bounce",) if command == "diagnose" else ()
     return diagnose(command, target, all_results, started, started_at, later)
+
+
+async def _bounce_probe(
+    mailbox: MailboxSettings,
+    secret: Secret,
+    rec: Recorder,
+    signals: Signals,
+    prepared: asyncio.Future[bool],
+    ids: tuple[str, str],
+    *,
+    wait: float,
+    deadline: float,
+) -> None:
+    """Watch the sender's mailbox for a bounce that refers to the test message."""
+    from mailcheck.bounce import parse_bounce, refers_to
+    from mailcheck.probes.bounce import record_bounce
+    from mailcheck.probes.roundtrip import MailboxWatch, bounce_candidate
+
+    def ours(raw: bytes) -> bool:
+        # Only a bounce about this very message: never an older, unrelated one.
+        bounce = parse_bounce(raw)
+        return bounce.kind in ("failure", "delay") and refers_to(bounce, *ids)
+
+    watch = MailboxWatch(
+        mailbox.imap,
+        secret,
+        rec,
+        bounce_candidate,
+        delete=False,
+        before_login=signals.login_accepted if mailbox.secret_source is None else None,
+        confirm=ours,
+    )
+    try:
+        ok = await watch.prepare()
+        prepared.set_result(ok)
+        if not ok:
+            return
+        if await watch.wait(signals, wait, deadline - _CLEANUP_MARGIN) is None:
+            if signals.submitted.is_set():
+                rec.add(
+                    Step(
+                        name="bounce", outcome=Outcome.OK, elapsed_ms=0.0, data=(("kind", "none"),)
+                    )
+                )
+            return
+        message = await watch.read_message()
+        if message is not None:
+            record_bounce(message, rec)
+    finally:
+        if not prepared.done():
+            prepared.set_result(False)
+        await watch.close()
 
 
 async def _recipient_probe(address: str, settings: Settings, deadline: float) -> ProbeResult:

@@ -138,6 +138,8 @@ class RoundtripOptions:
     sender_name: str | None
     attachment_size: int
     probes: tuple[MailboxSettings, ...]
+    send_to_recipient: bool = False
+    """Also send a labelled test to the real recipient and watch for its bounce."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -414,6 +416,7 @@ def resolve_settings(
         subject=pick("subject"),
         sender_name=pick("sender_name"),
         attachment_size=parse_size(pick("attachment_size") or 0, "--attachment-size"),
+        send_to_recipient=bool(values.get("send_to_recipient")),
         probes=tuple(
             resolve_probe_mailbox(name, values.get("config"), common) for name in probe_names
         ),

@@ -211,7 +211,7 @@ FACTS: Mapping[str, FactSpec] = _catalogue(
     FactSpec(
         "bounce.kind",
         str,
-        "What the message is: failure, delay, auto-reply, feedback, not-a-bounce.",
+        "What came back: failure, delay, auto-reply, feedback, not-a-bounce, none.",
         "bounce/bounce",
     ),
 )
@@ -273,6 +273,12 @@ def _send_facts(result: ProbeResult) -> dict[str, FactValue]:
             if step.reply.code is not None:
                 facts["smtp.send.code"] = step.reply.code
             facts["smtp.send.text"] = step.reply.text
+            if step.name in ("rcpt", "data") and step.outcome is Outcome.REJECTED:
+                # A refusal at RCPT or DATA says why, like a bounce does: same reasons.
+                from mailcheck.bounce.reasons import classify
+
+                reason = classify(step.reply.enhanced, step.reply.text)
+                facts["recipient.rejection"] = reason.value
     return facts
 
 

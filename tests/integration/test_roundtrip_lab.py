@@ -321,3 +321,39 @@ def test_diagnose_names_a_broken_recipient_domain(
     assert cause_ids(report)[0] == cause
     assert "delivered-to-inbox" in cause_ids(report)  # the sending side itself is fine
     assert exit_code == code
+
+
+@pytest.mark.parametrize(
+    ("recipient", "cause", "bounced"),
+    [
+        # accepted by submission, then bounced by the customer's (the lab's remote) MX
+        ("ketoan@blocked.test", "recipient-server-blocks", True),
+        # refused at RCPT by the submission server: no bounce to wait for
+        ("refuse@blocked.test", "recipient-server-blocks", False),
+    ],
+)
+def test_send_to_recipient_finds_the_bounce_about_our_message(
+    lab: LabHandle, recipient: str, cause: str, bounced: bool
+) -> None:
+    user = "sender@lab.test"
+    # An older, unrelated bounce already in the INBOX must not be taken for ours.
+    old = (
+        b"From: Mail Delivery System <MAILER-DAEMON@lab.test>\r\nTo: sender@lab.test\r\n"
+        b"Subject: Undelivered Mail Returned to Sender\r\n\r\nsome other message bounced\r\n"
+    )
+    lab.lab.deliver(user, old)
+    code, report = run_json(
+        ["diagnose", *_args(lab, user, wait="5"), "--recipient", recipient, "--send-to-recipient"],
+        env=_env(lab, user),
+    )
+    assert cause_ids(report)[0] == cause
+    assert code == 2
+    assert report["facts"]["recipient.rejection"] == "policy"
+    bounce_steps = [p for p in report["probes"] if p["probe"] == "bounce"]
+    assert (
+        bool(
+            bounce_steps and any(s["name"] == "bounced-recipient" for s in bounce_steps[0]["steps"])
+        )
+        is bounced
+    )
+    lab.lab.reset_mailboxes()

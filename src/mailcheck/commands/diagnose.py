@@ -16,6 +16,12 @@ from mailcheck.options import imap_options, output_options, roundtrip_options, s
 @click.command("diagnose")
 @click.option("--sender", envvar="MAILCHECK_SENDER", help="The address the invoices are sent from.")
 @click.option("--recipient", envvar="MAILCHECK_RECIPIENT", help="The customer's address.")
+@click.option(
+    "--send-to-recipient",
+    is_flag=True,
+    default=False,
+    help="Also send a clearly-labelled test to the customer and watch for a bounce.",
+)
 @smtp_options
 @imap_options
 @roundtrip_options

@@ -42,7 +42,14 @@ from mailcheck.probes.net import elapsed_ms
 from mailcheck.probes.recorder import Recorder
 from mailcheck.secret import Secret
 
-__all__ = ["Found", "MailboxWatch", "Signals", "criteria_matcher", "token_matcher"]
+__all__ = [
+    "Found",
+    "MailboxWatch",
+    "Signals",
+    "bounce_candidate",
+    "criteria_matcher",
+    "token_matcher",
+]
 
 #: Seconds after submission at which the burst checks run.
 BURST = (0.01, 0.02, 0.035, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.5, 0.75, 1.0, 1.5, 2.0)
@@ -108,6 +115,17 @@ def criteria_matcher(
     return match
 
 
+def bounce_candidate(header: bytes) -> bool:
+    """Could this be a bounce? (From a mailer daemon, or a delivery-report subject.)"""
+    fields = _fields(header)
+    sender = fields.get("from", "").lower()
+    subject = fields.get("subject", "").lower()
+    return any(word in sender for word in ("mailer-daemon", "postmaster", "mail delivery")) or any(
+        word in subject
+        for word in ("undeliver", "delivery status", "failure notice", "returned mail", "delayed")
+    )
+
+
 class Signals:
     """What the sender and the watchers tell each other."""
 
@@ -164,6 +182,7 @@ class MailboxWatch:
         *,
         delete: bool,
         before_login: Callable[[], Awaitable[bool]] | None = None,
+        confirm: Callable[[bytes], bool] | None = None,
     ) -> None:
         self.settings = settings
         self.secret = secret
@@ -171,6 +190,9 @@ class MailboxWatch:
         self.matcher = matcher
         self.delete = delete
         self.before_login = before_login
+        self.confirm = confirm
+        """A second test on the whole message, for candidates the header matcher let through."""
+        self._ruled_out: set[tuple[str, int]] = set()
         self.control: ImapSession | None = None
         self.folders: list[tuple[ImapSession, Mailbox, int]] = []
         self.mailboxes: list[Mailbox] = []
@@ -285,7 +307,14 @@ class MailboxWatch:
         if new is None:
             return False
         for uid, header in new:
-            if self.matcher(header) and self.found is None:
+            if (box.name, uid) in self._ruled_out or not self.matcher(header):
+                continue
+            if self.confirm is not None:
+                whole = await session.fetch_one(uid, "", "fetch-candidate")
+                if whole is None or not self.confirm(whole):
+                    self._ruled_out.add((box.name, uid))
+                    continue
+            if self.found is None:
                 self.found = Found(
                     folder=box,
                     uid=uid,
