@@ -397,8 +397,17 @@ def emit(
     lang: str,
     transcript: bool,
     color: bool | None,
+    report_file: str | None = None,
 ) -> int:
-    """Print the report to stdout; return the exit code."""
+    """Print the report to stdout (and the Markdown report to ``report_file``); the exit code."""
+    if report_file:
+        from mailcheck.report.markdown import render_markdown
+
+        try:
+            with open(report_file, "w", encoding="utf-8") as handle:
+                handle.write(render_markdown(diagnosis, lang=lang))
+        except OSError as exc:
+            raise ConfigError(f"cannot write {report_file}: {exc.strerror}") from None
     if fmt == "json":
         from mailcheck.report.json import render_json
 

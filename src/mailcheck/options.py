@@ -153,6 +153,12 @@ def output_options(func: F) -> F:
                 default=None,
                 help="Colour the report [when stdout is a terminal].",
             ),
+            click.option(
+                "--report",
+                "report_file",
+                metavar="FILE.md",
+                help="Also write a short Markdown evidence report to forward to a mail admin.",
+            ),
         ],
     )
 

@@ -333,7 +333,7 @@ def test_diagnose_names_a_broken_recipient_domain(
     ],
 )
 def test_send_to_recipient_finds_the_bounce_about_our_message(
-    lab: LabHandle, recipient: str, cause: str, bounced: bool
+    lab: LabHandle, recipient: str, cause: str, bounced: bool, tmp_path: Path
 ) -> None:
     user = "sender@lab.test"
     # An older, unrelated bounce already in the INBOX must not be taken for ours.
@@ -342,10 +342,24 @@ def test_send_to_recipient_finds_the_bounce_about_our_message(
         b"Subject: Undelivered Mail Returned to Sender\r\n\r\nsome other message bounced\r\n"
     )
     lab.lab.deliver(user, old)
+    markdown = tmp_path / "report.md"
     code, report = run_json(
-        ["diagnose", *_args(lab, user, wait="5"), "--recipient", recipient, "--send-to-recipient"],
+        [
+            "diagnose",
+            *_args(lab, user, wait="5"),
+            "--recipient",
+            recipient,
+            "--send-to-recipient",
+            "--report",
+            str(markdown),
+        ],
         env=_env(lab, user),
     )
+    # The evidence report for the customer's mail admin quotes the refusal, and no secret.
+    text = markdown.read_text(encoding="utf-8")
+    assert "(FAQ 2.3)" in text
+    assert "5.7.1" in text
+    assert _env(lab, user)["MAILCHECK_PASSWORD"] not in text
     assert cause_ids(report)[0] == cause
     assert code == 2
     assert report["facts"]["recipient.rejection"] == "policy"

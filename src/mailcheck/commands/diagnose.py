@@ -26,7 +26,9 @@ from mailcheck.options import imap_options, output_options, roundtrip_options, s
 @imap_options
 @roundtrip_options
 @output_options
-def command(fmt: str, transcript: bool, color: bool | None, **values: Any) -> int:
+def command(
+    fmt: str, transcript: bool, color: bool | None, report_file: str | None, **values: Any
+) -> int:
     """Why did the invoice not reach the customer?
 
     Checks the sender's submission server (credentials, TLS), sends a test
@@ -38,4 +40,11 @@ def command(fmt: str, transcript: bool, color: bool | None, **values: Any) -> in
 
     settings, secret = prepare(values, need_sender=True, need_recipient=True)
     diagnosis = run_roundtrip_diagnosis("diagnose", settings, secret)
-    return emit(diagnosis, fmt=fmt, lang=settings.lang, transcript=transcript, color=color)
+    return emit(
+        diagnosis,
+        fmt=fmt,
+        lang=settings.lang,
+        transcript=transcript,
+        color=color,
+        report_file=report_file,
+    )

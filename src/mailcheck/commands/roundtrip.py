@@ -15,7 +15,9 @@ from mailcheck.options import imap_options, output_options, roundtrip_options, s
 @imap_options
 @roundtrip_options
 @output_options
-def command(fmt: str, transcript: bool, color: bool | None, **values: Any) -> int:
+def command(
+    fmt: str, transcript: bool, color: bool | None, report_file: str | None, **values: Any
+) -> int:
     """Send a test invoice to your own mailbox; report inbox, spam or lost.
 
     Logs in, sends a real-looking invoice (PDF and XML attached) to the sender's
@@ -27,4 +29,11 @@ def command(fmt: str, transcript: bool, color: bool | None, **values: Any) -> in
 
     settings, secret = prepare(values, need_sender=True)
     diagnosis = run_roundtrip_diagnosis("roundtrip", settings, secret)
-    return emit(diagnosis, fmt=fmt, lang=settings.lang, transcript=transcript, color=color)
+    return emit(
+        diagnosis,
+        fmt=fmt,
+        lang=settings.lang,
+        transcript=transcript,
+        color=color,
+        report_file=report_file,
+    )

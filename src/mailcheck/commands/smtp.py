@@ -15,7 +15,9 @@ from mailcheck.options import output_options, smtp_options
 )
 @smtp_options
 @output_options
-def command(fmt: str, transcript: bool, color: bool | None, **values: Any) -> int:
+def command(
+    fmt: str, transcript: bool, color: bool | None, report_file: str | None, **values: Any
+) -> int:
     """Check SMTP credentials and TLS; sends nothing.
 
     Connects, checks TLS and the certificate, and makes exactly one login
@@ -26,4 +28,11 @@ def command(fmt: str, transcript: bool, color: bool | None, **values: Any) -> in
 
     settings, secret = prepare(values)
     diagnosis = run_smtp_diagnosis("smtp", settings, secret)
-    return emit(diagnosis, fmt=fmt, lang=settings.lang, transcript=transcript, color=color)
+    return emit(
+        diagnosis,
+        fmt=fmt,
+        lang=settings.lang,
+        transcript=transcript,
+        color=color,
+        report_file=report_file,
+    )

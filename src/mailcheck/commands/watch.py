@@ -39,6 +39,7 @@ def command(
     fmt: str,
     transcript: bool,
     color: bool | None,
+    report_file: str | None,
     match_from: str | None,
     match_subject: str | None,
     match_number: str | None,
@@ -58,4 +59,11 @@ def command(
     values["deadline"] = values.get("deadline") or str(float(values["wait"]) + 30)
     settings, secret = prepare(values, need_sender=True, need_smtp=False)
     diagnosis = run_watch_diagnosis(settings, secret, (match_from, match_subject, match_number))
-    return emit(diagnosis, fmt=fmt, lang=settings.lang, transcript=transcript, color=color)
+    return emit(
+        diagnosis,
+        fmt=fmt,
+        lang=settings.lang,
+        transcript=transcript,
+        color=color,
+        report_file=report_file,
+    )

@@ -13,7 +13,7 @@ from mailcheck.evidence import Outcome, ProbeResult, Step
 from mailcheck.rules import Severity
 from mailcheck.runner import Diagnosis, evidence_steps
 
-__all__ = ["render_human"]
+__all__ = ["quote_lines", "render_human"]
 
 _STATUS = {
     "en": {"ok": "OK", "warning": "WARNING", "critical": "CRITICAL", "unknown": "UNKNOWN"},
@@ -146,6 +146,11 @@ def _header_lines(header: str, labels: dict[str, Any]) -> list[str]:
     ]
     lines.extend(f"{a.source}: {' '.join(a.raw.split())}"[:300] for a in report.auth_results[:2])
     return lines
+
+
+def quote_lines(step: Step, lang: str) -> list[str]:
+    """What a step quotes of the servers (for other renderers too)."""
+    return _quote(step, _LABELS[lang])
 
 
 def _step_summary(step: Step) -> str:

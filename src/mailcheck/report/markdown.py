@@ -1,0 +1,47 @@
+"""A short evidence report in Markdown (``--report FILE.md``) to forward to a mail admin.
+
+It says what was tested, when, what failed and the remote servers' own words;
+no secrets, and no internal detail a customer's admin does not need.
+"""
+
+from __future__ import annotations
+
+from mailcheck.report.human import quote_lines
+from mailcheck.runner import Diagnosis, evidence_steps
+
+__all__ = ["render_markdown"]
+
+_TITLES = {
+    "en": ("Mail delivery check", "What was checked", "Findings", "Evidence", "What to do"),
+    "vi": ("Kiểm tra gửi thư", "Đã kiểm tra", "Kết luận", "Bằng chứng", "Cách xử lý"),
+}
+
+
+def render_markdown(diagnosis: Diagnosis, *, lang: str) -> str:
+    """The report as Markdown text."""
+    title, checked, findings, evidence, todo = _TITLES[lang]
+    out = [f"# {title} — mailcheck {diagnosis.command}", ""]
+    out.append(f"*{diagnosis.started_at.isoformat(timespec='seconds')}*")
+    out += ["", f"## {checked}", ""]
+    for key, value in diagnosis.target.items():
+        if value is not None and key != "password_source":
+            out.append(f"- {key}: `{value}`")
+    out += ["", f"## {findings}", ""]
+    for finding in diagnosis.findings:
+        cause = finding.cause
+        faq = f" (FAQ {cause.faq})" if cause.faq else ""
+        out.append(f"### {cause.severity.value.upper()}: {cause.title[lang]}{faq}")
+        out.append("")
+        lines = [
+            q for step in evidence_steps(finding, diagnosis.probes) for q in quote_lines(step, lang)
+        ]
+        if lines:
+            out.append(f"**{evidence}:**")
+            out.append("")
+            out.append("```")
+            out.extend(lines)
+            out.append("```")
+            out.append("")
+        out.append(f"**{todo}:** {cause.fix[lang]}")
+        out.append("")
+    return "\n".join(out) + "\n"
