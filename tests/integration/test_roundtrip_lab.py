@@ -371,3 +371,27 @@ def test_send_to_recipient_finds_the_bounce_about_our_message(
         is bounced
     )
     lab.lab.reset_mailboxes()
+
+
+@pytest.mark.parametrize(
+    ("recipient", "cause", "code"),
+    [
+        ("unknown@blocked.test", "recipient-unknown", 2),
+        ("full@blocked.test", "recipient-mailbox-full", 2),
+        ("toobig@blocked.test", "message-too-large", 2),
+        ("spam@blocked.test", "recipient-server-blocks", 2),
+        ("slow@blocked.test", "delivery-delayed", 1),
+    ],
+)
+def test_each_remote_refusal_is_classified(
+    lab: LabHandle, recipient: str, cause: str, code: int
+) -> None:
+    user = "sender@lab.test"
+    exit_code, report = run_json(
+        ["diagnose", *_args(lab, user, wait="5"), "--recipient", recipient, "--send-to-recipient"],
+        env=_env(lab, user),
+    )
+    assert cause_ids(report)[0] == cause
+    assert exit_code == code
+    lab.lab.purge_queue()
+    lab.lab.reset_mailboxes()

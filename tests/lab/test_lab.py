@@ -369,6 +369,99 @@ def test_refused_and_bounced_recipients(info: Any) -> None:
     assert wait_for_mail(info, "INBOX", ("FROM", "MAILER-DAEMON", "TEXT", token)) == 1
 
 
+def dsn_fields(raw: bytes) -> dict[str, str]:
+    """Subject and the per-recipient fields of a DSN (message/delivery-status), unfolded."""
+    msg = BytesParser(policy=email.policy.default).parsebytes(raw)
+    fields = {"Subject": str(msg["Subject"])}
+    for part in msg.walk():
+        if part.get_content_type() == "message/delivery-status":
+            blocks = part.get_payload()
+            assert isinstance(blocks, list)
+            assert len(blocks) == 2, blocks  # the per-message fields, then one recipient
+            recipient_block = blocks[1]
+            assert not isinstance(recipient_block, str)
+            for name in ("Final-Recipient", "Action", "Status", "Diagnostic-Code"):
+                fields[name] = " ".join(str(recipient_block[name]).split())
+    return fields
+
+
+def fetch_dsn(info: Any, token: str) -> bytes:
+    with imap_login(info, SENDER) as imap:
+        found = search(imap, "INBOX", "FROM", "MAILER-DAEMON", "TEXT", token)
+        assert len(found) == 1, f"{len(found)} DSNs for {token}"
+        typ, data = imap.fetch(found[0].decode(), "(BODY.PEEK[])")
+        assert typ == "OK"
+        return bytes(next(item[1] for item in data if isinstance(item, tuple)))
+
+
+def test_bounce_cases_cover_the_mx_tables() -> None:
+    """Every address the lab MX's access tables name is a BOUNCE_CASES key, and back."""
+    named = set()
+    for table in ("mx_access", "mx_data_access"):
+        for line in (labmod.TEMPLATES / "postfix" / table).read_text().splitlines():
+            key = line.split("\t", 1)[0]
+            if line and not line.startswith("#") and "@" in key:
+                named.add(key)
+    assert named == set(labmod.BOUNCE_CASES)
+    for address, diagnostic in labmod.BOUNCE_CASES.items():
+        code, status, rest = diagnostic.split(" ", 2)
+        assert code[0] == status[0], diagnostic
+        assert code[0] in "45", diagnostic
+        assert rest.startswith(f"<{address}>: Recipient address rejected: "), diagnostic
+
+
+@pytest.mark.parametrize("rcpt", list(labmod.BOUNCE_CASES))
+def test_bounce_case_dsn_reaches_sender_inbox(lab: Any, info: Any, rcpt: str) -> None:
+    """What mailcheck does: submit a labelled message, wait for the DSN, classify it."""
+    token = uuid.uuid4().hex
+    diagnostic = labmod.BOUNCE_CASES[rcpt]
+    delayed = diagnostic.startswith("4")
+    try:
+        with smtp_starttls(info) as smtp:
+            assert auth_plain(smtp, SENDER, "secret1")[0] == 235
+            began = time.monotonic()
+            submit(smtp, SENDER, rcpt, message(f"mailcheck test {token}", token, rcpt))
+        wait_for_mail(info, "INBOX", ("FROM", "MAILER-DAEMON", "TEXT", token), timeout=5)
+        took = time.monotonic() - began
+        print(f"\n{rcpt}: {'delay notice' if delayed else 'DSN'} in INBOX after {took:.3f} s")
+        assert took < 3.0
+        fields = dsn_fields(fetch_dsn(info, token))
+        assert fields["Final-Recipient"] == f"rfc822; {rcpt}"
+        assert fields["Status"] == diagnostic.split()[1]
+        assert fields["Diagnostic-Code"] == f"smtp; {diagnostic}"
+        if delayed:
+            assert fields["Subject"] == "Delayed Mail (still being retried)"
+            assert fields["Action"] == "delayed"
+            # Still queued, for retry; one notice only. purge_queue() drops it.
+            assert lab.purge_queue() == 1
+        else:
+            assert fields["Subject"] == "Undelivered Mail Returned to Sender"
+            assert fields["Action"] == "failed"
+            assert lab.purge_queue() == 0
+    finally:
+        lab.purge_queue()
+        lab.reset_mailboxes()
+
+
+def test_delay_notice_says_seconds_and_submission_defer_is_unchanged(lab: Any, info: Any) -> None:
+    token = uuid.uuid4().hex
+    try:
+        with smtp_starttls(info) as smtp:
+            assert auth_plain(smtp, SENDER, "secret1")[0] == 235
+            assert smtp.mail(SENDER)[0] == 250
+            code, text = smtp.rcpt("defer@blocked.test")  # greylisted at submission
+            assert (code, text.split()[0]) == (450, b"4.7.1")
+            smtp.rset()
+            submit(smtp, SENDER, "slow@blocked.test", message(f"slow {token}", token))
+        wait_for_mail(info, "INBOX", ("FROM", "MAILER-DAEMON", "TEXT", token), timeout=5)
+        raw = fetch_dsn(info, token)
+        assert b"could not be delivered for more than 1 second(s)." in raw
+        assert b"0 hour(s)" not in raw
+    finally:
+        lab.purge_queue()
+        lab.reset_mailboxes()
+
+
 def test_dns_answers(info: Any) -> None:
     rcode, answers, reply = dns_query(info.ports["dns"], "lab.test", 15)  # MX
     assert rcode == 0  # NOERROR
