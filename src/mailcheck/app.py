@@ -222,6 +222,8 @@ async def _roundtrip_diagnosis(command: str, settings: Settings, secret: Secret)
     probes = []
     if settings.recipient is not None:
         probes.append(_recipient_probe(settings.recipient, settings, deadline))
+        if options.probe_rcpt and command == "diagnose":
+            probes.append(_rcpt_probe(settings.recipient, settings, deadline))
     progress = Progress()
     async with progress_line(progress):
         if customer is not None:
@@ -319,6 +321,29 @@ async def _bounce_probe(
         if not prepared.done():
             prepared.set_result(False)
         await watch.close()
+
+
+async def _rcpt_probe(address: str, settings: Settings, deadline: float) -> ProbeResult:
+    from mailcheck.dnsresolver import Resolver
+    from mailcheck.probes.rcpt import probe_rcpt
+    from mailcheck.runner import run_probe
+
+    timeout = settings.smtp.timeout
+    resolver = Resolver(settings.dns_server, timeout=timeout / 2, lifetime=timeout)
+
+    async def probe(rec: Recorder) -> None:
+        async with resolver:
+            await probe_rcpt(
+                address,
+                settings.sender or "",
+                resolver,
+                rec,
+                port=settings.roundtrip.mx_port,
+                timeout=timeout,
+                ehlo_name=settings.smtp.ehlo_name,
+            )
+
+    return await run_probe("rcpt", address, probe, deadline)
 
 
 async def _recipient_probe(address: str, settings: Settings, deadline: float) -> ProbeResult:

@@ -140,6 +140,9 @@ class RoundtripOptions:
     probes: tuple[MailboxSettings, ...]
     send_to_recipient: bool = False
     """Also send a labelled test to the real recipient and watch for its bounce."""
+    probe_rcpt: bool = False
+    """Ask the recipient's MX (port 25) whether it takes the address (RCPT TO, no DATA)."""
+    mx_port: int = 25
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -417,6 +420,8 @@ def resolve_settings(
         sender_name=pick("sender_name"),
         attachment_size=parse_size(pick("attachment_size") or 0, "--attachment-size"),
         send_to_recipient=bool(values.get("send_to_recipient")),
+        probe_rcpt=bool(values.get("probe_rcpt")),
+        mx_port=_parse_port(values.get("mx_port") or 25, "--mx-port"),
         probes=tuple(
             resolve_probe_mailbox(name, values.get("config"), common) for name in probe_names
         ),

@@ -209,6 +209,12 @@ FACTS: Mapping[str, FactSpec] = _catalogue(
         "bounce/bounced-recipient",
     ),
     FactSpec(
+        "rcpt_probe.result",
+        str,
+        "--probe-rcpt: accepted, rejected, could-not-connect, could-not-check, no-mx.",
+        "rcpt/rcpt-probe",
+    ),
+    FactSpec(
         "bounce.kind",
         str,
         "What came back: failure, delay, auto-reply, feedback, not-a-bounce, none.",
@@ -349,6 +355,18 @@ def _auth_facts(result: ProbeResult) -> dict[str, FactValue]:
     return facts
 
 
+def _rcpt_facts(result: ProbeResult) -> dict[str, FactValue]:
+    facts: dict[str, FactValue] = {}
+    step = result.step("rcpt-probe")
+    if step is not None and step.get("result"):
+        facts["rcpt_probe.result"] = step.get("result") or ""
+        if step.get("result") == "rejected" and step.reply is not None:
+            from mailcheck.bounce.reasons import classify
+
+            facts["recipient.rejection"] = classify(step.reply.enhanced, step.reply.text).value
+    return facts
+
+
 def _bounce_facts(result: ProbeResult) -> dict[str, FactValue]:
     facts: dict[str, FactValue] = {}
     bounce = result.step("bounce")
@@ -391,6 +409,8 @@ def extract_facts(results: Iterable[ProbeResult]) -> dict[str, FactValue]:
             facts.update(_auth_facts(result))
         elif result.probe == "bounce":
             facts.update(_bounce_facts(result))
+        elif result.probe == "rcpt":
+            facts.update(_rcpt_facts(result))
         elif result.probe.startswith("imap:"):
             placement = _placement(result)
             if placement in _PLACEMENT_RANK:

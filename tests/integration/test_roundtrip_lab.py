@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import LabHandle, cause_ids, run_cli, run_json
+from tests.conftest import LabHandle, cause_ids, free_port, run_cli, run_json
 
 TOKEN_HEADER = b"X-Mailcheck-Token"
 
@@ -395,3 +395,37 @@ def test_each_remote_refusal_is_classified(
     assert exit_code == code
     lab.lab.purge_queue()
     lab.lab.reset_mailboxes()
+
+
+@pytest.mark.parametrize(
+    ("recipient", "mx_port", "cause", "code"),
+    [
+        ("rcpt@customer.test", "mx", "rcpt-probe-accepted", 0),
+        ("nobody@customer.test", "mx", "recipient-unknown", 2),
+        ("someone@blocked.test", "mx", "recipient-server-blocks", 2),
+        # port 25 blocked on the way: could not check, never "blocked"
+        ("rcpt@customer.test", "closed", "rcpt-probe-could-not-check", 3),
+    ],
+)
+def test_probe_rcpt_asks_the_customers_server(
+    lab: LabHandle, recipient: str, mx_port: str, cause: str, code: int
+) -> None:
+    user = "sender@lab.test"
+    port = str(lab.ports["mx"]) if mx_port == "mx" else str(free_port())
+    exit_code, report = run_json(
+        [
+            "diagnose",
+            *_args(lab, user),
+            "--recipient",
+            recipient,
+            "--probe-rcpt",
+            "--mx-port",
+            port,
+        ],
+        env=_env(lab, user),
+    )
+    assert cause in cause_ids(report)
+    assert exit_code == code
+    # It never gets to DATA: nothing reaches the customer.
+    rcpt = next(p for p in report["probes"] if p["probe"] == "rcpt")
+    assert not any(s["name"].endswith("data") for s in rcpt["steps"])

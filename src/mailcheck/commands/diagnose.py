@@ -22,6 +22,15 @@ from mailcheck.options import imap_options, output_options, roundtrip_options, s
     default=False,
     help="Also send a clearly-labelled test to the customer and watch for a bounce.",
 )
+@click.option(
+    "--probe-rcpt",
+    is_flag=True,
+    default=False,
+    help="Ask the customer's mail server (port 25) whether it takes the address; sends no mail.",
+)
+@click.option(
+    "--mx-port", hidden=True, help="Port of the customer's MX for --probe-rcpt [25] (the lab)."
+)
 @smtp_options
 @imap_options
 @roundtrip_options

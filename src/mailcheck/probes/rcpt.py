@@ -1,0 +1,168 @@
+"""``--probe-rcpt``: ask the customer's own mail server whether it takes the address.
+
+Connects to the recipient domain's MX on port 25 and goes as far as RCPT TO:
+no DATA, nothing is delivered. Many networks block outgoing port 25; then the
+answer is "could not check", never "blocked".
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Awaitable, Callable
+
+import aiosmtplib
+
+from mailcheck.dnsresolver import Resolver
+from mailcheck.evidence import Outcome, Step
+from mailcheck.probes.dns import lookup_step
+from mailcheck.probes.net import connect_tcp, elapsed_ms
+from mailcheck.probes.recorder import Recorder
+from mailcheck.probes.smtp import _command_failure
+from mailcheck.recipient import DomainVerdict, check_domain
+from mailcheck.replies import make_reply
+
+__all__ = ["probe_rcpt"]
+
+
+def _mail_from(
+    smtp: aiosmtplib.SMTP, sender: str
+) -> Callable[[], Awaitable[aiosmtplib.SMTPResponse]]:
+    async def call() -> aiosmtplib.SMTPResponse:
+        return await smtp.mail(sender)
+
+    return call
+
+
+async def probe_rcpt(
+    recipient: str,
+    sender: str,
+    resolver: Resolver,
+    rec: Recorder,
+    *,
+    port: int = 25,
+    timeout: float = 10.0,
+    ehlo_name: str = "mailcheck.localhost",
+) -> None:
+    """Record the customer's MX's answer to MAIL FROM / RCPT TO for ``recipient``."""
+    domain = recipient.rpartition("@")[2].lower()
+    check = await check_domain(domain, resolver)
+    hosts = [h.host for h in check.hosts if h.resolves]
+    if check.verdict is DomainVerdict.IMPLICIT_MX:
+        hosts = [domain]
+    if not hosts:
+        rec.add(
+            Step(
+                name="rcpt-probe",
+                outcome=Outcome.NOT_OFFERED,
+                elapsed_ms=0.0,
+                data=(("result", "no-mx"),),
+            )
+        )
+        return
+    host = hosts[0]
+    address = await resolver.lookup(host, "A")
+    rec.add(lookup_step("rcpt-probe A", address))
+    if not address.ok:
+        rec.add(
+            Step(
+                name="rcpt-probe",
+                outcome=Outcome.NAME_ERROR,
+                elapsed_ms=0.0,
+                data=(("result", "could-not-connect"), ("host", host)),
+            )
+        )
+        return
+    rec.begin("rcpt-probe connect")
+    connected, sock = await connect_tcp(list(address.records), port, timeout=timeout)
+    rec.add(
+        Step(
+            name="rcpt-probe connect",
+            outcome=connected.outcome,
+            elapsed_ms=connected.elapsed_ms,
+            error=connected.error,
+            data=connected.data,
+        )
+    )
+    if sock is None:
+        # Outgoing port 25 is often blocked (ISPs, firewalls): that says nothing of the customer.
+        rec.add(
+            Step(
+                name="rcpt-probe",
+                outcome=connected.outcome,
+                elapsed_ms=0.0,
+                data=(("result", "could-not-connect"), ("host", host)),
+            )
+        )
+        return
+    smtp = aiosmtplib.SMTP(
+        hostname=host, sock=sock, start_tls=False, local_hostname=ehlo_name, timeout=timeout
+    )
+    try:
+        for name, call in (
+            ("greeting", smtp.connect),
+            ("ehlo", smtp.ehlo),
+            ("mail", _mail_from(smtp, sender)),
+        ):
+            start = rec.begin(f"rcpt-probe {name}")
+            try:
+                response = await call()
+            except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
+                step = _command_failure(f"rcpt-probe {name}", exc, start)
+                rec.add(step)
+                rec.add(
+                    Step(
+                        name="rcpt-probe",
+                        outcome=step.outcome,
+                        elapsed_ms=0.0,
+                        data=(("result", "could-not-check"), ("host", host)),
+                    )
+                )
+                return
+            rec.add(
+                Step(
+                    name=f"rcpt-probe {name}",
+                    outcome=Outcome.OK,
+                    elapsed_ms=elapsed_ms(start),
+                    reply=make_reply(response.code, response.message),
+                )
+            )
+        start = rec.begin("rcpt-probe rcpt")
+        try:
+            response = await smtp.rcpt(recipient)
+        except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
+            step = rec.add(_command_failure("rcpt-probe rcpt", exc, start))
+            code = step.reply.code if step.reply is not None else None
+            result = "rejected" if code is not None and code >= 500 else "could-not-check"
+            rec.add(
+                Step(
+                    name="rcpt-probe",
+                    outcome=step.outcome,
+                    elapsed_ms=0.0,
+                    reply=step.reply,
+                    data=(("result", result), ("host", host)),
+                )
+            )
+            return
+        reply = make_reply(response.code, response.message)
+        rec.add(
+            Step(
+                name="rcpt-probe rcpt",
+                outcome=Outcome.OK,
+                elapsed_ms=elapsed_ms(start),
+                reply=reply,
+            )
+        )
+        rec.add(
+            Step(
+                name="rcpt-probe",
+                outcome=Outcome.OK,
+                elapsed_ms=0.0,
+                reply=reply,
+                data=(("result", "accepted"), ("host", host)),
+            )
+        )
+        # The answer is in; a server that does not say goodbye changes nothing.
+        with contextlib.suppress(aiosmtplib.SMTPException, OSError, TimeoutError):
+            await smtp.quit(timeout=2.0)
+    finally:
+        smtp.close()
