@@ -267,7 +267,7 @@ async def _roundtrip_diagnosis(command: str, settings: Settings, secret: Secret)
         )
     target = _target(settings, secret)
     target["token"] = invoice.token
-    later = ("bounce",) if command == "diagnose" else ()
+    later = ("bounce",) if command == "diagnose" and customer is None else ()
     return diagnose(command, target, all_results, started, started_at, later)
 
 
