@@ -23,6 +23,7 @@ import contextlib
 import enum
 import secrets
 import socket
+import struct
 import time
 from dataclasses import dataclass
 from typing import Any, cast
@@ -88,6 +89,15 @@ def _text(rdata: Any, rdtype: str) -> str:
     return str(rdata.to_text())
 
 
+#: The EDNS OPT pseudo-record every query carries: root name, type 41, payload 1232, no flags.
+_OPT = b"\x00" + struct.pack("!HHIH", 41, 1232, 0, 0)
+
+
+def _expire(future: asyncio.Future[bytes]) -> None:
+    if not future.done():
+        future.set_exception(TimeoutError())
+
+
 class _Datagrams(asyncio.DatagramProtocol):
     """One UDP socket for every query; replies are matched to queries by message id."""
 
@@ -147,33 +157,47 @@ class _Transport:
     async def query(self, name: dns.name.Name, rdtype: str, deadline: float) -> dns.message.Message:
         """One question; raises dns.exception.Timeout when no server answered in time."""
         loop = asyncio.get_running_loop()
-        request = dns.message.make_query(name, rdtype, use_edns=0, payload=1232)
+        rdtype_value = dns.rdatatype.from_text(rdtype)
+        question = cast(bytes, name.to_wire()) + struct.pack("!HH", rdtype_value, dns.rdataclass.IN)
         attempt = 0
         while loop.time() < deadline:
             server = self.nameservers[attempt % len(self.nameservers)]
             attempt += 1
             endpoint = await self._endpoint(server)
             while True:
-                request.id = secrets.randbelow(65536)
-                if request.id not in endpoint.pending:
+                qid = secrets.randbelow(65536)
+                if qid not in endpoint.pending:
                     break
             future: asyncio.Future[bytes] = loop.create_future()
-            endpoint.pending[request.id] = future
+            endpoint.pending[qid] = future
             if endpoint.transport is None:
                 continue
-            endpoint.transport.sendto(request.to_wire(), server)
+            # Built by hand (RFC 1035 §4.1; EDNS OPT, RFC 6891, 1232-byte payload): this is
+            # the hot path of a preflight, and dnspython's renderer costs more than the query.
+            header = struct.pack("!HHHHHH", qid, 0x0100, 1, 0, 0, 1)  # RD, 1 question, 1 OPT
+            endpoint.transport.sendto(header + question + _OPT, server)
             # Retries back off (1 s, 2 s, ... up to the timeout): a lost datagram on a
             # busy socket should cost a fraction of a second, not a whole timeout.
             wait = min(self.timeout, 1.0 * 2 ** (attempt - 1), max(deadline - loop.time(), 0.001))
+            expiry = loop.call_later(wait, _expire, future)
             try:
-                wire = await asyncio.wait_for(future, wait)
+                wire = await future
             except TimeoutError:
-                endpoint.pending.pop(request.id, None)
+                endpoint.pending.pop(qid, None)
                 continue
+            finally:
+                expiry.cancel()
             response = dns.message.from_wire(wire)
-            if not request.is_response(response):
+            asked = response.question[0] if response.question else None
+            if (
+                not response.flags & dns.flags.QR
+                or asked is None
+                or asked.name != name
+                or asked.rdtype != rdtype_value
+            ):
                 continue  # a stray or spoofed reply: ask again
             if response.flags & dns.flags.TC:
+                request = dns.message.make_query(name, rdtype, use_edns=0, payload=1232)
                 return await dns.asyncquery.tcp(
                     request, server[0], timeout=max(deadline - loop.time(), 0.001), port=server[1]
                 )

@@ -20,11 +20,11 @@ from typing import TextIO
 from mailcheck.dnsresolver import Resolver
 from mailcheck.errors import ConfigError
 from mailcheck.recipient import (
+    AddressChecker,
     AddressError,
     DomainCheck,
     DomainVerdict,
     check_domain,
-    split_address,
 )
 
 __all__ = ["CAUSE_OF", "Row", "read_addresses", "run_preflight"]
@@ -133,12 +133,15 @@ def _row(address: str, check: DomainCheck) -> Row:
 
 
 async def _batch(
-    addresses: list[str], resolver: Resolver, known: dict[str, DomainCheck]
+    addresses: list[str],
+    resolver: Resolver,
+    known: dict[str, DomainCheck],
+    checker: AddressChecker,
 ) -> list[Row]:
     parsed: list[tuple[str, str | None, str]] = []
     for address in addresses:
         try:
-            normalized, domain = split_address(address)
+            normalized, domain = checker.check(address)
         except AddressError as exc:
             parsed.append((address, None, str(exc)))
             continue
@@ -211,10 +214,11 @@ async def run_preflight(
     """Check every address; write a row each; return how many rows had each cause."""
     writer = _Writer(out, fmt)
     known: dict[str, DomainCheck] = {}
+    checker = AddressChecker()
     counts: Counter[str] = Counter()
     done = 0
     for batch in _batches(addresses):
-        for row in await _batch(batch, resolver, known):
+        for row in await _batch(batch, resolver, known, checker):
             writer.write(row)
             counts[row.cause] += 1
         done += len(batch)

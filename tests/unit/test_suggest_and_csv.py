@@ -72,3 +72,23 @@ def test_a_long_list_is_not_cut_between_the_sniffed_sample_and_the_rest() -> Non
     text = "customer,email\n" + "\n".join(rows) + "\n"
     addresses = list(read_addresses(io.StringIO(text)))
     assert addresses == [row.split(",")[1] for row in rows]
+
+
+def test_the_per_domain_cache_gives_the_same_answers_as_a_full_check() -> None:
+    from mailcheck.recipient import AddressChecker
+
+    checker = AddressChecker()
+    addresses = [
+        "KeToan@Công-ty.vn",
+        "b@công-ty.vn",
+        "c.d@CÔNG-TY.vn",
+        "x@gmail.com",
+        "y@gmail.com",
+    ]
+    for address in addresses:
+        assert checker.check(address)[1] == split_address(address)[1]
+    # A bad local part is still refused once the domain is known.
+    with pytest.raises(AddressError):
+        checker.check("a b@gmail.com")
+    with pytest.raises(AddressError):
+        checker.check("x" * 250 + "@gmail.com")
