@@ -232,7 +232,6 @@ async def _starttls(smtp: aiosmtplib.SMTP, rec: Recorder, probe: SmtpProbe) -> b
 
 async def _auth(smtp: aiosmtplib.SMTP, rec: Recorder, probe: SmtpProbe) -> bool:
     settings = probe.settings
-    start = rec.begin("auth")
     encrypted = smtp.get_transport_info("sslcontext") is not None
     offered = smtp.server_auth_methods
     if not encrypted and not settings.allow_plaintext:
@@ -263,36 +262,14 @@ async def _auth(smtp: aiosmtplib.SMTP, rec: Recorder, probe: SmtpProbe) -> bool:
         return False
     password = probe.secret.reveal()
     rec.add_secret(settings.username, password)
-    rec.client(f"AUTH {mechanism.upper()} {REDACTED}")
     data = (("mechanism", mechanism.upper()), ("encrypted", "yes" if encrypted else "no"))
-    try:
-        if mechanism == "plain":
-            response = await smtp.auth_plain(settings.username, password)
-        elif mechanism == "login":
-            response = await smtp.auth_login(settings.username, password)
-        else:
-            response = await smtp.auth_crammd5(settings.username, password)
-    except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
-        failed = _command_failure("auth", exc, start)
-        step = rec.add(
-            Step(
-                name="auth",
-                outcome=failed.outcome,
-                elapsed_ms=failed.elapsed_ms,
-                reply=failed.reply,
-                error=failed.error,
-                data=data,
-            )
-        )
-        if step.reply:
-            rec.server(step.reply)
-        return False
-    reply = make_reply(response.code, response.message)
-    rec.server(reply)
-    rec.add(
-        Step(name="auth", outcome=Outcome.OK, elapsed_ms=elapsed_ms(start), reply=reply, data=data)
-    )
-    return True
+    if mechanism == "plain":
+        call = smtp.auth_plain(settings.username, password)
+    elif mechanism == "login":
+        call = smtp.auth_login(settings.username, password)
+    else:
+        call = smtp.auth_crammd5(settings.username, password)
+    return await _command(rec, "auth", f"AUTH {mechanism.upper()} {REDACTED}", call, *data)
 
 
 async def _command(
