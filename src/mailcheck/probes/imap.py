@@ -24,7 +24,7 @@ import socket
 import ssl
 import time
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import aioimaplib
@@ -179,6 +179,12 @@ def imap_reply(result: str, text: bytes | str) -> Reply:
     return Reply(code=None, enhanced=code, text=value, status=result)
 
 
+def _rejected(name: str, response: Any, start: float) -> Step:
+    """A tagged NO or BAD as a step, with the server's words."""
+    reply = imap_reply(response.result, response.lines[-1] if response.lines else b"")
+    return Step(name=name, outcome=Outcome.REJECTED, elapsed_ms=elapsed_ms(start), reply=reply)
+
+
 _UID = re.compile(rb"UID (\d+)")
 
 
@@ -275,8 +281,7 @@ class ImapSession:
             self._step(name, outcome, start, error=error_info(exc))
             return None
         if response.result != "OK":
-            reply = imap_reply(response.result, response.lines[-1] if response.lines else b"")
-            self._step(name, Outcome.REJECTED, start, reply=reply)
+            self.rec.add(_rejected(f"{self.prefix}{name}", response, start))
             return None
         if record:
             self._step(name, Outcome.OK, start)
@@ -499,15 +504,7 @@ async def _starttls(client: _Client, settings: ImapSettings, rec: Recorder, pref
             settings.timeout,
         )
         if response.result != "OK":
-            reply = imap_reply(response.result, response.lines[-1] if response.lines else b"")
-            rec.add(
-                Step(
-                    name=f"{prefix}starttls",
-                    outcome=Outcome.REJECTED,
-                    elapsed_ms=elapsed_ms(start),
-                    reply=reply,
-                )
-            )
+            rec.add(_rejected(f"{prefix}starttls", response, start))
             return False
         loop = asyncio.get_running_loop()
         protocol.transport = await asyncio.wait_for(
@@ -563,30 +560,14 @@ async def open_session(
     resolved = await resolve_host(
         settings.host, settings.port, timeout=settings.timeout, dns_server=settings.dns_server
     )
-    rec.add(
-        Step(
-            name=f"{prefix}resolve",
-            outcome=resolved.outcome,
-            elapsed_ms=resolved.elapsed_ms,
-            error=resolved.error,
-            data=resolved.data,
-        )
-    )
+    rec.add(replace(resolved, name=f"{prefix}resolve"))
     if resolved.outcome is not Outcome.OK:
         return None
     rec.begin(f"{prefix}connect")
     connected, sock = await connect_tcp(
         (resolved.get("addresses") or "").split(), settings.port, timeout=settings.timeout
     )
-    rec.add(
-        Step(
-            name=f"{prefix}connect",
-            outcome=connected.outcome,
-            elapsed_ms=connected.elapsed_ms,
-            error=connected.error,
-            data=connected.data,
-        )
-    )
+    rec.add(replace(connected, name=f"{prefix}connect"))
     if sock is None:
         return None
     implicit = settings.tls is TlsMode.TLS
@@ -660,15 +641,7 @@ async def open_session(
         session.kill()
         return None
     if response.result != "OK":
-        reply = imap_reply(response.result, response.lines[-1] if response.lines else b"")
-        rec.add(
-            Step(
-                name=f"{prefix}login",
-                outcome=Outcome.REJECTED,
-                elapsed_ms=elapsed_ms(start),
-                reply=reply,
-            )
-        )
+        rec.add(_rejected(f"{prefix}login", response, start))
         session.kill()
         return None
     # The capability set aioimaplib built from the LOGIN reply can be corrupt: ask again.

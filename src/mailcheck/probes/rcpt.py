@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 
 import aiosmtplib
 
 from mailcheck.dnsresolver import Resolver
-from mailcheck.evidence import Outcome, Step
+from mailcheck.evidence import Outcome, Reply, Step
 from mailcheck.probes.dns import lookup_step
 from mailcheck.probes.net import connect_tcp, elapsed_ms
 from mailcheck.probes.recorder import Recorder
@@ -22,6 +23,18 @@ from mailcheck.recipient import DomainVerdict, check_domain
 from mailcheck.replies import make_reply
 
 __all__ = ["probe_rcpt"]
+
+
+def _verdict(
+    rec: Recorder,
+    result: str,
+    outcome: Outcome,
+    host: str | None = None,
+    reply: Reply | None = None,
+) -> None:
+    """The probe's answer as one step: ``result`` is what the facts read."""
+    data = (("result", result),) + ((("host", host),) if host else ())
+    rec.add(Step(name="rcpt-probe", outcome=outcome, elapsed_ms=0.0, reply=reply, data=data))
 
 
 def _mail_from(
@@ -50,49 +63,20 @@ async def probe_rcpt(
     if check.verdict is DomainVerdict.IMPLICIT_MX:
         hosts = [domain]
     if not hosts:
-        rec.add(
-            Step(
-                name="rcpt-probe",
-                outcome=Outcome.NOT_OFFERED,
-                elapsed_ms=0.0,
-                data=(("result", "no-mx"),),
-            )
-        )
+        _verdict(rec, "no-mx", Outcome.NOT_OFFERED)
         return
     host = hosts[0]
     address = await resolver.lookup(host, "A")
     rec.add(lookup_step("rcpt-probe A", address))
     if not address.ok:
-        rec.add(
-            Step(
-                name="rcpt-probe",
-                outcome=Outcome.NAME_ERROR,
-                elapsed_ms=0.0,
-                data=(("result", "could-not-connect"), ("host", host)),
-            )
-        )
+        _verdict(rec, "could-not-connect", Outcome.NAME_ERROR, host=host)
         return
     rec.begin("rcpt-probe connect")
     connected, sock = await connect_tcp(list(address.records), port, timeout=timeout)
-    rec.add(
-        Step(
-            name="rcpt-probe connect",
-            outcome=connected.outcome,
-            elapsed_ms=connected.elapsed_ms,
-            error=connected.error,
-            data=connected.data,
-        )
-    )
+    rec.add(replace(connected, name="rcpt-probe connect"))
     if sock is None:
         # Outgoing port 25 is often blocked (ISPs, firewalls): that says nothing of the customer.
-        rec.add(
-            Step(
-                name="rcpt-probe",
-                outcome=connected.outcome,
-                elapsed_ms=0.0,
-                data=(("result", "could-not-connect"), ("host", host)),
-            )
-        )
+        _verdict(rec, "could-not-connect", connected.outcome, host=host)
         return
     smtp = aiosmtplib.SMTP(
         hostname=host, sock=sock, start_tls=False, local_hostname=ehlo_name, timeout=timeout
@@ -109,14 +93,7 @@ async def probe_rcpt(
             except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
                 step = _command_failure(f"rcpt-probe {name}", exc, start)
                 rec.add(step)
-                rec.add(
-                    Step(
-                        name="rcpt-probe",
-                        outcome=step.outcome,
-                        elapsed_ms=0.0,
-                        data=(("result", "could-not-check"), ("host", host)),
-                    )
-                )
+                _verdict(rec, "could-not-check", step.outcome, host=host)
                 return
             rec.add(
                 Step(
@@ -133,15 +110,7 @@ async def probe_rcpt(
             step = rec.add(_command_failure("rcpt-probe rcpt", exc, start))
             code = step.reply.code if step.reply is not None else None
             result = "rejected" if code is not None and code >= 500 else "could-not-check"
-            rec.add(
-                Step(
-                    name="rcpt-probe",
-                    outcome=step.outcome,
-                    elapsed_ms=0.0,
-                    reply=step.reply,
-                    data=(("result", result), ("host", host)),
-                )
-            )
+            _verdict(rec, result, step.outcome, host=host, reply=step.reply)
             return
         reply = make_reply(response.code, response.message)
         rec.add(
@@ -152,15 +121,7 @@ async def probe_rcpt(
                 reply=reply,
             )
         )
-        rec.add(
-            Step(
-                name="rcpt-probe",
-                outcome=Outcome.OK,
-                elapsed_ms=0.0,
-                reply=reply,
-                data=(("result", "accepted"), ("host", host)),
-            )
-        )
+        _verdict(rec, "accepted", Outcome.OK, host=host, reply=reply)
         # The answer is in; a server that does not say goodbye changes nothing.
         with contextlib.suppress(aiosmtplib.SMTPException, OSError, TimeoutError):
             await smtp.quit(timeout=2.0)
