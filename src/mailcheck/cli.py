@@ -27,6 +27,10 @@ _COMMANDS = {
         "mailcheck.commands.causes",
         "List the causes mailcheck can find, with their fixes.",
     ),
+    "check": (
+        "mailcheck.commands.check",
+        "Health check of configured profiles for cron, CI and monitoring.",
+    ),
     "diagnose": (
         "mailcheck.commands.diagnose",
         "The full walk: why did the invoice not reach the customer?",

@@ -145,6 +145,7 @@ FACTS: Mapping[str, FactSpec] = _catalogue(
         "send.via_vendor",
         bool,
         "The company sends through its software vendor's mail service (FAQ case 1).",
+        "imap/criteria",
     ),
     # --- The recipient's domain (probes/dns.py, recipient.py)
     FactSpec(

@@ -20,7 +20,7 @@ from mailcheck.probes.recorder import Recorder
 from mailcheck.progress import Progress
 from mailcheck.rules import Finding, Severity, evaluate, load_causes, load_rules
 
-__all__ = ["Diagnosis", "ProbeFn", "diagnose", "run_probe"]
+__all__ = ["Diagnosis", "ProbeFn", "diagnose", "probe_of_fact", "run_probe"]
 
 ProbeFn = Callable[[Recorder], Awaitable[None]]
 
@@ -110,6 +110,11 @@ def _wanted_steps(fact: str) -> list[tuple[str, str]]:
     probe, _, rest = fact.partition(".")
     step = rest.split(".")[0]
     return [(probe, "*tls" if step == "tls_failure" else step)]
+
+
+def probe_of_fact(fact: str) -> str:
+    """The probe whose evidence a fact comes from, e.g. ``smtp`` for ``smtp.auth``."""
+    return _wanted_steps(fact)[0][0]
 
 
 def _matches(step: Step, wanted: str) -> bool:
