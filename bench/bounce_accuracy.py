@@ -55,7 +55,7 @@ def main() -> int:
         root = _fetch(Path(tmp))
         labels = _labels(root)
         seen: set[str] = set()
-        agree = found = kinds = total = 0
+        agree = found = exact = kinds = total = 0
         misses = []
         for name, expected, temporary in labels:
             if name in seen:
@@ -67,9 +67,10 @@ def main() -> int:
             hit = expected <= got
             kind_ok = bounce.kind == ("delay" if temporary else "failure")
             found += hit
+            exact += got == expected
             kinds += kind_ok
             agree += hit and kind_ok
-            if not (hit and kind_ok):
+            if not (hit and kind_ok and got == expected):
                 wanted = "delay" if temporary else "failure"
                 misses.append(
                     f"{name}: expected {sorted(expected)} {wanted}, "
@@ -77,6 +78,9 @@ def main() -> int:
                 )
     print(f"flufl.bounce 6.0.0 corpus: {total} labelled real bounces")
     print(f"bounced addresses found: {found}/{total} ({found / total:.0%})")
+    print(
+        f"exactly those addresses (nothing quoted taken too): {exact}/{total} ({exact / total:.0%})"
+    )
     print(f"failure vs delay right: {kinds}/{total} ({kinds / total:.0%})")
     print(f"both right: {agree}/{total} ({agree / total:.0%})")
     for miss in misses:

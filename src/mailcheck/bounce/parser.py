@@ -22,6 +22,7 @@ from mailcheck.bounce.reasons import classify, find_status
 from mailcheck.bounce.text import (
     TEXT_EXTRACTORS,
     Hit,
+    clean_address,
     extract_generic,
     reporting_from_text,
 )
@@ -44,29 +45,48 @@ _I, _M = re.IGNORECASE, re.MULTILINE
 
 # Where a text bounce starts quoting the returned message.
 _RETURNED_MARKER: Final = re.compile(
-    r"^[ \t>-]{0,20}(?:this is a copy of the message|below this line is a copy of the message"
+    r"^[ \t>|*=-]{0,20}(?:this is a copy of (?:the|your) message"
+    r"|below this line is a copy of the message"
     r"|original message follows|original message headers|original message|unsent message below"
-    r"|returned message|headers of the original message|message headers follow"
+    r"|(?:start of )?returned message|returned mail follows|returned mail[ \t-]{0,20}$"
+    r"|message text follows"
+    r"|headers of the original message|message headers follow|the header and top \d{1,4} lines"
+    r"|the first \d{1,4} lines of your (?:original )?message|old message:"
+    r"|original message as received"
     r"|ursprüngliche nachricht|message d'origine|thư gốc|nội dung thư gốc)[^\n]{0,80}$",
     _I | _M,
 )
 
 _BOUNCE_FROM: Final = re.compile(
     r"mailer-daemon|postmaster|mail delivery (?:system|subsystem)|mail administrator"
-    r"|microsoftexchange|hệ thống thư",
+    r"|system administrator|\bmdaemon@|microsoftexchange|hệ thống thư",
     _I,
 )
 _BOUNCE_SUBJECT: Final = re.compile(
     r"undeliver|delivery (?:status notification|failure|failed|has failed|problem|report|delayed)"
     r"|mail delivery failed|returned mail|failure notice|non remis|nicht zustellbar|unzustellbar"
     r"|could not be delivered|delayed mail|warning: message|mail system error|mail delivery status"
+    r"|non-?delivery|not delivered|mail failed|failed mail|failure delivery|delivery warning"
+    r"|rejected mail|user unknown|returning to sender"
     r"|không (?:thể )?gửi được|thư bị trả lại|gửi thư thất bại",
     _I,
 )
 _DELAY_TEXT: Final = re.compile(
     r"delayed mail|still being retried|will (?:keep|continue) trying|not yet been delivered"
     r"|delivery (?:is |has been )?delayed|\(delay\)|delivery attempts will continue"
-    r"|will be retried|could not send message for past|zustellung verzögert|retardé|bị trì hoãn",
+    r"|will be retried|could not send message for past|zustellung verzögert|retardé|bị trì hoãn"
+    r"|has been postponed|will continue to (?:try|attempt)|this is a warning only",
+    _I,
+)
+# What the text of a bounce says, for the bounces that only a From or a Subject announce.
+_BOUNCE_BODY: Final = re.compile(
+    r"(?:could|can)(?:not|n't| not) (?:be )?deliver|(?:was|were|wasn't|been) not delivered"
+    r"|not be delivered|undeliverable|unable to deliver|(?:wasn't|was not|were not) able to deliver"
+    r"|did not reach|did not receive (?:a copy of )?(?:your|this|the) message"
+    r"|permanent(?: fatal)? error|failed addresses|failed recipient|delivery (?:to|of)"
+    r" [^\n]{0,60}(?:failed|postponed|delayed)|delivery has failed|no such user"
+    r"|user unknown|automatically rejected|pas pu (?:être|etre) (?:délivré|delivre|remis)"
+    r"|transcript of session follows|rcpt to:",
     _I,
 )
 _AUTO_REPLY_SUBJECT: Final = re.compile(
@@ -119,6 +139,8 @@ class _Parts:
     returned: Message | None
     returned_headers: list[tuple[str, str]]
     feedback: bool
+    rejected: list[list[tuple[str, str]]]
+    """MDN fields of a Sieve/LDA rejection (RFC 5429: ``automatic-action/...; deleted``)."""
 
 
 _ID_HEADERS: Final = frozenset({"message-id", "resent-message-id"})
@@ -268,9 +290,13 @@ def _parse(raw: bytes) -> Bounce:
 
     if parts.dsn:
         recipients = _merge_text_hits(dsn_recipients, text_hits)
+        if not recipients:  # a report part without per-recipient fields: read the text
+            recipients = [_from_hit(hit, delay_hint) for hit in text_hits if hit.recipient]
         if style is Style.UNKNOWN:
             style = Style.RFC3464
-    elif _looks_like_text_bounce(style, headers, subject, from_):
+    elif parts.rejected:
+        recipients = [_rejected_recipient(fields, text_hits) for fields in parts.rejected]
+    elif _looks_like_text_bounce(style, headers, subject, from_, before_copy):
         recipients = [_from_hit(hit, delay_hint) for hit in text_hits]
     elif _is_auto_reply(headers, subject):
         # An auto-reply returns nothing; the message it answers is its In-Reply-To.
@@ -296,8 +322,16 @@ def _walk(msg: Message, depth: int = 0) -> Iterator[Message]:
                 yield from _walk(part, depth + 1)
 
 
-def _collect(msg: Message) -> _Parts:
-    parts = _Parts(human=[], html=[], dsn=[], returned=None, returned_headers=[], feedback=False)
+def _collect(msg: Message, depth: int = 0) -> _Parts:
+    parts = _Parts(
+        human=[],
+        html=[],
+        dsn=[],
+        returned=None,
+        returned_headers=[],
+        feedback=False,
+        rejected=[],
+    )
     if msg.get_content_type() == "multipart/report":
         report_type = msg.get_param("report-type")
         if isinstance(report_type, str) and report_type.lower() == "feedback-report":
@@ -311,6 +345,11 @@ def _collect(msg: Message) -> _Parts:
             parts.dsn.extend(_dsn_blocks(part))
         elif ctype in _DSN_TYPES:
             parts.dsn.extend(_dsn_blocks(part))
+        elif ctype == "message/disposition-notification":
+            fields = [f for block in _dsn_blocks(part) for f in _headers(block)]
+            disposition = (_get(fields, "disposition") or "").lower()
+            if "automatic-action" in disposition and re.search(r";\s*deleted", disposition):
+                parts.rejected.append(fields)
         elif ctype in _RETURNED_MESSAGE_TYPES and parts.returned is None:
             inner = part.get_payload()
             if isinstance(inner, list) and inner and isinstance(inner[0], Message):
@@ -322,6 +361,18 @@ def _collect(msg: Message) -> _Parts:
             parts.human.append(_part_text(part))
         elif ctype == "text/html":
             parts.html.append(_part_text(part))
+    returned = parts.returned
+    if (
+        not parts.dsn
+        and depth == 0
+        and returned is not None
+        and returned.get_content_type() == "multipart/report"
+    ):
+        # A report forwarded as an attachment (by a gateway or a helpdesk): read the report.
+        inner = _collect(returned, depth + 1)
+        if inner.dsn:
+            inner.human = parts.human + inner.human
+            return inner
     return parts
 
 
@@ -492,10 +543,22 @@ def _host(value: str | None) -> str | None:
 
 
 def _address(value: str | None) -> str | None:
+    """``"rfc822; <a@b>"`` -> ``"a@b"``; X.400 ``"/RFC-822=a(a)b/..."`` -> ``"a@b"`` (RFC 2156)."""
+    kind = (value or "").split(";", 1)[0].strip().lower() if ";" in (value or "") else ""
     value = _dsn_value(value)
     if value is None:
         return None
-    return value.strip("<> \t") or None
+    if kind == "x400" or value.startswith("/"):
+        embedded = re.search(r"/RFC-?822=([^/]{1,300})/", value, _I)
+        if embedded is None:
+            return None
+        value = embedded.group(1).replace("(a)", "@").replace("(p)", "%").replace("(q)", '"')
+    return clean_address(value.strip("<> \t")) or None
+
+
+def _is_mailbox(value: str | None) -> bool:
+    """A usable Internet address: local part, ``@``, and a domain with a dot in it."""
+    return bool(value and re.fullmatch(r"[^@\s]{1,64}@[^@\s]{1,253}\.[^@\s.]{1,63}", value))
 
 
 def _parse_dsn(blocks: list[Message]) -> tuple[list[tuple[str, str]], list[BouncedRecipient]]:
@@ -522,9 +585,11 @@ def _dsn_recipient(fields: list[tuple[str, str]]) -> BouncedRecipient:
     action = (_get(fields, "action") or "").strip().lower().split(" ", 1)[0]
     if action not in {a.value for a in Action}:
         action = _action_from_status(status)
-    recipient = _address(_get(fields, "final-recipient")) or _address(
-        _get(fields, "original-recipient")
-    )
+    # The address the sender wrote (Original-Recipient, RFC 3464 2.3.1) before any alias,
+    # forward or gateway (PMDF's "userx@sims-ms-daemon", X.400) rewrote it into the final one.
+    final = _address(_get(fields, "final-recipient"))
+    original = _address(_get(fields, "original-recipient"))
+    recipient = original if _is_mailbox(original) else final or original
     return BouncedRecipient(
         recipient=recipient,
         action=Action(action),
@@ -538,6 +603,26 @@ def _dsn_recipient(fields: list[tuple[str, str]]) -> BouncedRecipient:
 def _action_from_status(status: str | None) -> str:
     return {"5": Action.FAILED, "4": Action.DELAYED, "2": Action.DELIVERED}.get(
         (status or "x")[0], Action.UNKNOWN
+    )
+
+
+def _rejected_recipient(fields: list[tuple[str, str]], hits: list[Hit]) -> BouncedRecipient:
+    """A recipient that a Sieve or LDA rejection (an MDN, RFC 5429) names."""
+    recipient = _address(_get(fields, "original-recipient")) or _address(
+        _get(fields, "final-recipient")
+    )
+    hit = next((h for h in hits if (h.recipient or "").lower() == (recipient or "").lower()), None)
+    if hit is None and len(hits) == 1:
+        hit = hits[0]
+    diagnostic = hit.diagnostic if hit else None
+    status = find_status(diagnostic or "")
+    return BouncedRecipient(
+        recipient=recipient or (hit.recipient if hit else None),
+        action=Action.FAILED,
+        status=status,
+        reason=classify(status, diagnostic),
+        diagnostic=diagnostic,
+        remote_mta=None,
     )
 
 
@@ -578,15 +663,25 @@ def _detect_style(signature: str) -> Style:
 
 
 def _looks_like_text_bounce(
-    style: Style, headers: list[tuple[str, str]], subject: str | None, from_: str | None
+    style: Style,
+    headers: list[tuple[str, str]],
+    subject: str | None,
+    from_: str | None,
+    text: str,
 ) -> bool:
     if _get(headers, "x-failed-recipients"):
         return True
-    if style is not Style.UNKNOWN and (
-        _BOUNCE_SUBJECT.search(subject or "") or _BOUNCE_FROM.search(from_ or "")
-    ):
+    by_subject = bool(_BOUNCE_SUBJECT.search(subject or ""))
+    by_from = bool(_BOUNCE_FROM.search(from_ or ""))
+    if style is not Style.UNKNOWN and (by_subject or by_from):
         return True
-    return bool(_BOUNCE_SUBJECT.search(subject or "") and _BOUNCE_FROM.search(from_ or ""))
+    if by_subject and by_from:
+        return True
+    # MAILER-DAEMON writes nothing but reports; a bounce subject or sender is believed when
+    # the text says what bounces say.
+    if re.search(r"\bmailer-daemon@", from_ or "", _I):
+        return True
+    return (by_subject or by_from) and bool(_BOUNCE_BODY.search(text[:16384]))
 
 
 def _is_auto_reply(headers: list[tuple[str, str]], subject: str | None) -> bool:

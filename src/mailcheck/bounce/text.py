@@ -14,7 +14,7 @@ from typing import Final
 from mailcheck.bounce.model import Style
 from mailcheck.bounce.reasons import classify_text
 
-__all__ = ["TEXT_EXTRACTORS", "Hit", "extract_generic", "reporting_from_text"]
+__all__ = ["TEXT_EXTRACTORS", "Hit", "clean_address", "extract_generic", "reporting_from_text"]
 
 _ADDR: Final = r"[^\s<>@\"(),;:\[\]]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63}){0,10}"
 _ADDR_RE: Final = re.compile(_ADDR)
@@ -25,6 +25,7 @@ _SMTP_REPLY: Final = re.compile(
 
 
 _I = re.IGNORECASE
+MAX_HITS: Final = 100
 
 
 def _get(headers: list[tuple[str, str]], name: str) -> str | None:
@@ -242,35 +243,197 @@ def _extract_gmail(text: str, headers: list[tuple[str, str]]) -> list[Hit]:
     ]
 
 
+# A line that introduces the list of failed recipients, as MTAs have long written it:
+# Sendmail/MDaemon "The following addresses had permanent fatal errors", Exchange 5.5
+# "did not reach the following recipient(s)", Netscape "The following recipients did not
+# receive your message", PMDF "Your message cannot be delivered to the following recipients",
+# "Failed addresses follow", "Intended recipient:", French "n'a pas pu être remis à", ...
+_LIST_INTRO: Final = re.compile(
+    r"following (?:e-?mail )?(?:recipients?|addresses|address(?:\(es\))?|recipient\(s\)"
+    r"|users?|destinations?)\b"
+    r"|(?:could|can)(?:not|n't| not) (?:be )?deliver(?:ed)?(?: (?:the|your|this) (?:message|mail))?"
+    r" to\b|(?:was|were|has not been|have not been) not delivered to\b|not delivered to:"
+    r"|unable to deliver (?:the |your |this )?(?:message|mail|e-?mail) to\b"
+    r"|failed addresses(?: follow)?|failed recipients?:?|intended recipient:"
+    r"|(?:message|mail),? addressed to\b"
+    r"|delivery of (?:e-?mail|your message|mail) to this address"
+    r"|(?:your|the) (?:message|mail|e-?mail) to (?=<?[^\s<>@]{1,64}@)"
+    r"|pas pu (?:être|etre|ê|e) (?:délivré|delivre|remis|distribué|distribue)e? (?:à|a)\b"
+    r"|konnte nicht (?:an|zugestellt werden an)\b",
+    _I,
+)
+# The first of a few lines that name the original message inside the report: its
+# addresses are the sender's and list's, not the failed recipient's.
+_QUOTED_HEADER: Final = re.compile(
+    r"^[\s>|]{0,10}(?:from|to|cc|bcc|sender|reply-to|return-path|errors-to|message-id"
+    r"|received|date|subject|in-reply-to|references|list-[\w-]{1,20}|delivered-to)\s{0,5}:",
+    _I,
+)
+# "RCPT To:<a@b>" in a session transcript, then the reply within the next line or two.
+_RCPT_TO: Final = re.compile(rf"rcpt to:\s{{0,5}}<({_ADDR})>", _I)
+# X.400 and Exchange prefixes glued to an address: "SMTP=a@b", "RFC-822=a@b", "smtp:a@b".
+_ADDRESS_PREFIX: Final = re.compile(r"^(?:smtp|rfc-?822|internet)[=:]", _I)
+_BARE_LOCAL: Final = re.compile(r"^[\w.+-]{1,64}$")
+_OWN_LOCAL: Final = re.compile(
+    r"^(?:mailer-daemon|postmaster|mdaemon|mail-daemon|daemon|root|noreply|no-reply)@", _I
+)
+
+
+def clean_address(address: str) -> str:
+    """``"SMTP=a@b."`` -> ``"a@b"``: strip X.400/Exchange prefixes and trailing dots."""
+    address = _ADDRESS_PREFIX.sub("", address.strip())
+    return address.strip(".'\"")
+
+
+def _own_addresses(headers: list[tuple[str, str]]) -> set[str]:
+    """The bounce's own From and To: the reporter and the sender are not failed recipients."""
+    own: set[str] = set()
+    for name in ("to", "from", "sender", "return-path", "delivered-to"):
+        own.update(a.lower() for a in _ADDR_RE.findall(_get(headers, name) or ""))
+    return own
+
+
+def _reporter_domain(headers: list[tuple[str, str]]) -> str | None:
+    found = _ADDR_RE.findall(_get(headers, "from") or "")
+    return found[0].rsplit("@", 1)[1].lower() if found else None
+
+
+def _addresses_in(line: str, own: set[str]) -> list[str]:
+    result = []
+    for raw in _ADDR_RE.findall(line):
+        address = clean_address(raw)
+        if "@" not in address or address.lower() in own or _OWN_LOCAL.match(address):
+            continue
+        result.append(address)
+    return result
+
+
+def _line_reason(line: str, address: str) -> str | None:
+    """What a list line says after its address: "a@b ... unknown host", "<a@b>: 550 ..."."""
+    index = line.lower().find(address.lower())
+    rest = line[index + len(address) :] if index >= 0 else ""
+    rest = re.sub(r"^[>\s:.;,)-]{0,10}", "", rest).strip()
+    if len(rest) < 4 or not re.search(r"[a-z]{3}", rest, _I) or re.match(r"on \w{3},? ", rest):
+        return None
+    return rest[:2000]
+
+
+def _listed(text: str, headers: list[tuple[str, str]]) -> list[Hit]:
+    """Addresses in the list that follows an intro line (or on the intro line itself)."""
+    lines = _lines(text)
+    own = _own_addresses(headers)
+    domain = _reporter_domain(headers)
+    found: dict[str, str | None] = {}
+    for index, line in enumerate(lines[:400]):
+        match = _LIST_INTRO.search(line)
+        if match is None:
+            continue
+        after = line[match.end() :]
+        first = re.match(rf"^[\s:\"'<*>(\[-]{{0,10}}({_ADDR})", after)
+        on_line = _addresses_in(first.group(1), own) if first else []
+        for address in on_line:
+            found.setdefault(address, _line_reason(after, address))
+        if first:
+            continue
+        block: list[str] = []
+        for follow in lines[index + 1 : index + 25]:
+            if not follow.strip():
+                if block:
+                    break
+                continue
+            if _LIST_INTRO.search(follow) or _QUOTED_HEADER.match(follow):
+                break
+            block.append(follow)
+        for entry in block:
+            addresses = _addresses_in(entry, own)
+            bare = entry.strip().strip("*>-").strip()
+            if not addresses and domain and _BARE_LOCAL.match(bare) and block.index(entry) < 5:
+                addresses = [f"{bare}@{domain}"]  # AOL: "screenname" under the intro line
+            for address in addresses:
+                found.setdefault(address, _line_reason(entry, address))
+    return [Hit(address, reason, None) for address, reason in found.items()]
+
+
+def _transcript(text: str) -> list[Hit]:
+    """``RCPT To:<a@b>`` followed by a 4xx/5xx reply (Sendmail, MDaemon, InterScan, ...)."""
+    lines = _lines(text)
+    hits: dict[str, str] = {}
+    for index, line in enumerate(lines[:2000]):
+        match = _RCPT_TO.search(line)
+        if match is None:
+            continue
+        for follow in lines[index + 1 : index + 3]:
+            reply = re.search(r"(?<!\d)[45]\d\d[ -].{0,2000}", follow)
+            if reply:
+                hits.setdefault(clean_address(match.group(1)), reply.group(0).strip())
+                break
+    return [Hit(address, reply, None) for address, reply in hits.items()]
+
+
+def _fallback_addresses(text: str, headers: list[tuple[str, str]]) -> list[str]:
+    """Every address of the report text, less the sender's, the reporter's and quoted headers."""
+    own = _own_addresses(headers)
+    addresses: list[str] = []
+    for line in _lines(text):
+        if _QUOTED_HEADER.match(line):
+            continue
+        for address in _addresses_in(line, own):
+            if address.lower() not in (a.lower() for a in addresses):
+                addresses.append(address)
+            if len(addresses) >= 10:
+                return addresses
+    return addresses
+
+
 def extract_generic(text: str, headers: list[tuple[str, str]]) -> list[Hit]:
-    """Any other text bounce: X-Failed-Recipients or the addresses in the text, and a reply."""
+    """Any other text bounce: the recipients it lists, or the addresses in it, and a reply.
+
+    Evidence in order: X-Failed-Recipients; qmail-style ``<a@b>:`` paragraphs; a session
+    transcript's refused ``RCPT To``; the list under an intro line ("The following
+    recipients ..."); and last, every address of the report that is not the sender's.
+    """
     lines = _lines(text)
     diagnostic = _smtp_line(lines) or _reason_line(lines)
     failed = _get(headers, "x-failed-recipients")
-    addresses: list[str] = []
+    candidates: list[Hit] = []
     if failed:
-        addresses = _ADDR_RE.findall(failed)
-    if not addresses:
-        own: set[str] = set()  # the bounce goes to the sender: its address is not a rcpt
-        for_sender = _get(headers, "to") or ""
-        own.update(a.lower() for a in _ADDR_RE.findall(for_sender))
-        for address in _ADDR_RE.findall(text):
-            address = address.strip(".")
-            lowered = address.lower()
-            if lowered in own or re.match(r"(?:mailer-daemon|postmaster)@", lowered):
-                continue
-            if lowered not in (a.lower() for a in addresses):
-                addresses.append(address)
-            if len(addresses) >= 10:
+        candidates = [Hit(clean_address(a), None) for a in _ADDR_RE.findall(failed)]
+    if not candidates:
+        candidates = _extract_qmail(text, headers)
+        transcript = {h.recipient.lower(): h for h in _transcript(text) if h.recipient}
+        if candidates:
+            candidates = [
+                h if h.diagnostic or not h.recipient else transcript.get(h.recipient.lower(), h)
+                for h in candidates
+            ]
+        else:
+            listed = _listed(text, headers)
+            seen = {(h.recipient or "").lower() for h in listed}
+            candidates = [transcript.get((h.recipient or "").lower(), h) for h in listed] + [
+                h for key, h in transcript.items() if key not in seen
+            ]
+    if not candidates:
+        candidates = [Hit(a, None) for a in _fallback_addresses(text, headers)]
+    if not candidates:
+        # Yahoo, and others: "I wasn't able to deliver the following message." and then its
+        # Subject and To quoted: the To of the undelivered message is whom it failed to reach.
+        own = _own_addresses(headers)
+        for line in lines[:400]:
+            quoted_to = re.match(r"^[\s>|]{0,10}to\s{0,5}:(.{1,2000})$", line, _I)
+            if quoted_to:
+                candidates = [Hit(a, None) for a in _addresses_in(quoted_to.group(1), own)]
                 break
-    if not addresses:
+    if not candidates:
         return [Hit(None, diagnostic, None)] if diagnostic else []
     hits = []
-    for address in addresses:
+    for hit in candidates[:MAX_HITS]:
+        address = hit.recipient or ""
         own_line = next(
-            (line for line in lines if address in line and _SMTP_REPLY.search(line)), None
+            (line for line in lines if address and address in line and _SMTP_REPLY.search(line)),
+            None,
         )
-        hits.append(Hit(address, _smtp_line([own_line]) if own_line else diagnostic, None))
+        own_diagnostic = _smtp_line([own_line]) if own_line else None
+        hits.append(Hit(address, hit.diagnostic or own_diagnostic or diagnostic, hit.remote_mta))
     return hits
 
 
