@@ -23,6 +23,9 @@ $(VENV)/.installed: pyproject.toml
 # Needs root; on a developer machine without them the lab tests are skipped (never under CI).
 lab-install:
 	@$(LAB) install || echo "make: the mail lab could not be installed; lab tests will be skipped"
+	@# The docs tests check the example systemd units with systemd-analyze.
+	@command -v systemd-analyze >/dev/null || apt-get install -y -qq --no-install-recommends systemd \
+		|| echo "make: systemd-analyze is missing; the docs tests will fail"
 
 test: install lab-install
 	$(BIN)/pytest

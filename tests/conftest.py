@@ -49,6 +49,7 @@ def clean_environ(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("LANG", "C.UTF-8")
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))  # check's history and locks
     # A safety net: a test that forgets --dns-server asks a closed port on loopback,
     # never the machine's own resolver (tests send nothing beyond 127.0.0.1).
     monkeypatch.setenv("MAILCHECK_DNS_SERVER", "127.0.0.1:9")

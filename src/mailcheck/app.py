@@ -26,9 +26,11 @@ if TYPE_CHECKING:
 __all__ = [
     "emit",
     "prepare",
+    "roundtrip_diagnosis",
     "run_roundtrip_diagnosis",
     "run_smtp_diagnosis",
     "run_watch_diagnosis",
+    "smtp_diagnosis",
 ]
 
 
@@ -63,7 +65,10 @@ def _target(settings: Settings, secret: Secret) -> dict[str, str | int | None]:
     }
 
 
-async def _smtp_diagnosis(command: str, settings: Settings, secret: Secret) -> Diagnosis:
+async def smtp_diagnosis(
+    command: str, settings: Settings, secret: Secret, *, sender_dns: bool = False
+) -> Diagnosis:
+    """The SMTP credential check (and, with ``sender_dns``, the sender domain's DNS)."""
     from mailcheck.probes.smtp import SmtpProbe, probe_smtp, smtp_target
     from mailcheck.runner import diagnose, run_probe
 
@@ -77,14 +82,15 @@ async def _smtp_diagnosis(command: str, settings: Settings, secret: Secret) -> D
         lambda rec: probe_smtp(probe, rec),
         deadline,
     )
-    # The round trip, DNS and bounce probes are not built yet (issues 3 to 5): say so.
-    later = ("roundtrip", "dns", "bounce") if command == "diagnose" else ()
-    return diagnose(command, _target(settings, secret), [result], started, started_at, later)
+    results = [result]
+    if sender_dns and settings.sender:
+        results.append(await _sender_probe(settings, results, None, deadline))
+    return diagnose(command, _target(settings, secret), results, started, started_at)
 
 
 def run_smtp_diagnosis(command: str, settings: Settings, secret: Secret) -> Diagnosis:
     """Run the SMTP credential check and diagnose it."""
-    return asyncio.run(_smtp_diagnosis(command, settings, secret))
+    return asyncio.run(smtp_diagnosis(command, settings, secret))
 
 
 #: Seconds kept back from the deadline for reading headers and cleaning up.
@@ -139,7 +145,10 @@ async def _watch_probe(
         await watch.close()
 
 
-async def _roundtrip_diagnosis(command: str, settings: Settings, secret: Secret) -> Diagnosis:
+async def roundtrip_diagnosis(
+    command: str, settings: Settings, secret: Secret, *, sender_dns: bool | None = None
+) -> Diagnosis:
+    """The round trip; ``sender_dns`` (default: for ``diagnose``) adds the sender's DNS."""
     from mailcheck.invoice import build_invoice
     from mailcheck.probes.roundtrip import Signals, token_matcher
     from mailcheck.probes.smtp import SmtpProbe, Submission, probe_smtp, smtp_target
@@ -260,7 +269,9 @@ async def _roundtrip_diagnosis(command: str, settings: Settings, secret: Secret)
             ),
         )
     all_results = list(results)
-    if command == "diagnose":
+    if sender_dns is None:
+        sender_dns = command == "diagnose"
+    if sender_dns:
         # The sender's DNS needs what the round trip saw: the IP that sent, the DKIM signature.
         all_results.append(
             await _sender_probe(settings, all_results, captured.get("message"), deadline)
@@ -412,7 +423,7 @@ async def _sender_probe(
 
 def run_roundtrip_diagnosis(command: str, settings: Settings, secret: Secret) -> Diagnosis:
     """Credentials, then the test invoice to the sender's own mailbox (and probe mailboxes)."""
-    return asyncio.run(_roundtrip_diagnosis(command, settings, secret))
+    return asyncio.run(roundtrip_diagnosis(command, settings, secret))
 
 
 def emit(

@@ -68,8 +68,17 @@ PROFILE_KEYS = frozenset(
         "sender_name",
         "attachment_size",
         "dnsbls",
+        # `mailcheck check`: what to run, and the delivery-time thresholds.
+        "checks",
+        "customer_domains",
+        "delivery_warning",
+        "delivery_critical",
     }
 )
+#: What `mailcheck check` can run for a profile, in the order it reports them.
+CHECKS = ("credentials", "roundtrip", "sender-dns", "customers")
+#: Top-level keys of the config file besides the profiles.
+TOP_KEYS = frozenset({"profiles", "default_profile", "history"})
 IMAP_PASSWORD_ENV = "MAILCHECK_IMAP_PASSWORD"  # noqa: S105 - a variable's name
 DEFAULT_WAIT = 30.0
 _IMAP_PORTS = {"tls": 993, "starttls": 143, "none": 143}  # RFC 8314 / RFC 3501
@@ -285,14 +294,13 @@ def _config_path(given: str | None) -> tuple[Path, bool]:
     return Path(base) / "mailcheck" / "config.toml", False
 
 
-def _load_profile(config: str | None, profile: str | None) -> tuple[dict[str, Any], str | None]:
+def read_config(config: str | None) -> tuple[Path, dict[str, Any] | None]:
+    """The config file's path and contents (None when there is none and none was named)."""
     path, explicit = _config_path(config)
     if not path.exists():
         if explicit:
             raise ConfigError(f"config file {path} does not exist")
-        if profile:
-            raise ConfigError(f"profile {profile!r} asked for, but there is no config file {path}")
-        return {}, None
+        return path, None
     import tomllib
 
     try:
@@ -303,18 +311,39 @@ def _load_profile(config: str | None, profile: str | None) -> tuple[dict[str, An
         raise ConfigError(f"config file {path} is not UTF-8 text") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"config file {path} is not valid TOML: {exc}") from None
-    unknown_top = set(data) - {"profiles", "default_profile"}
+    unknown_top = set(data) - TOP_KEYS
     if unknown_top:
         raise ConfigError(f"config file {path}: unknown key(s) {', '.join(sorted(unknown_top))}")
-    profiles = data.get("profiles", {})
-    if not isinstance(profiles, dict):
+    if not isinstance(data.get("profiles", {}), dict):
         raise ConfigError(f"config file {path}: 'profiles' must be a table")
+    return path, data
+
+
+def profile_names(config: str | None) -> list[str]:
+    """Every profile of the config file, in file order (for ``check --all``)."""
+    path, data = read_config(config)
+    if data is None:
+        raise ConfigError(f"there is no config file {path} (mailcheck check needs profiles)")
+    names = list(data.get("profiles", {}))
+    if not names:
+        raise ConfigError(f"config file {path} has no profiles")
+    return names
+
+
+def load_profile(config: str | None, profile: str | None) -> tuple[dict[str, Any], str | None]:
+    path, data = read_config(config)
+    if data is None:
+        if profile:
+            raise ConfigError(f"profile {profile!r} asked for, but there is no config file {path}")
+        return {}, None
+    profiles = data.get("profiles", {})
     name = profile or data.get("default_profile")
     if name is None:
         return {}, None
     if name not in profiles:
         known = ", ".join(sorted(profiles)) or "none"
-        raise ConfigError(f"config file {path}: no profile {name!r} (profiles: {known})")
+        extra = did_you_mean(str(name), sorted(profiles))
+        raise ConfigError(f"config file {path}: no profile {name!r}{extra} (profiles: {known})")
     chosen = profiles[name]
     if not isinstance(chosen, dict):
         raise ConfigError(f"config file {path}: profile {name!r} must be a table")
@@ -335,7 +364,7 @@ def resolve_settings(
     need_smtp: bool = True,
 ) -> Settings:
     """Merge flags/env (``values``; ``None`` = not given) with profile and preset."""
-    profile, profile_name = _load_profile(values.get("config"), values.get("profile"))
+    profile, profile_name = load_profile(values.get("config"), values.get("profile"))
 
     def pick(key: str) -> Any:
         value = values.get(key)
@@ -454,6 +483,7 @@ def resolve_settings(
             env_name=profile.get("password_env"),
             profile_file=profile.get("password_file"),
             profile_command=profile.get("password_command"),
+            prompt=not values.get("no_prompt"),
         ),
     )
 
@@ -508,6 +538,7 @@ def _imap_secret(values: Mapping[str, Any], profile: Mapping[str, Any]) -> Secre
         env_name=profile.get("imap_password_env"),
         profile_file=profile.get("imap_password_file"),
         profile_command=profile.get("imap_password_command"),
+        prompt=not values.get("no_prompt"),
     )
     given = (
         source.file,
@@ -523,7 +554,7 @@ def _imap_secret(values: Mapping[str, Any], profile: Mapping[str, Any]) -> Secre
 
 def resolve_probe_mailbox(name: str, config: str | None, common: dict[str, Any]) -> MailboxSettings:
     """A ``--probe-mailbox NAME``: the profile NAME of the config file, as a mailbox to watch."""
-    profile, _ = _load_profile(config, name)
+    profile, _ = load_profile(config, name)
     address = profile.get("sender") or profile.get("username")
     if not address:
         raise ConfigError(f"--probe-mailbox {name}: the profile needs a sender (its address)")

@@ -55,6 +55,8 @@ class SecretSource:
     """A profile's ``password_env``: the name of another variable to read."""
     profile_file: str | None = None
     profile_command: str | None = None
+    prompt: bool = True
+    """Ask on the terminal when no source gave a password (never in ``mailcheck check``)."""
 
 
 def _first_line(text: str) -> str:
@@ -136,7 +138,7 @@ def read_secret(source: SecretSource, *, prompt_label: str) -> Secret:
         secret = Secret(_from_file(source.profile_file), f"file {source.profile_file}")
     elif source.profile_command is not None:
         secret = Secret(_from_command(source.profile_command), "password command")
-    elif sys.stdin.isatty():
+    elif source.prompt and sys.stdin.isatty():
         import click  # only here: the prompt is the one interactive path
 
         value = click.prompt(

@@ -1,0 +1,135 @@
+"""``mailcheck check``'s own human and JSON reports (Nagios, Prometheus, JUnit live apart).
+
+The human report is what cron mails to the admin: one line per profile, and
+for a profile that is not OK its causes with their fixes and the server's words.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from mailcheck import __version__
+from mailcheck.checkresult import CheckRun, ProfileResult
+from mailcheck.report.human import quote_lines
+from mailcheck.report.json import SCHEMA, report_dict
+from mailcheck.rules import Severity
+from mailcheck.runner import evidence_steps
+
+__all__ = ["check_dict", "render_check_human", "render_check_json"]
+
+_STATUS = {
+    "en": {"ok": "OK", "warning": "WARNING", "critical": "CRITICAL", "unknown": "UNKNOWN"},
+    "vi": {"ok": "ỔN", "warning": "CẢNH BÁO", "critical": "NGHIÊM TRỌNG", "unknown": "CHƯA RÕ"},
+}
+_TEXT = {
+    "en": {
+        "inbox": "delivered to INBOX in {:.2f} s",
+        "skipped": "skipped",
+        "error": "not run",
+        "fix": "Fix",
+        "stages": "stages",
+        "profiles": "profiles",
+    },
+    "vi": {
+        "inbox": "đã vào Hộp thư đến sau {:.2f} giây",
+        "skipped": "bỏ qua",
+        "error": "không chạy được",
+        "fix": "Cách khắc phục",
+        "stages": "thời gian",
+        "profiles": "hồ sơ",
+    },
+}
+_COLOURS = {"ok": "green", "warning": "yellow", "critical": "red", "unknown": "magenta"}
+
+
+def _headline(result: ProfileResult, lang: str) -> str:
+    text = _TEXT[lang]
+    if result.skipped:
+        return f"{text['skipped']}: {result.skipped}"
+    if result.error:
+        return f"{text['error']}: {result.error}"
+    delivery = result.stages.get("delivery")
+    if result.status is Severity.OK and result.placement == "inbox" and delivery is not None:
+        return text["inbox"].format(delivery)
+    if lang == "en":
+        return result.summary
+    bad = [f for f in result.findings if f.cause.severity is not Severity.OK]
+    return bad[0].cause.title[lang] if bad else result.summary
+
+
+def render_check_human(run: CheckRun, *, lang: str, colour: bool) -> str:
+    """One line per profile; causes, fixes and server words under the ones that are not OK."""
+    import click
+
+    text = _TEXT[lang]
+    width = max(len(r.profile) for r in run.results)
+    lines = []
+    for result in run.results:
+        word = _STATUS[lang][result.status.value]
+        badge = f"{word:<12}"
+        if colour:
+            badge = click.style(badge, fg=_COLOURS[result.status.value], bold=True)
+        lines.append(f"{badge} {result.profile:<{width}}  {_headline(result, lang)}")
+        if result.stages and result.status is not Severity.OK:
+            stages = ", ".join(f"{k} {v:.2f} s" for k, v in result.stages.items())
+            lines.append(f"{'':12}   {text['stages']}: {stages}")
+        for finding in result.findings:
+            if finding.cause.severity is Severity.OK:
+                continue
+            lines.append(f"{'':12}   - {finding.cause.title[lang]} [{finding.cause.id}]")
+            fix = finding.cause.fix[lang].replace("\n\n", " ")
+            lines.append(f"{'':12}     {text['fix']}: {fix}")
+            for diagnosis in result.diagnoses:
+                if finding in diagnosis.findings:
+                    for step in evidence_steps(finding, diagnosis.probes)[:2]:
+                        lines.extend(f"{'':12}     {line}" for line in quote_lines(step, lang))
+    overall = _STATUS[lang][run.status.value]
+    lines.append(f"mailcheck check: {overall} ({len(run.results)} {text['profiles']})")
+    return "\n".join(lines) + "\n"
+
+
+def _profile(result: ProfileResult) -> dict[str, Any]:
+    return {
+        "profile": result.profile,
+        "status": result.status.value,
+        "exit_code": result.exit_code,
+        "summary": result.summary,
+        "started_at": result.started_at.isoformat(timespec="seconds"),
+        "elapsed_s": result.elapsed_s,
+        "skipped": result.skipped,
+        "error": result.error,
+        "placement": result.placement,
+        "stages": result.stages,
+        "causes": list(result.causes),
+        "probes": [
+            {
+                "name": p.name,
+                "status": p.status.value,
+                "elapsed_s": p.elapsed_s,
+                "causes": [f.cause.id for f in p.findings],
+                "error": p.error,
+            }
+            for p in result.probes
+        ],
+        "diagnoses": [report_dict(d) for d in result.diagnoses],
+    }
+
+
+def check_dict(run: CheckRun) -> dict[str, Any]:
+    """The check run as plain data (same ``schema`` number as the other JSON reports)."""
+    return {
+        "schema": SCHEMA,
+        "mailcheck": __version__,
+        "command": "check",
+        "status": run.status.value,
+        "exit_code": run.exit_code,
+        "warning": run.warning,
+        "critical": run.critical,
+        "profiles": [_profile(r) for r in run.results],
+    }
+
+
+def render_check_json(run: CheckRun) -> str:
+    """The check run as one JSON document."""
+    return json.dumps(check_dict(run), ensure_ascii=False, indent=2)
