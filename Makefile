@@ -17,6 +17,7 @@ $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/python tests/schemas/fetch_junit_xsd.py
 	touch $@
 
 # Debian packages of the mail lab (Postfix, Dovecot, Knot, rspamd); a no-op when present.
