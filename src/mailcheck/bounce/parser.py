@@ -578,6 +578,9 @@ def _parse_dsn(blocks: list[Message]) -> tuple[list[tuple[str, str]], list[Bounc
 
 def _dsn_recipient(fields: list[tuple[str, str]]) -> BouncedRecipient:
     diagnostic = _dsn_value(_get(fields, "diagnostic-code"))
+    if diagnostic is None:
+        # X.400 gateways put the remote server's words in a field of their own.
+        diagnostic = (_get(fields, "x400-supplementary-info") or "").strip('" ') or None
     status = find_status(_get(fields, "status") or "")
     in_text = find_status(diagnostic or "")
     if in_text and (status is None or (status.endswith(".0.0") and in_text[0] == status[0])):

@@ -149,7 +149,7 @@ TEXT_PATTERNS: Final[tuple[tuple[re.Pattern[str], Reason], ...]] = tuple(
         (
             r"\bspf\b|\bdkim\b|\bdmarc\b|authentication failed for|sender policy framework"
             r"|sender is unauthenticated|not authorized to send on behalf"
-            r"|reverse dns|\bptr record",
+            r"|reverse dns|\bptr record|anti-?spoofing",
             _R.AUTH_FAILURE,
         ),
         (
@@ -160,7 +160,8 @@ TEXT_PATTERNS: Final[tuple[tuple[re.Pattern[str], Reason], ...]] = tuple(
         (
             r"retry timeout exceeded|message expired|delivery time expired"
             r"|too long in (?:the )?queue|could not be delivered within|retry time not reached"
-            r"|message timed out|maximum time in queue",
+            r"|message timed out|maximum time in queue|not (?:been )?delivered within \d"
+            r"|within the allowed queue|has not been collected after",
             _R.EXPIRED,
         ),
         (
@@ -181,7 +182,8 @@ TEXT_PATTERNS: Final[tuple[tuple[re.Pattern[str], Reason], ...]] = tuple(
             _R.CONTENT,
         ),
         (
-            r"quota|mailbox (?:is )?full|insufficient (?:system )?storage|mailbox size limit"
+            r"quota|mailbox (?:is )?full|full mailbox|insufficient (?:system )?storage"
+            r"|mailbox size limit"
             r"|exceeded storage|storage allocation|out of storage|mailbox has exceeded"
             r"|postfach (?:ist )?voll|speicherplatz|boîte (?:aux lettres )?pleine"
             r"|đầy|hết dung lượng",
@@ -223,7 +225,8 @@ TEXT_PATTERNS: Final[tuple[tuple[re.Pattern[str], Reason], ...]] = tuple(
             _R.RECIPIENT_UNKNOWN,
         ),
         (
-            r"policy|not allowed|not permitted|access denied|administratively|blocked|refused"
+            r"policy|not allowed|not permitted|access denied"
+            r"|not accepting (?:e-?mail|mail|messages)|administratively|blocked|refused"
             r"|rejected by|prohibited|restricted|not authori[sz]ed|denied|từ chối",
             _R.POLICY,
         ),

@@ -259,6 +259,7 @@ _LIST_INTRO: Final = re.compile(
     r"|delivery of (?:e-?mail|your message|mail) to this address"
     r"|(?:your|the) (?:message|mail|e-?mail) to (?=<?[^\s<>@]{1,64}@)"
     r"|pas pu (?:être|etre|ê|e) (?:délivré|delivre|remis|distribué|distribue)e? (?:à|a)\b"
+    r"|(?:aux |au )?destinataires? suivants?|folgenden? empfänger"
     r"|konnte nicht (?:an|zugestellt werden an)\b",
     _I,
 )
@@ -273,6 +274,19 @@ _QUOTED_HEADER: Final = re.compile(
 _RCPT_TO: Final = re.compile(rf"rcpt to:\s{{0,5}}<({_ADDR})>", _I)
 # X.400 and Exchange prefixes glued to an address: "SMTP=a@b", "RFC-822=a@b", "smtp:a@b".
 _ADDRESS_PREFIX: Final = re.compile(r"^(?:smtp|rfc-?822|internet)[=:]", _I)
+_REASON_LABEL: Final = re.compile(
+    r"^\s{0,20}(?:reason|raison|grund|motivo|error|diagnostic|remote host said)\s{0,3}:\s{0,5}"
+    r"(\S.{0,2000})$",
+    _I,
+)
+# RFC 3464 per-recipient fields written into the text rather than a delivery-status part
+# (SendGrid, and gateways that flatten a DSN into one text/plain part).
+_INLINE_RECIPIENT: Final = re.compile(
+    rf"^\s{{0,10}}(?:final|original)-recipient:\s{{0,5}}(?:rfc822;\s{{0,5}})?<?({_ADDR})", _I
+)
+_INLINE_DIAGNOSTIC: Final = re.compile(
+    r"^\s{0,10}diagnostic-code:\s{0,5}(?:smtp;\s{0,5})?(\S.{0,2000})$", _I
+)
 _BARE_LOCAL: Final = re.compile(r"^[\w.+-]{1,64}$")
 _OWN_LOCAL: Final = re.compile(
     r"^(?:mailer-daemon|postmaster|mdaemon|mail-daemon|daemon|root|noreply|no-reply)@", _I
@@ -332,7 +346,16 @@ def _listed(text: str, headers: list[tuple[str, str]]) -> list[Hit]:
         first = re.match(rf"^[\s:\"'<*>(\[-]{{0,10}}({_ADDR})", after)
         on_line = _addresses_in(first.group(1), own) if first else []
         for address in on_line:
-            found.setdefault(address, _line_reason(after, address))
+            reason = _line_reason(after, address)
+            if reason is None or reason.endswith(":"):
+                # "Your message to <a@b> was automatically rejected:" then the reason below
+                below = []
+                for follow in lines[index + 1 : index + 6]:
+                    if not follow.strip():
+                        break
+                    below.append(follow)
+                reason = _join(below) or reason
+            found.setdefault(address, reason)
         if first:
             continue
         block: list[str] = []
@@ -344,13 +367,20 @@ def _listed(text: str, headers: list[tuple[str, str]]) -> list[Hit]:
             if _LIST_INTRO.search(follow) or _QUOTED_HEADER.match(follow):
                 break
             block.append(follow)
-        for entry in block:
+        last: str | None = None
+        for position, entry in enumerate(block):
+            labelled = _REASON_LABEL.match(entry)
+            if labelled and last is not None:
+                # "Reason: ..." under the address it explains (many gateways, French "Raison :")
+                found[last] = found.get(last) or labelled.group(1).strip()[:2000]
+                continue
             addresses = _addresses_in(entry, own)
             bare = entry.strip().strip("*>-").strip()
-            if not addresses and domain and _BARE_LOCAL.match(bare) and block.index(entry) < 5:
+            if not addresses and domain and _BARE_LOCAL.match(bare) and position < 5:
                 addresses = [f"{bare}@{domain}"]  # AOL: "screenname" under the intro line
             for address in addresses:
                 found.setdefault(address, _line_reason(entry, address))
+                last = address
     return [Hit(address, reason, None) for address, reason in found.items()]
 
 
@@ -368,6 +398,28 @@ def _transcript(text: str) -> list[Hit]:
                 hits.setdefault(clean_address(match.group(1)), reply.group(0).strip())
                 break
     return [Hit(address, reply, None) for address, reply in hits.items()]
+
+
+def _inline_fields(text: str) -> list[Hit]:
+    """``Final-Recipient: rfc822; a@b`` and its ``Diagnostic-Code:`` written in the text."""
+    lines = _lines(text)
+    hits: dict[str, str | None] = {}
+    current: str | None = None
+    for index, line in enumerate(lines[:2000]):
+        recipient = _INLINE_RECIPIENT.match(line)
+        if recipient:
+            current = clean_address(recipient.group(1))
+            hits.setdefault(current, None)
+            continue
+        diagnostic = _INLINE_DIAGNOSTIC.match(line)
+        if diagnostic and current is not None and hits[current] is None:
+            folded = [diagnostic.group(1)]
+            for follow in lines[index + 1 : index + 6]:
+                if not follow[:1].isspace() or not follow.strip():
+                    break
+                folded.append(follow)
+            hits[current] = _join(folded)
+    return [Hit(address, diagnostic, None) for address, diagnostic in hits.items()]
 
 
 def _fallback_addresses(text: str, headers: list[tuple[str, str]]) -> list[str]:
@@ -388,7 +440,8 @@ def _fallback_addresses(text: str, headers: list[tuple[str, str]]) -> list[str]:
 def extract_generic(text: str, headers: list[tuple[str, str]]) -> list[Hit]:
     """Any other text bounce: the recipients it lists, or the addresses in it, and a reply.
 
-    Evidence in order: X-Failed-Recipients; qmail-style ``<a@b>:`` paragraphs; a session
+    Evidence in order: X-Failed-Recipients; DSN fields written in the text; qmail-style
+    ``<a@b>:`` paragraphs; a session
     transcript's refused ``RCPT To``; the list under an intro line ("The following
     recipients ..."); and last, every address of the report that is not the sender's.
     """
@@ -398,6 +451,8 @@ def extract_generic(text: str, headers: list[tuple[str, str]]) -> list[Hit]:
     candidates: list[Hit] = []
     if failed:
         candidates = [Hit(clean_address(a), None) for a in _ADDR_RE.findall(failed)]
+    if not candidates:
+        candidates = _inline_fields(text)
     if not candidates:
         candidates = _extract_qmail(text, headers)
         transcript = {h.recipient.lower(): h for h in _transcript(text) if h.recipient}
