@@ -233,15 +233,16 @@ def _result(
         (f for d in diagnoses for f in d.findings), key=lambda f: -f.cause.severity.rank
     )
     summary = _summary(status, placement, stages, findings)
+    threshold = None
     delivery = stages.get("delivery")
     if delivery is not None:
-        for limit, level in (
-            (plan.thresholds.critical, Severity.CRITICAL),
-            (plan.thresholds.warning, Severity.WARNING),
+        for limit, level, flag in (
+            (plan.thresholds.critical, Severity.CRITICAL, "--critical"),
+            (plan.thresholds.warning, Severity.WARNING, "--warning"),
         ):
             if limit is not None and limit.alerts(delivery):
-                flag = "--critical" if level is Severity.CRITICAL else "--warning"
-                summary += f"; delivery time {delivery:.2f} s is outside {flag} {limit.text}"
+                threshold = f"delivery time {delivery:.2f} s is outside {flag} {limit.text}"
+                summary = threshold if status is Severity.OK else f"{summary}; {threshold}"
                 status = worst([status, level])
                 break
     return ProfileResult(
@@ -254,6 +255,7 @@ def _result(
         stages=stages,
         placement=placement,
         causes=tuple(dict.fromkeys(f.cause.id for f in findings)),
+        threshold=threshold,
     )
 
 

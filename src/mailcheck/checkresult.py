@@ -89,6 +89,8 @@ class ProfileResult:
     """A key of :data:`PLACEMENT_CODES`, or None when there was no round trip."""
     causes: tuple[str, ...] = ()
     """Ids of the causes found, worst first (OK causes included, e.g. ``smtp-login-ok``)."""
+    threshold: str | None = None
+    """Set when the delivery time crossed ``--warning``/``--critical``: which, and by how much."""
 
     @property
     def exit_code(self) -> int:

@@ -104,6 +104,8 @@ def command(
     from mailcheck.config import default_lang
     from mailcheck.errors import MailcheckError
 
+    if all_profiles == bool(profiles):
+        raise click.UsageError("give --profile NAME (repeatable) or --all, one of the two")
     language = (lang or default_lang()).lower()
     try:
         results = _run(profiles, all_profiles, (warning, critical), textfile, options)
@@ -135,12 +137,7 @@ def _run(
     from mailcheck.history import LockHeld, default_lock_dir, profile_lock
     from mailcheck.plugin_range import parse_range
 
-    if all_profiles and profiles:
-        raise ConfigError("give --profile NAME or --all, not both")
-    names = profile_names(options.get("config")) if all_profiles else list(profiles)
-    if not names:
-        raise ConfigError("give --profile NAME (repeatable) or --all")
-    names = list(dict.fromkeys(names))
+    names = profile_names(options.get("config")) if all_profiles else list(dict.fromkeys(profiles))
     for text in thresholds:
         if text is not None:
             parse_range(text)  # a bad range is a usage error before anything is sent

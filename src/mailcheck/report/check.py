@@ -25,14 +25,18 @@ _STATUS = {
 _TEXT = {
     "en": {
         "inbox": "delivered to INBOX in {:.2f} s",
+        "junk": "landed in the spam folder after {:.2f} s",
+        "problems": "{} problem(s):",
         "skipped": "skipped",
         "error": "not run",
         "fix": "Fix",
         "stages": "stages",
-        "profiles": "profiles",
+        "profiles": "profile(s)",
     },
     "vi": {
         "inbox": "đã vào Hộp thư đến sau {:.2f} giây",
+        "junk": "bị đưa vào thư mục Spam sau {:.2f} giây",
+        "problems": "{} vấn đề:",
         "skipped": "bỏ qua",
         "error": "không chạy được",
         "fix": "Cách khắc phục",
@@ -50,12 +54,17 @@ def _headline(result: ProfileResult, lang: str) -> str:
     if result.error:
         return f"{text['error']}: {result.error}"
     delivery = result.stages.get("delivery")
-    if result.status is Severity.OK and result.placement == "inbox" and delivery is not None:
-        return text["inbox"].format(delivery)
-    if lang == "en":
-        return result.summary
+    parts = []
+    if result.placement in ("inbox", "junk") and delivery is not None:
+        parts.append(text[result.placement].format(delivery))
+    if result.threshold:
+        parts.append(result.threshold)
     bad = [f for f in result.findings if f.cause.severity is not Severity.OK]
-    return bad[0].cause.title[lang] if bad else result.summary
+    if bad:
+        parts.append(text["problems"].format(len(bad)))
+    elif not result.threshold and result.status is not Severity.OK:
+        parts.append(result.summary)  # a probe that could not finish
+    return "; ".join(parts) or result.summary
 
 
 def render_check_human(run: CheckRun, *, lang: str, colour: bool) -> str:
@@ -102,6 +111,7 @@ def _profile(result: ProfileResult) -> dict[str, Any]:
         "placement": result.placement,
         "stages": result.stages,
         "causes": list(result.causes),
+        "threshold": result.threshold,
         "probes": [
             {
                 "name": p.name,

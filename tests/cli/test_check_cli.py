@@ -1,0 +1,108 @@
+"""``mailcheck check``'s usage errors: each a clear message and exit 3, before anything is sent."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from tests.conftest import run_cli
+
+
+def _config(tmp_path: Path) -> Path:
+    # Port 9 on loopback: nothing listens, so a run that got this far would fail loudly.
+    path = tmp_path / "config.toml"
+    path.write_text(
+        "[profiles.billing]\n"
+        'sender = "billing@example.com"\n'
+        'smtp_host = "127.0.0.1"\nsmtp_port = 9\n'
+        'password_env = "BILLING_PASSWORD"\n',
+        encoding="utf-8",
+    )
+    return path
+
+
+def test_a_profile_or_all_is_required(tmp_path: Path) -> None:
+    config = str(_config(tmp_path))
+    for args in ([], ["--all", "--profile", "billing"]):
+        result = run_cli(["check", "--config", config, *args])
+        assert result.exit_code == 3
+        assert "give --profile NAME (repeatable) or --all" in result.stderr
+
+
+def test_a_bad_threshold_range_stops_before_any_probe(tmp_path: Path) -> None:
+    result = run_cli(
+        ["check", "--config", str(_config(tmp_path)), "--profile", "billing",
+         "--critical", "20:10", "--format", "json"]
+    )  # fmt: skip
+    assert result.exit_code == 3
+    report = json.loads(result.stdout)
+    assert "20:10" in report["profiles"][0]["error"]
+    assert report["profiles"][0]["probes"] == []
+
+
+def test_textfile_directory_must_exist(tmp_path: Path) -> None:
+    result = run_cli(
+        ["check", "--config", str(_config(tmp_path)), "--profile", "billing",
+         "--textfile", str(tmp_path / "missing"), "--format", "nagios"]
+    )  # fmt: skip
+    assert result.exit_code == 3
+    assert result.stdout.startswith("MAILCHECK UNKNOWN - ")
+    assert "is not a directory" in result.stdout
+
+
+def test_on_a_terminal_check_never_prompts_for_a_password(tmp_path: Path) -> None:
+    import os
+    import pty
+    import select
+    import sys
+    import time
+
+    config = tmp_path / "config.toml"
+    config.write_text(  # no password source at all: other commands would prompt here
+        '[profiles.billing]\nsender = "billing@example.com"\nsmtp_host = "127.0.0.1"\n',
+        encoding="utf-8",
+    )
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: mailcheck check on a terminal, as an admin trying the cron line
+        os.execv(  # noqa: S606 - exec is the point: the child becomes mailcheck on the pty
+            sys.executable,
+            [sys.executable, "-m", "mailcheck", "check", "--config", str(config),
+             "--profile", "billing", "--no-color", "--no-history"],
+        )  # fmt: skip
+    output = b""
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        if not select.select([fd], [], [], 0.2)[0]:
+            continue
+        try:
+            chunk = os.read(fd, 4096)
+        except OSError:
+            break
+        if not chunk:
+            break
+        output += chunk
+    done, status = os.waitpid(pid, os.WNOHANG)
+    if done == 0:  # still waiting (at a prompt?): stop it, and fail below
+        os.kill(pid, 9)
+        _, status = os.waitpid(pid, 0)
+    text = output.decode("utf-8", "replace")
+    assert os.waitstatus_to_exitcode(status) == 3, text
+    assert "no password" in text
+    assert "Password for" not in text
+
+
+def test_every_run_is_in_the_history_even_a_broken_one(tmp_path: Path) -> None:
+    history = tmp_path / "h.sqlite3"
+    config = str(_config(tmp_path))
+    run_cli(["check", "--config", config, "--profile", "billing", "--history", str(history)])
+    run_cli(["check", "--config", config, "--profile", "nobody", "--history", str(history)])
+    shown = json.loads(run_cli(["history", "--history", str(history), "--format", "json"]).stdout)
+    assert sorted(r["profile"] for r in shown["runs"]) == ["billing", "nobody"]
+    assert all(r["status"] == "unknown" for r in shown["runs"])
+
+
+def test_no_history_writes_nothing(tmp_path: Path) -> None:
+    history = tmp_path / "h.sqlite3"
+    run_cli(["check", "--config", str(_config(tmp_path)), "--profile", "billing",
+             "--history", str(history), "--no-history"])  # fmt: skip
+    assert not history.exists()
