@@ -146,15 +146,17 @@ def _owns(probe: str, fact_probe: str) -> bool:
 def probe_outcomes(diagnosis: Diagnosis) -> list[ProbeOutcome]:
     """One outcome per probe of ``diagnosis``, with the findings its evidence made fire.
 
-    A finding belongs to the probe its facts come from (``smtp.auth`` → smtp);
+    A finding belongs to the probe its deciding fact comes from (``smtp.auth`` → smtp);
     a probe with no finding of its own is OK when it completed, UNKNOWN when not.
     """
     out = []
     for result in diagnosis.probes:
+        # A rule's last condition is its decisive one (not-arrived: "smtp.data ok" enables,
+        # "roundtrip.placement not-arrived" decides), so the finding is that probe's.
         own = tuple(
             f
             for f in diagnosis.findings
-            if any(_owns(result.probe, probe_of_fact(fact)) for fact, _ in f.because)
+            if f.because and _owns(result.probe, probe_of_fact(f.because[-1][0]))
         )
         error = None
         if result.status is ProbeStatus.DEADLINE:
