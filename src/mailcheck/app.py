@@ -437,13 +437,13 @@ def emit(
 ) -> int:
     """Print the report to stdout (and the Markdown report to ``report_file``); the exit code."""
     if report_file:
+        from pathlib import Path
+
+        from mailcheck.atomicfile import write_atomically
         from mailcheck.report.markdown import render_markdown
 
-        try:
-            with open(report_file, "w", encoding="utf-8") as handle:
-                handle.write(render_markdown(diagnosis, lang=lang))
-        except OSError as exc:
-            raise ConfigError(f"cannot write {report_file}: {exc.strerror}") from None
+        text = render_markdown(diagnosis, lang=lang)
+        write_atomically(Path(report_file), text, what="Markdown report")
     if fmt == "json":
         from mailcheck.report.json import render_json
 

@@ -25,11 +25,11 @@ import xml.etree.ElementTree as ET
 from datetime import UTC, datetime
 from pathlib import Path
 
+from mailcheck.atomicfile import write_atomically
 from mailcheck.checkresult import CheckRun, ProbeOutcome, ProfileResult, probe_outcomes
 from mailcheck.errors import ConfigError
 from mailcheck.plugin_range import parse_range
 from mailcheck.report.human import quote_lines
-from mailcheck.report.prometheus import write_atomically
 from mailcheck.rules import Finding, Severity
 from mailcheck.runner import Diagnosis, evidence_steps
 

@@ -18,19 +18,17 @@ does not end in ``.prom``, so the collector never picks it up.
 
 from __future__ import annotations
 
-import contextlib
-import os
 import re
-import tempfile
 from collections.abc import Iterable
 from datetime import UTC
 from pathlib import Path
 
+from mailcheck.atomicfile import write_atomically
 from mailcheck.checkresult import PLACEMENT_CODES, STAGES, CheckRun, ProfileResult
 from mailcheck.errors import ConfigError
 from mailcheck.rules import Severity
 
-__all__ = ["METRICS", "render_prometheus", "textfile_name", "write_atomically", "write_textfiles"]
+__all__ = ["METRICS", "render_prometheus", "textfile_name", "write_textfiles"]
 
 #: Name -> help text of every metric, in output order (all gauges).
 METRICS: dict[str, str] = {
@@ -142,43 +140,6 @@ def render_prometheus(run: CheckRun) -> str:
 def textfile_name(profile: str) -> str:
     """``mailcheck_<profile>.prom``, the profile name cut down to ``[a-zA-Z0-9_-]``."""
     return f"mailcheck_{_FILE_NAME_UNSAFE.sub('_', profile)}.prom"
-
-
-def write_atomically(path: Path, text: str, *, what: str) -> None:
-    """Replace ``path`` with ``text`` (UTF-8, mode 0644) so a reader sees old or new, never half.
-
-    Raises :class:`ConfigError` naming ``what`` and ``path`` when it cannot; no
-    temporary file is left behind either way.
-    """
-    try:
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    except OSError as exc:
-        raise ConfigError(f"cannot write the {what} {path}: {exc.strerror or exc}") from exc
-    try:
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as out:
-                out.write(text)
-                out.flush()
-                os.fsync(out.fileno())  # the data is on disk before the name points at it
-                os.fchmod(out.fileno(), 0o644)  # mkstemp makes 0600; the collector may not be us
-            os.replace(tmp, path)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-            raise
-    except OSError as exc:
-        raise ConfigError(f"cannot write the {what} {path}: {exc.strerror or exc}") from exc
-    _sync_directory(path.parent)
-
-
-def _sync_directory(directory: Path) -> None:
-    # Makes the rename itself durable; some file systems cannot, which is no error here.
-    with contextlib.suppress(OSError):
-        fd = os.open(directory, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
 
 
 def write_textfiles(run: CheckRun, directory: Path) -> list[Path]:
