@@ -39,6 +39,10 @@ _COMMANDS = {
         "mailcheck.commands.dns",
         "Check domains in the DNS: MX, typos, SPF, DKIM, DMARC, blocklists.",
     ),
+    "history": (
+        "mailcheck.commands.history",
+        "Past check runs per profile: failures, causes, delivery time and its trend.",
+    ),
     "preflight": (
         "mailcheck.commands.preflight",
         "Check a whole customer address list (CSV) before invoices go out.",

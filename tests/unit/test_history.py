@@ -1,0 +1,462 @@
+"""The check history (SQLite) and the per-profile run lock, on real files and processes."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from contextlib import ExitStack
+from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+
+import mailcheck
+from mailcheck.checkresult import STAGES, ProfileResult
+from mailcheck.errors import ConfigError
+from mailcheck.evidence import Outcome, ProbeResult, ProbeStatus, Reply, Step
+from mailcheck.history import (
+    SCHEMA_VERSION,
+    STAGE_COLUMNS,
+    DeliveryStats,
+    History,
+    LockHeld,
+    Trend,
+    default_history_path,
+    default_lock_dir,
+    delivery_trend,
+    lock_file_name,
+    profile_lock,
+)
+from mailcheck.rules import Severity
+from mailcheck.runner import diagnose
+
+T0 = datetime(2025, 3, 1, 8, 0, tzinfo=UTC)
+SRC = str(Path(__file__).resolve().parents[2] / "src")
+
+
+def result(
+    profile: str = "main",
+    minutes: int = 0,
+    *,
+    status: Severity = Severity.OK,
+    delivery: float | None = 1.0,
+    skipped: str | None = None,
+    causes: tuple[str, ...] = ("smtp-login-ok",),
+) -> ProfileResult:
+    stages = {"auth": 0.1, "submit": 0.2, "total": 3.5}
+    if delivery is not None:
+        stages["delivery"] = delivery
+    return ProfileResult(
+        profile=profile,
+        started_at=T0 + timedelta(minutes=minutes),
+        elapsed_s=3.5,
+        status=status,
+        summary=f"{status.value} run",
+        stages={} if skipped else stages,
+        placement=None if skipped else "inbox",
+        causes=() if skipped else causes,
+        skipped=skipped,
+    )
+
+
+def python(code: str) -> subprocess.Popen[str]:
+    """A real second process running ``code`` with mailcheck importable."""
+    env = {**os.environ, "PYTHONPATH": SRC}
+    return subprocess.Popen(
+        [sys.executable, "-c", code], env=env, stdout=subprocess.PIPE, text=True
+    )
+
+
+# ---------------------------------------------------------------- paths
+
+
+def test_default_paths_follow_mailcheck_history_and_xdg_state_home(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    assert default_history_path() == tmp_path / "state" / "mailcheck" / "history.sqlite3"
+    assert default_lock_dir() == tmp_path / "state" / "mailcheck" / "locks"
+    monkeypatch.setenv("MAILCHECK_HISTORY", str(tmp_path / "h.db"))
+    assert default_history_path() == tmp_path / "h.db"
+    monkeypatch.delenv("XDG_STATE_HOME")
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    assert default_lock_dir() == tmp_path / "home" / ".local" / "state" / "mailcheck" / "locks"
+
+
+# ---------------------------------------------------------------- storage
+
+
+def test_a_result_reads_back_as_it_was_recorded(tmp_path: Path) -> None:
+    path = tmp_path / "state" / "mailcheck" / "history.sqlite3"
+    original = ProfileResult(
+        profile="hóa đơn/kế toán",
+        started_at=datetime(2025, 3, 1, 15, 0, 1, 250000, tzinfo=timezone(timedelta(hours=7))),
+        elapsed_s=12.5,
+        status=Severity.WARNING,
+        summary="delivered to Junk in 4.2 s",
+        stages={"auth": 0.3, "submit": 0.5, "delivery": 4.2, "detection": 1.1, "total": 12.5},
+        placement="junk",
+        causes=("landed-in-junk", "smtp-login-ok"),
+    )
+    with History(path) as history:
+        history.record(original)
+        [row] = history.runs()
+    assert row.profile == original.profile
+    assert row.started_at == original.started_at
+    assert row.started_at.tzinfo is UTC
+    assert row.elapsed_s == 12.5
+    assert row.status is Severity.WARNING
+    assert row.exit_code == 1
+    assert row.summary == original.summary
+    assert row.stages == original.stages
+    assert row.placement == "junk"
+    assert row.causes == original.causes
+    assert (row.skipped, row.error) == (None, None)
+    assert row.version == mailcheck.__version__
+
+
+def test_causes_of_a_real_diagnosis_are_stored(tmp_path: Path) -> None:
+    steps = (
+        Step(name="connect", outcome=Outcome.OK, elapsed_ms=3),
+        Step(
+            name="greeting",
+            outcome=Outcome.OK,
+            elapsed_ms=1,
+            reply=Reply(code=220, enhanced=None, text="mx ESMTP"),
+        ),
+        Step(
+            name="auth",
+            outcome=Outcome.REJECTED,
+            elapsed_ms=40,
+            reply=Reply(code=535, enhanced="5.7.8", text="Error: authentication failed"),
+        ),
+    )
+    probe = ProbeResult(
+        probe="smtp", status=ProbeStatus.COMPLETED, target="mx.test:587", steps=steps
+    )
+    diagnosis = diagnose("smtp", {"host": "mx.test"}, [probe], time.perf_counter(), T0)
+    checked = ProfileResult(
+        profile="main",
+        started_at=diagnosis.started_at,
+        elapsed_s=0.05,
+        status=diagnosis.severity,
+        summary="login refused",
+        diagnoses=(diagnosis,),
+        stages={"auth": 0.04, "total": 0.05},
+        causes=tuple(f.cause.id for f in diagnosis.findings),
+    )
+    with History(tmp_path / "h.sqlite3") as history:
+        history.record(checked)
+        [row] = history.runs()
+    assert row.causes == ("password-changed",)
+    assert row.status is Severity.CRITICAL
+    assert row.exit_code == 2
+    assert row.stages == {"auth": 0.04, "total": 0.05}
+    # Only the plain fields are kept: no transcript, no server text, no facts.
+    with sqlite3.connect(tmp_path / "h.sqlite3") as db:
+        dump = "\n".join(db.iterdump())
+    assert "authentication failed" not in dump
+
+
+def test_the_file_and_its_directory_are_private(tmp_path: Path) -> None:
+    path = tmp_path / "new" / "history.sqlite3"
+    with History(path) as history:
+        history.record(result())
+    assert path.stat().st_mode & 0o777 == 0o600
+    assert path.parent.stat().st_mode & 0o777 == 0o700
+
+
+def test_schema_is_versioned_indexed_and_in_wal_mode(tmp_path: Path) -> None:
+    path = tmp_path / "h.sqlite3"
+    History(path).close()
+    db = sqlite3.connect(path)
+    try:
+        assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 1
+        assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        index = db.execute("PRAGMA index_info(runs_profile_started)").fetchall()
+        assert [r[2] for r in index] == ["profile", "started_at"]
+        columns = {r[1] for r in db.execute("PRAGMA table_info(runs)")}
+    finally:
+        db.close()
+    assert {f"{s}_s" for s in STAGE_COLUMNS} <= columns
+    # A new stage in checkresult needs a column (and a schema migration) here.
+    assert tuple(STAGES) == STAGE_COLUMNS
+    # Reopening an existing history leaves it as it is.
+    History(path).close()
+
+
+def test_runs_are_newest_first_and_filtered(tmp_path: Path) -> None:
+    with History(tmp_path / "h.sqlite3") as history:
+        for minute in (5, 1, 3):
+            history.record(result("main", minute))
+        history.record(result("backup", 2))
+        history.record(result("other", 4))
+        assert [r.started_at.minute for r in history.runs()] == [5, 4, 3, 2, 1]
+        assert [r.started_at.minute for r in history.runs(limit=2)] == [5, 4]
+        assert history.runs(limit=0) == []
+        chosen = history.runs(profiles=["main", "backup"])
+        assert [(r.profile, r.started_at.minute) for r in chosen] == [
+            ("main", 5),
+            ("main", 3),
+            ("backup", 2),
+            ("main", 1),
+        ]
+        recent = history.runs(since=T0 + timedelta(minutes=3))
+        assert [r.started_at.minute for r in recent] == [5, 4, 3]
+        assert history.profiles() == ["backup", "main", "other"]
+
+
+def test_summary_counts_failures_and_skipped_runs_apart(tmp_path: Path) -> None:
+    with History(tmp_path / "h.sqlite3") as history:
+        history.record(result(minutes=0))
+        history.record(result(minutes=1, status=Severity.CRITICAL, causes=("password-changed",)))
+        history.record(result(minutes=2, status=Severity.WARNING, causes=("landed-in-junk",)))
+        history.record(result(minutes=3, status=Severity.UNKNOWN, skipped="lock held"))
+        history.record(result(minutes=4, status=Severity.CRITICAL, causes=("password-changed",)))
+        history.record(result("quiet", 0))
+        [main] = history.profile_summaries(profiles=["main"])
+        assert [s.profile for s in history.profile_summaries()] == ["main", "quiet"]
+        assert history.profile_summaries(profiles=["nobody"]) == []
+    assert main.runs == 5
+    assert main.statuses == {"ok": 1, "warning": 1, "critical": 2, "unknown": 0}
+    assert main.failures == 3
+    assert main.skipped == 1
+    assert main.last.started_at == T0 + timedelta(minutes=4)
+    assert main.last.status is Severity.CRITICAL
+    assert main.last.causes == ("password-changed",)
+    assert main.recent == DeliveryStats(runs=4, median=1.0, p95=1.0)
+    assert main.trend is Trend.NOT_ENOUGH_DATA
+
+
+def test_summary_since_covers_only_the_period(tmp_path: Path) -> None:
+    with History(tmp_path / "h.sqlite3") as history:
+        history.record(result(minutes=0, status=Severity.CRITICAL))
+        history.record(result(minutes=10))
+        [main] = history.profile_summaries(since=T0 + timedelta(minutes=5))
+    assert (main.runs, main.failures) == (1, 0)
+
+
+def test_delivery_windows_median_and_p95(tmp_path: Path) -> None:
+    # Oldest first: ten runs at 2 s with one 9 s outlier, then ten at 5..14 s.
+    before = [2.0] * 9 + [9.0]
+    recent = [5.0 + i for i in range(10)]
+    with History(tmp_path / "h.sqlite3") as history:
+        for minute, seconds in enumerate([1.0] * 5 + before + recent):
+            history.record(result(minutes=minute, delivery=seconds))
+        history.record(result(minutes=99, delivery=None, status=Severity.CRITICAL))
+        [main] = history.profile_summaries()
+    assert main.recent == DeliveryStats(runs=10, median=9.5, p95=14.0)
+    assert main.before == DeliveryStats(runs=10, median=2.0, p95=9.0)
+    assert main.trend is Trend.SLOWER
+
+
+def stats(median: float, runs: int = 10) -> DeliveryStats:
+    return DeliveryStats(runs=runs, median=median, p95=median)
+
+
+@pytest.mark.parametrize(
+    ("recent", "before", "trend"),
+    [
+        (stats(10.0), stats(4.0), Trend.SLOWER),
+        (stats(4.0), stats(10.0), Trend.FASTER),
+        (stats(5.0), stats(4.5), Trend.STEADY),  # 11 %: within noise
+        (stats(0.6), stats(0.3), Trend.STEADY),  # doubled, but only 0.3 s
+        (stats(2.6), stats(1.5), Trend.SLOWER),  # 73 % and 1.1 s
+        (stats(10.0, runs=4), stats(1.0), Trend.NOT_ENOUGH_DATA),
+        (stats(10.0), stats(1.0, runs=0), Trend.NOT_ENOUGH_DATA),
+    ],
+)
+def test_trend_rule(recent: DeliveryStats, before: DeliveryStats, trend: Trend) -> None:
+    assert delivery_trend(recent, before) is trend
+
+
+# ---------------------------------------------------------------- unusable files
+
+
+def test_a_file_that_is_not_sqlite_is_refused_and_left_alone(tmp_path: Path) -> None:
+    path = tmp_path / "history.sqlite3"
+    content = b"invoice list\nnot a database\n" * 100
+    path.write_bytes(content)
+    with pytest.raises(ConfigError, match="not an SQLite database") as info:
+        History(path)
+    assert str(path) in str(info.value)
+    assert "MAILCHECK_HISTORY" in str(info.value)
+    assert path.read_bytes() == content
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["history.sqlite3"]
+
+
+def test_a_damaged_database_is_refused_and_left_alone(tmp_path: Path) -> None:
+    path = tmp_path / "history.sqlite3"
+    content = b"SQLite format 3\x00" + b"\xff" * 4000
+    path.write_bytes(content)
+    with pytest.raises(ConfigError, match="damaged or not a database") as info:
+        History(path)
+    assert str(path) in str(info.value)
+    assert path.read_bytes() == content
+
+
+def test_another_programs_database_is_refused_and_left_alone(tmp_path: Path) -> None:
+    path = tmp_path / "accounts.db"
+    with sqlite3.connect(path) as db:
+        db.execute("CREATE TABLE invoices (number TEXT)")
+        db.execute("INSERT INTO invoices VALUES ('HD-1')")
+    db.close()
+    before = path.read_bytes()
+    with pytest.raises(ConfigError, match=r"another program's database \(tables: invoices\)"):
+        History(path)
+    assert path.read_bytes() == before
+
+
+def test_a_history_from_a_newer_mailcheck_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "h.sqlite3"
+    History(path).close()
+    db = sqlite3.connect(path)
+    db.execute("PRAGMA user_version = 99")
+    db.close()
+    with pytest.raises(ConfigError, match="newer mailcheck"):
+        History(path)
+
+
+def test_a_directory_or_an_unreachable_path_is_a_config_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="is a directory"):
+        History(tmp_path)
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(ConfigError, match="cannot create history file"):
+        History(tmp_path / "file" / "history.sqlite3")
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads any file")
+def test_an_unreadable_file_is_a_config_error(tmp_path: Path) -> None:
+    path = tmp_path / "h.sqlite3"
+    History(path).close()
+    path.chmod(0)
+    try:
+        with pytest.raises(ConfigError, match="cannot read history file"):
+            History(path)
+    finally:
+        path.chmod(0o600)
+
+
+# ---------------------------------------------------------------- concurrency
+
+APPEND = """
+from datetime import UTC, datetime
+from pathlib import Path
+from mailcheck.checkresult import ProfileResult
+from mailcheck.history import History
+from mailcheck.rules import Severity
+with History(Path({path!r})) as history:
+    for i in range(50):
+        history.record(ProfileResult(profile={profile!r}, started_at=datetime.now(UTC),
+            elapsed_s=1.0, status=Severity.OK, summary=str(i), stages={{"delivery": 0.5}}))
+print("done", flush=True)
+"""
+
+
+def test_two_processes_appending_at_once_both_succeed(tmp_path: Path) -> None:
+    # Both start on a file that does not exist yet: creation races too.
+    path = tmp_path / "state" / "history.sqlite3"
+    procs = [python(APPEND.format(path=str(path), profile=name)) for name in ("a", "b")]
+    outputs = [p.communicate(timeout=60)[0] for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], outputs
+    with History(path) as history:
+        rows = history.runs(limit=1000)
+        summaries = history.profile_summaries()
+    assert len(rows) == 100
+    assert [(s.profile, s.runs) for s in summaries] == [("a", 50), ("b", 50)]
+
+
+HOLD = """
+import sys, time
+from pathlib import Path
+from mailcheck.history import profile_lock
+with profile_lock(Path({lock_dir!r}), {profile!r}):
+    print("locked", flush=True)
+    time.sleep(120)
+"""
+
+
+def test_a_second_run_gets_lock_held_naming_the_holder(tmp_path: Path) -> None:
+    holder = python(HOLD.format(lock_dir=str(tmp_path / "locks"), profile="main"))
+    try:
+        assert holder.stdout is not None
+        assert holder.stdout.readline() == "locked\n"
+        with (
+            pytest.raises(
+                LockHeld, match=rf"profile 'main' \(pid {holder.pid}, started 20"
+            ) as info,
+            profile_lock(tmp_path / "locks", "main"),
+        ):
+            pass  # pragma: no cover - the lock is held
+        assert info.value.pid == holder.pid
+        assert info.value.started_at is not None
+        # Other profiles are not blocked.
+        with profile_lock(tmp_path / "locks", "backup"):
+            pass
+        # SIGKILL: no cleanup code runs, the kernel drops the flock.
+        holder.send_signal(signal.SIGKILL)
+        holder.wait(timeout=10)
+        with profile_lock(tmp_path / "locks", "main"):
+            content = (tmp_path / "locks" / "main.lock").read_text()
+            assert content.startswith(f"{os.getpid()} ")
+    finally:
+        holder.kill()
+        holder.wait(timeout=10)
+        assert holder.stdout is not None
+        holder.stdout.close()
+
+
+def test_the_lock_is_released_after_the_block_and_the_file_stays(tmp_path: Path) -> None:
+    locks = tmp_path / "locks"
+    with (
+        profile_lock(locks, "main"),
+        pytest.raises(LockHeld, match=f"pid {os.getpid()}"),
+        profile_lock(locks, "main"),
+    ):
+        pass  # pragma: no cover - the lock is held
+    with pytest.raises(RuntimeError), profile_lock(locks, "main"):
+        raise RuntimeError("the check crashed")
+    with profile_lock(locks, "main"):
+        pass
+    assert [p.name for p in locks.iterdir()] == ["main.lock"]
+    assert locks.stat().st_mode & 0o777 == 0o700
+    with pytest.raises(ConfigError, match="empty"), profile_lock(locks, ""):
+        pass  # pragma: no cover - refused
+
+
+def test_profile_names_map_to_distinct_lock_files(tmp_path: Path) -> None:
+    names = [
+        "main",
+        "Main",
+        "a/b",
+        "a%2Fb",
+        "a b",
+        "a_b",
+        "a~b",
+        "hóa đơn",
+        "hoa don",
+        "发票",
+        ".",
+        "..",
+        "x" * 300,
+        "x" * 299 + "y",
+        "%" * 100,
+    ]
+    files = [lock_file_name(n) for n in names]
+    assert len(set(files)) == len(names)
+    assert len({f.lower() for f in files}) == len(names)  # case-insensitive file systems
+    for file in files:
+        assert "/" not in file
+        assert file.endswith(".lock")
+        assert len(file.encode()) <= 255
+    # All held at once: distinct files, no false contention, nothing outside the directory.
+    locks = tmp_path / "locks"
+    with ExitStack() as stack:
+        for name in names:
+            stack.enter_context(profile_lock(locks, name))
+        assert sorted(p.name for p in locks.iterdir()) == sorted(files)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["locks"]
