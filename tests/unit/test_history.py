@@ -329,16 +329,42 @@ def test_a_directory_or_an_unreachable_path_is_a_config_error(tmp_path: Path) ->
         History(tmp_path / "file" / "history.sqlite3")
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root reads any file")
-def test_an_unreadable_file_is_a_config_error(tmp_path: Path) -> None:
-    path = tmp_path / "h.sqlite3"
-    History(path).close()
-    path.chmod(0)
+def test_an_unreadable_file_is_a_config_error() -> None:
+    # Root reads any file: as root, a forked child drops to nobody (uid 65534) to be the
+    # reader. The fork keeps this interpreter, which nobody could not exec from /root.
+    import shutil
+    import tempfile
+
+    base = Path(tempfile.mkdtemp(prefix="mailcheck-history-"))
     try:
-        with pytest.raises(ConfigError, match="cannot read history file"):
-            History(path)
+        base.chmod(0o755)
+        path = base / "h.sqlite3"
+        History(path).close()
+        path.chmod(0)
+        read_end, write_end = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the child: report what History said, through the pipe
+            code = 1
+            try:
+                if os.geteuid() == 0:
+                    os.setgid(65534)
+                    os.setuid(65534)
+                History(path)
+                message = "opened"
+            except ConfigError as exc:
+                message, code = str(exc), 3
+            except BaseException as exc:  # noqa: BLE001 - anything else is the failure to show
+                message = repr(exc)
+            os.write(write_end, message.encode())
+            os._exit(code)
+        os.close(write_end)
+        with os.fdopen(read_end) as pipe:
+            message = pipe.read()
+        _, status = os.waitpid(pid, 0)
+        assert os.waitstatus_to_exitcode(status) == 3, message
+        assert "cannot read history file" in message
     finally:
-        path.chmod(0o600)
+        shutil.rmtree(base, ignore_errors=True)
 
 
 # ---------------------------------------------------------------- concurrency
