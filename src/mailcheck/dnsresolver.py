@@ -28,7 +28,6 @@ import time
 from dataclasses import dataclass
 from typing import Any, cast
 
-import dns.asyncresolver
 import dns.exception
 import dns.name
 import dns.rdatatype

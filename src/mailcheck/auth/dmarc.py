@@ -21,15 +21,14 @@ checked, so a record written for it is not reported as broken.
 from __future__ import annotations
 
 import contextlib
-import functools
 import re
 from dataclasses import dataclass, replace
 
 import dns.exception
 import dns.name
-from publicsuffixlist import PublicSuffixList
 
 from mailcheck.auth import DnsLookup
+from mailcheck.auth.psl import registrable_domain
 from mailcheck.dnsresolver import DnsOutcome, Lookup
 
 __all__ = [
@@ -195,13 +194,6 @@ def _uris(tags: dict[str, str], name: str, errors: list[str]) -> tuple[str, ...]
     return tuple(found)
 
 
-@functools.cache
-def _psl() -> PublicSuffixList:
-    # accept_unknown: a TLD the list does not know (.test, a new gTLD) is a public
-    # suffix, as RFC 7489 section 3.2 step 3 treats "no match" as the last label.
-    return PublicSuffixList(accept_unknown=True)
-
-
 def organizational_domain(domain: str) -> str:
     """Return the organizational domain (RFC 7489 section 3.2), from the Public Suffix List.
 
@@ -211,7 +203,9 @@ def organizational_domain(domain: str) -> str:
     itself a public suffix (``co.uk``) is its own organizational domain.
     """
     name = _normalise(domain)
-    return _psl().privatesuffix(name) or name
+    # A TLD the list does not know (.test, a new gTLD) is a public suffix: RFC 7489
+    # section 3.2 step 3 treats "no match" as the last label.
+    return registrable_domain(name) or name
 
 
 def _normalise(domain: str) -> str:
