@@ -39,6 +39,9 @@ class Thresholds:
 
     warning: PluginRange | None = None
     critical: PluginRange | None = None
+    warning_from: str = "--warning"
+    """Where the warning range came from: the flag, or the profile's ``delivery_warning``."""
+    critical_from: str = "--critical"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -119,6 +122,8 @@ def plan_profile(
     limits = Thresholds(
         warning=parse_range(str(warning)) if warning is not None else None,
         critical=parse_range(str(critical)) if critical is not None else None,
+        warning_from="--warning" if thresholds[0] else "delivery_warning",
+        critical_from="--critical" if thresholds[1] else "delivery_critical",
     )
     settings = secret = None
     if "credentials" in checks or "roundtrip" in checks:
@@ -236,9 +241,10 @@ def _result(
     threshold = None
     delivery = stages.get("delivery")
     if delivery is not None:
+        limits = plan.thresholds
         for limit, level, flag in (
-            (plan.thresholds.critical, Severity.CRITICAL, "--critical"),
-            (plan.thresholds.warning, Severity.WARNING, "--warning"),
+            (limits.critical, Severity.CRITICAL, limits.critical_from),
+            (limits.warning, Severity.WARNING, limits.warning_from),
         ):
             if limit is not None and limit.alerts(delivery):
                 threshold = f"delivery time {delivery:.2f} s is outside {flag} {limit.text}"
@@ -256,6 +262,8 @@ def _result(
         placement=placement,
         causes=tuple(dict.fromkeys(f.cause.id for f in findings)),
         threshold=threshold,
+        warning=plan.thresholds.warning.text if plan.thresholds.warning else None,
+        critical=plan.thresholds.critical.text if plan.thresholds.critical else None,
     )
 
 

@@ -91,6 +91,10 @@ class ProfileResult:
     """Ids of the causes found, worst first (OK causes included, e.g. ``smtp-login-ok``)."""
     threshold: str | None = None
     """Set when the delivery time crossed ``--warning``/``--critical``: which, and by how much."""
+    warning: str | None = None
+    """The WARNING range on delivery seconds that applied (``--warning``, else the profile's)."""
+    critical: str | None = None
+    """The CRITICAL range on delivery seconds that applied (``--critical``, else the profile's)."""
 
     @property
     def exit_code(self) -> int:

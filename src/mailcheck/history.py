@@ -123,6 +123,28 @@ def default_history_path() -> Path:
     return _state_home() / "mailcheck" / "history.sqlite3"
 
 
+def history_path(given: str | None, config: str | None) -> Path:
+    """The history file: ``--history``, ``$MAILCHECK_HISTORY``, the config's ``history``, default.
+
+    ``check`` writes and ``history`` reads through this one function, so they
+    agree. A config file that cannot be read does not stop either: a broken
+    config's run is recorded too (in the default file), and that is where
+    ``history`` then looks.
+    """
+    if given:
+        return Path(given).expanduser()
+    if os.environ.get("MAILCHECK_HISTORY"):
+        return default_history_path()
+    from mailcheck.config import read_config
+
+    try:
+        _, data = read_config(config)
+    except MailcheckError:
+        data = None
+    configured = (data or {}).get("history")
+    return Path(str(configured)).expanduser() if configured else default_history_path()
+
+
 def default_lock_dir() -> Path:
     """``$XDG_STATE_HOME/mailcheck/locks``: one lock file per profile."""
     return _state_home() / "mailcheck" / "locks"

@@ -106,3 +106,15 @@ def test_no_history_writes_nothing(tmp_path: Path) -> None:
     run_cli(["check", "--config", str(_config(tmp_path)), "--profile", "billing",
              "--history", str(history), "--no-history"])  # fmt: skip
     assert not history.exists()
+
+
+def test_a_broken_config_is_recorded_where_history_looks(tmp_path: Path) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text("[profiles.billing\n", encoding="utf-8")  # not TOML
+    result = run_cli(["check", "--config", str(config), "--profile", "billing"])
+    assert result.exit_code == 3
+    shown = run_cli(["history", "--config", str(config), "--format", "json"])
+    assert shown.exit_code == 0, shown.stderr
+    (run,) = json.loads(shown.stdout)["runs"]
+    assert run["profile"] == "billing"
+    assert "not valid TOML" in run["error"]

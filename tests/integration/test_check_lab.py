@@ -278,7 +278,8 @@ def test_two_runs_at_once_one_runs_one_skips(lab: LabHandle, tmp_path: Path) -> 
     skipped = next(out for out, code in outputs if code == 3)
     assert _nagios_state(skipped) == "UNKNOWN"
     assert "another mailcheck run is already checking" in skipped
-    shown = run_cli(["history", "--history", str(history), "--format", "json"])
+    # `history` finds the file through the same config key that `check` wrote by.
+    shown = run_cli(["history", "--config", str(config), "--format", "json"])
     runs_seen = json.loads(shown.stdout)["runs"]
     assert len(runs_seen) == 2
     assert sum(1 for r in runs_seen if r.get("skipped")) == 1
@@ -294,3 +295,21 @@ def test_deadline_bounds_a_message_that_never_arrives(lab: LabHandle, tmp_path: 
     assert took < 9
     assert code in (2, 3)
     assert _nagios_state(out) in ("CRITICAL", "UNKNOWN")
+
+
+def test_the_profiles_thresholds_apply_and_show_in_perfdata(lab: LabHandle, tmp_path: Path) -> None:
+    profile = _profile(
+        lab, tmp_path, "sender@lab.test", delivery_warning="~:0", delivery_critical="60"
+    )
+    config = _config(tmp_path, {"billing": profile})
+    code, out, _, _ = _check(config, lab, "--profile", "billing", "--format", "nagios")
+    assert _nagios_state(out) == "WARNING"
+    assert code == 1
+    assert "outside delivery_warning ~:0" in out
+    assert _perfdata(out)["delivery_time"][1:3] == ["~:0", "60"]
+    # A flag on the command line wins over the profile's range.
+    code, out, _, _ = _check(
+        config, lab, "--profile", "billing", "--format", "nagios", "--warning", "30"
+    )
+    assert code == 0
+    assert _perfdata(out)["delivery_time"][1:3] == ["30", "60"]

@@ -751,7 +751,7 @@ def test_junit_threshold_crossing_is_a_failing_test() -> None:
     failure = suite.find("testcase[@name='delivery-time']/failure")
     assert failure is not None
     assert failure.get("type") == "delivery-time-warning"
-    assert "12.00 s, outside --warning 10" in (failure.get("message") or "")
+    assert "12.00 s, outside the warning range 10" in (failure.get("message") or "")
 
 
 def test_junit_escapes_hostile_server_text() -> None:

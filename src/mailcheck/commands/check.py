@@ -173,17 +173,11 @@ def _skipped(name: str, reason: str) -> ProfileResult:
 
 
 def _record(run: CheckRun, history_file: str | None, config: str | None) -> None:
-    from mailcheck.config import read_config
     from mailcheck.errors import MailcheckError
-    from mailcheck.history import History, default_history_path
+    from mailcheck.history import History, history_path
 
     try:
-        path = history_file
-        if path is None:
-            _, data = read_config(config)
-            path = (data or {}).get("history")
-        target = Path(str(path)).expanduser() if path else default_history_path()
-        with History(target) as history:
+        with History(history_path(history_file, config)) as history:
             for result in run.results:
                 history.record(result)
     except MailcheckError as exc:

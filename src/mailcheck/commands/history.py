@@ -175,7 +175,14 @@ def parse_since(text: str, now: datetime) -> datetime:
     "--history",
     "history_file",
     metavar="FILE",
-    help="History file [$MAILCHECK_HISTORY, else ~/.local/state/mailcheck/history.sqlite3].",
+    help="History file [$MAILCHECK_HISTORY, else the config's history, else "
+    "~/.local/state/mailcheck/history.sqlite3].",
+)
+@click.option(
+    "--config",
+    envvar="MAILCHECK_CONFIG",
+    metavar="PATH",
+    help="Config file whose 'history' key names the file [~/.config/mailcheck/config.toml].",
 )
 @click.option(
     "--lang", envvar="MAILCHECK_LANG", type=click.Choice(["vi", "en"], case_sensitive=False)
@@ -186,6 +193,7 @@ def command(
     since: str | None,
     fmt: str,
     history_file: str | None,
+    config: str | None,
     lang: str | None,
 ) -> int:
     """Show past `mailcheck check` runs: failures, causes, delivery time and its trend.
@@ -196,10 +204,10 @@ def command(
     unusable history file.
     """
     from mailcheck.config import default_lang
-    from mailcheck.history import History, default_history_path
+    from mailcheck.history import History, history_path
 
     language = (lang or default_lang()).lower()
-    path = Path(history_file).expanduser() if history_file else default_history_path()
+    path = history_path(history_file, config)
     since_at = parse_since(since, datetime.now(UTC)) if since is not None else None
     if not path.exists():
         click.echo(_TEXT[language]["none"].format(path=path), err=fmt == "json")

@@ -127,10 +127,12 @@ def _probe_case(suite: _Suite, outcome: ProbeOutcome, diagnosis: Diagnosis) -> N
 
 def _threshold_case(suite: _Suite, result: ProfileResult, run: CheckRun) -> None:
     delivery = result.stages.get("delivery")
-    if delivery is None or (run.warning is None and run.critical is None):
+    warning = result.warning or run.warning
+    critical = result.critical or run.critical
+    if delivery is None or (warning is None and critical is None):
         return
     case = suite.case("delivery-time", delivery)
-    for text, flag in ((run.critical, "critical"), (run.warning, "warning")):
+    for text, flag in ((critical, "critical"), (warning, "warning")):
         if text is None:
             continue
         try:
@@ -139,7 +141,7 @@ def _threshold_case(suite: _Suite, result: ProfileResult, run: CheckRun) -> None
             suite.outcome(case, "error", str(exc), "bad-threshold", "")
             return
         if limit.alerts(delivery):
-            message = f"delivery took {delivery:.2f} s, outside --{flag} {text}"
+            message = f"delivery took {delivery:.2f} s, outside the {flag} range {text}"
             suite.outcome(case, "failure", message, f"delivery-time-{flag}", message)
             return
 

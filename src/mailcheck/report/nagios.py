@@ -81,7 +81,9 @@ def _perfdata(result: ProfileResult, run: CheckRun, prefixed: bool) -> list[str]
             continue
         thresholds = ";;"
         if stage == "delivery":
-            thresholds = f";{run.warning or ''};{run.critical or ''}"
+            warning = result.warning or run.warning or ""
+            critical = result.critical or run.critical or ""
+            thresholds = f";{warning};{critical}"
         items.append(f"{_label(profile, metric)}={_number(seconds)}s{thresholds};0")
     if result.placement is not None and result.placement in PLACEMENT_CODES:
         code = PLACEMENT_CODES[result.placement]
