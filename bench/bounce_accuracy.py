@@ -10,9 +10,17 @@ time (nothing of it is committed) and every labelled message is run through
 ``mailcheck.bounce.parse_bounce``. Agreement is counted on what the labels say:
 the bounced addresses (all of them found; and, stricter, exactly those, so that
 an address quoted from the returned message counts against us), and failure vs
-delay. (They carry no reason labels, so the reason classification is not
-measured here. No reason-labelled corpus could be found on PyPI: Sisimai, whose
-"set-of-emails" carries reasons, is published on CPAN and RubyGems only.)
+delay.
+
+flufl.bounce carries no reason labels (no reason-labelled corpus could be found
+on PyPI: Sisimai, whose "set-of-emails" carries reasons, is published on CPAN and
+RubyGems only), so ``bench/bounce_reason_labels.toml`` holds one reason per file,
+given by a labeller who read each message blind to mailcheck's output. The
+reason mailcheck gives is compared with it: the reason of the recipients that
+match the labelled addresses (the most common one when they differ, the first
+in order on a tie), or of the first recipient when none match. Agreement is
+printed over all labelled files and over those the labeller did not mark
+ambiguous, followed by every disagreement with the diagnostic mailcheck quoted.
 """
 
 from __future__ import annotations
@@ -22,9 +30,13 @@ import subprocess
 import sys
 import tarfile
 import tempfile
+import tomllib
+from collections import Counter
 from pathlib import Path
 
-from mailcheck.bounce import parse_bounce
+from mailcheck.bounce import Bounce, parse_bounce
+
+REASON_LABELS = Path(__file__).with_name("bounce_reason_labels.toml")
 
 
 def _fetch(tmp: Path) -> Path:
@@ -53,6 +65,35 @@ def _labels(root: Path) -> list[tuple[str, set[str], bool]]:
     raise SystemExit("bench: no DETECTORS table in flufl.bounce's tests")
 
 
+def _reason(bounce: Bounce, expected: set[str]) -> tuple[str, str]:
+    """``(reason, diagnostic)`` mailcheck gives for the labelled addresses."""
+    matching = [r for r in bounce.recipients if (r.recipient or "").lower() in expected]
+    chosen = matching or list(bounce.recipients[:1])
+    if not chosen:
+        return "(no recipient)", ""
+    counts = Counter(r.reason for r in chosen)
+    reason = max(counts, key=lambda value: counts[value])  # first in order on a tie
+    quoted = next((r.diagnostic for r in chosen if r.reason == reason and r.diagnostic), None)
+    return str(reason), " ".join((quoted or "").split())[:100]
+
+
+def _report_reasons(results: list[tuple[str, str, str]]) -> None:
+    """Print agreement with the blind reason labels, given ``(file, reason, diagnostic)``."""
+    labels = tomllib.loads(REASON_LABELS.read_text(encoding="utf-8"))
+    rows = [(name, labels[name], got, quoted) for name, got, quoted in results if name in labels]
+    plain = [row for row in rows if not row[1].get("ambiguous", False)]
+    for title, chosen in (("", rows), (", not ambiguous", plain)):
+        agree = sum(label["reason"] == got for _, label, got, _ in chosen)
+        print(
+            f"reason agreement (blind labels{title}): {agree}/{len(chosen)} "
+            f"({agree / len(chosen):.0%})"
+        )
+    for name, label, got, quoted in rows:
+        if label["reason"] != got:
+            mark = " (ambiguous)" if label.get("ambiguous", False) else ""
+            print(f"  {name}: label {label['reason']}{mark}, mailcheck {got} -- {quoted!r}")
+
+
 def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         root = _fetch(Path(tmp))
@@ -60,6 +101,7 @@ def main() -> int:
         seen: set[str] = set()
         agree = found = exact = kinds = total = 0
         misses = []
+        reasons: list[tuple[str, str, str]] = []
         for name, expected, temporary in labels:
             if name in seen:
                 continue  # several detectors are tested on one file: count it once
@@ -67,6 +109,7 @@ def main() -> int:
             total += 1
             bounce = parse_bounce((root / "tests" / "data" / name).read_bytes())
             got = {(r.recipient or "").lower() for r in bounce.recipients}
+            reasons.append((name, *_reason(bounce, expected)))
             hit = expected <= got
             kind_ok = bounce.kind == ("delay" if temporary else "failure")
             found += hit
@@ -88,6 +131,7 @@ def main() -> int:
     print(f"both right: {agree}/{total} ({agree / total:.0%})")
     for miss in misses:
         print("  miss:", miss)
+    _report_reasons(reasons)
     return 0
 
 
