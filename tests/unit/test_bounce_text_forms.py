@@ -40,7 +40,7 @@ def test_x400_final_recipient_is_decoded_and_its_supplementary_info_read() -> No
 def test_addresses_of_quoted_headers_are_not_taken_as_recipients() -> None:
     bounce = _parse("exchange55-x400-smtp.eml")
     assert [r.recipient for r in bounce.recipients] == ["thuquy@customer.test"]  # not "SMTP=..."
-    assert "Unknown Recipient" in (bounce.recipients[0].diagnostic or "")
+    assert "recipient name is not recognized" in (bounce.recipients[0].diagnostic or "")
 
 
 def test_the_sender_named_in_a_reply_is_not_a_recipient() -> None:
@@ -138,3 +138,55 @@ def test_mailer_daemon_text_without_a_list_still_names_the_address() -> None:
     assert bounce.kind == "failure"
     assert [r.recipient for r in bounce.recipients] == ["phongvattu@customer.test"]
     assert ("To", "someone.else@seller.example.com") in bounce.original_headers
+
+
+_NOTICE = """
+From: Mail Delivery Subsystem <MAILER-DAEMON@mx.customer.test>
+To: invoices@seller.example.com
+Subject: Returned mail: see transcript for details
+Date: Mon, 2 Jun 2025 09:00:00 +0000
+"""
+
+
+def test_the_reason_in_the_notices_own_prose_is_read() -> None:
+    # Many notices name the address on one line and the reason in a sentence of their own.
+    raw = _message(
+        _NOTICE,
+        "Your message was not delivered to\n    ketoan@customer.test\n\n"
+        "This mail message has exceeded the maximum incoming message size.\n",
+    )
+    (recipient,) = parse_bounce(raw).recipients
+    assert recipient.recipient == "ketoan@customer.test"
+    assert recipient.reason == "too-large"
+
+
+def test_a_failure_after_temporary_errors_is_an_expired_delivery() -> None:
+    # qmail's words when its queue lifetime ran out on a connection that never came up.
+    raw = _message(
+        _NOTICE.replace("MAILER-DAEMON@mx.customer.test", "MAILER-DAEMON@mail.seller.example.com"),
+        "Hi. This is the qmail-send program at mail.seller.example.com.\n"
+        "I'm afraid I wasn't able to deliver your message to the following addresses.\n"
+        "This is a permanent error; I've given up. Sorry it didn't work out.\n\n"
+        "<ketoan@customer.test>:\n"
+        "Could not connect to the remote host. (#4.4.1)\n\n"
+        "--- Below this line is a copy of the message.\n",
+    )
+    bounce = parse_bounce(raw)
+    assert bounce.kind == "failure"
+    (recipient,) = bounce.recipients
+    assert recipient.status == "4.4.1"
+    assert recipient.reason == "expired"
+
+
+def test_a_quoted_subject_is_never_the_reason() -> None:
+    # The Exchange 5.5 notice quotes the original's Subject; "virus" there is the topic.
+    raw = _message(
+        _NOTICE,
+        "Your message\n\n  To:      ketoan@customer.test\n"
+        "  Subject: Virus warning for the accounts team\n\n"
+        "did not reach the following recipient(s):\n\n"
+        "ketoan@customer.test on Mon, 2 Jun 2025 09:00:00 +0000\n"
+        "    The recipient name is not recognized\n",
+    )
+    (recipient,) = parse_bounce(raw).recipients
+    assert recipient.reason == "recipient-unknown"

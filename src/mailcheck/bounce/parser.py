@@ -13,12 +13,12 @@ import html
 import re
 import unicodedata
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from email.message import Message
 from typing import Final
 
 from mailcheck.bounce.model import Action, Bounce, BouncedRecipient, Kind, Style
-from mailcheck.bounce.reasons import classify, find_status
+from mailcheck.bounce.reasons import Reason, classify, find_status
 from mailcheck.bounce.text import (
     TEXT_EXTRACTORS,
     Hit,
@@ -307,6 +307,7 @@ def _parse(raw: bytes) -> Bounce:
 
     reporting_mta = _host(_get(dsn_fields, "reporting-mta"))
     reporting_mta = reporting_mta or reporting_from_text(before_copy)
+    recipients = [_refine(r, before_copy) for r in recipients]
     return bounce(_kind(recipients, delay_hint), style, reporting_mta, recipients)
 
 
@@ -696,6 +697,26 @@ def _is_auto_reply(headers: list[tuple[str, str]], subject: str | None) -> bool:
     if (_get(headers, "precedence") or "").lower() == "auto_reply":
         return True
     return bool(_AUTO_REPLY_SUBJECT.search(subject or ""))
+
+
+def _refine(recipient: BouncedRecipient, explanation: str) -> BouncedRecipient:
+    """A better reason when the recipient's own words gave none (``other``).
+
+    Many notices put the reason in their own prose, not next to the address
+    ("This mail message has exceeded the maximum incoming message size.");
+    that prose, before the returned message, is read then. And a failure on a
+    temporary 4.x.x status (4.4.x: no route, no answer) means the sender's
+    server retried until it gave up: the delivery expired.
+    """
+    reason = recipient.reason
+    if reason == Reason.OTHER:
+        reason = classify(recipient.status or find_status(explanation), explanation)
+    temporary = (recipient.status or "").startswith("4.")
+    if recipient.action == Action.FAILED and temporary:
+        network = (recipient.status or "").startswith("4.4.")
+        if reason == Reason.OTHER or network:
+            reason = Reason.EXPIRED
+    return recipient if reason == recipient.reason else replace(recipient, reason=reason)
 
 
 def _kind(recipients: list[BouncedRecipient], delay_hint: bool) -> Kind:

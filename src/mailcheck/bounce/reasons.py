@@ -161,7 +161,7 @@ TEXT_PATTERNS: Final[tuple[tuple[re.Pattern[str], Reason], ...]] = tuple(
             r"retry timeout exceeded|message expired|delivery time expired"
             r"|too long in (?:the )?queue|could not be delivered within|retry time not reached"
             r"|message timed out|maximum time in queue|not (?:been )?delivered within \d"
-            r"|within the allowed queue|has not been collected after",
+            r"|within the allowed queue|has not been collected after|in the queue too long",
             _R.EXPIRED,
         ),
         (
@@ -186,12 +186,13 @@ TEXT_PATTERNS: Final[tuple[tuple[re.Pattern[str], Reason], ...]] = tuple(
             r"|mailbox size limit"
             r"|exceeded storage|storage allocation|out of storage|mailbox has exceeded"
             r"|postfach (?:ist )?voll|speicherplatz|boîte (?:aux lettres )?pleine"
-            r"|đầy|hết dung lượng",
+            r"|mail ?folder (?:is )?full|đầy|hết dung lượng",
             _R.MAILBOX_FULL,
         ),
         (
             r"message size exceeds|size exceeds|(?:message|mail) (?:is )?too (?:large|big)"
-            r"|exceeds (?:the )?(?:maximum|max|size)|size limit|message length exceeds|too large"
+            r"|exceed(?:s|ed)? (?:the )?(?:maximum|max|size)|size limit|message length exceeds"
+            r"|too large"
             r"|zu groß|trop volumineux|quá lớn",
             _R.TOO_LARGE,
         ),
@@ -210,7 +211,7 @@ TEXT_PATTERNS: Final[tuple[tuple[re.Pattern[str], Reason], ...]] = tuple(
         (
             r"host or domain name not found|domain not found|domain (?:name )?(?:does not|doesn't)"
             r" exist|unrouteable (?:mail )?(?:domain|address)|no mx (?:record|host)|host unknown"
-            r"|name service error|nxdomain|no such domain|unknown domain|null mx"
+            r"|name service error|nxdomain|no such domain|unknown domain|null mx|unknown host"
             r"|domain (?:does not|doesn't) accept mail|tên miền không tồn tại",
             _R.DOMAIN_UNKNOWN,
         ),
@@ -221,6 +222,8 @@ TEXT_PATTERNS: Final[tuple[tuple[re.Pattern[str], Reason], ...]] = tuple(
             r"|(?:user|recipient|address|mailbox) not found|no mailbox|recipientnotfound"
             r"|doesn't have a [\w.-]{1,60} account|not a valid mailbox|unable to find recipient"
             r"|unbekannt|existiert nicht|nicht gefunden|inconnu|n'existe pas|introuvable"
+            r"|addressee unknown|unknown addressee|user not known|illegal user|no longer valid"
+            r"|invalid (?:final delivery )?user ?id|(?:user|recipient) name is not recognized"
             r"|không tồn tại|không có thật|sai địa chỉ",
             _R.RECIPIENT_UNKNOWN,
         ),
@@ -247,9 +250,16 @@ def find_status(text: str) -> str | None:
     return ".".join(match.groups()) if match else None
 
 
+# A notice's lines that quote the original message's headers ("Subject: Virus warning")
+# say what the message was about, never why it failed: they are not read for the reason.
+_QUOTED_HEADER: Final = re.compile(
+    r"^[ \t>]{0,8}(?:subject|to|cc|from|sent|date|message-id)[ \t]{0,4}:.{0,2000}$", re.I | re.M
+)
+
+
 def classify_text(text: str) -> Reason | None:
     """Return the reason of the first text pattern that matches, or ``None``."""
-    text = text[:MAX_CLASSIFY]
+    text = _QUOTED_HEADER.sub("", text[:MAX_CLASSIFY])
     for pattern, reason in TEXT_PATTERNS:
         if pattern.search(text):
             return reason
