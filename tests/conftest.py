@@ -149,6 +149,48 @@ def run_json(args: list[str], env: dict[str, str] | None = None) -> tuple[int, d
     return result.exit_code, json.loads(result.stdout)
 
 
+def run_on_terminal(
+    argv: list[str], *, prompt: bytes | None = None, answer: str = "", timeout: float = 20
+) -> tuple[int, str, bool]:
+    """Run ``python -m mailcheck ARGV`` on a pseudo-terminal, as a person at a shell would.
+
+    When ``prompt`` shows up in the output, ``answer`` is typed. Returns the exit code, the
+    whole output and whether the prompt was answered. A run still going at ``timeout``
+    (waiting at a prompt nobody answers?) is killed and reported as exit code -9.
+    """
+    import pty
+    import select
+    import time
+
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: mailcheck on a terminal
+        os.execv(  # noqa: S606 - exec is the point: the child becomes mailcheck on the pty
+            sys.executable, [sys.executable, "-m", "mailcheck", *argv]
+        )
+    output = b""
+    answered = False
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if not select.select([fd], [], [], 0.2)[0]:
+            continue
+        try:
+            chunk = os.read(fd, 4096)
+        except OSError:
+            break
+        if not chunk:
+            break
+        output += chunk
+        if prompt is not None and not answered and prompt in output:
+            os.write(fd, (answer + "\n").encode())
+            answered = True
+    done, status = os.waitpid(pid, os.WNOHANG)
+    if done == 0:
+        os.kill(pid, 9)
+        _, status = os.waitpid(pid, 0)
+    os.close(fd)
+    return os.waitstatus_to_exitcode(status), output.decode("utf-8", "replace"), answered
+
+
 def cause_ids(report: dict[str, Any]) -> list[str]:
     """The cause ids of a JSON report, worst first."""
     return [c["id"] for c in report["causes"]]

@@ -12,7 +12,14 @@ from typing import Any, TypeVar
 
 import click
 
-__all__ = ["imap_options", "output_options", "roundtrip_options", "smtp_options"]
+__all__ = [
+    "format_option",
+    "imap_options",
+    "lang_option",
+    "output_options",
+    "roundtrip_options",
+    "smtp_options",
+]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -122,26 +129,35 @@ def smtp_options(func: F) -> F:
     )
 
 
+def format_option(*choices: str, help: str | None = None) -> Callable[[F], F]:
+    """``--format`` with these choices; the first is the default."""
+    return click.option(
+        "--format",
+        "fmt",
+        envvar="MAILCHECK_FORMAT",
+        type=click.Choice(list(choices), case_sensitive=False),
+        default=choices[0],
+        show_default=True,
+        help=help,
+    )
+
+
+#: ``--lang vi|en``; None (not given) means: from the locale.
+lang_option = click.option(
+    "--lang",
+    envvar="MAILCHECK_LANG",
+    type=click.Choice(["vi", "en"], case_sensitive=False),
+    help="Language of the report [from the locale].",
+)
+
+
 def output_options(func: F) -> F:
     """How the report looks."""
     return _apply(
         func,
         [
-            click.option(
-                "--format",
-                "fmt",
-                envvar="MAILCHECK_FORMAT",
-                type=click.Choice(["human", "json"], case_sensitive=False),
-                default="human",
-                show_default=True,
-                help="Report for people or for machines.",
-            ),
-            click.option(
-                "--lang",
-                envvar="MAILCHECK_LANG",
-                type=click.Choice(["vi", "en"], case_sensitive=False),
-                help="Language of the report [from the locale].",
-            ),
+            format_option("human", "json", help="Report for people or for machines."),
+            lang_option,
             click.option(
                 "--transcript",
                 is_flag=True,

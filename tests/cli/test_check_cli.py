@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from tests.conftest import run_cli
+from tests.conftest import run_cli, run_on_terminal
 
 
 def _config(tmp_path: Path) -> Path:
@@ -51,42 +51,17 @@ def test_textfile_directory_must_exist(tmp_path: Path) -> None:
 
 
 def test_on_a_terminal_check_never_prompts_for_a_password(tmp_path: Path) -> None:
-    import os
-    import pty
-    import select
-    import sys
-    import time
-
     config = tmp_path / "config.toml"
     config.write_text(  # no password source at all: other commands would prompt here
         '[profiles.billing]\nsender = "billing@example.com"\nsmtp_host = "127.0.0.1"\n',
         encoding="utf-8",
     )
-    pid, fd = pty.fork()
-    if pid == 0:  # the child: mailcheck check on a terminal, as an admin trying the cron line
-        os.execv(  # noqa: S606 - exec is the point: the child becomes mailcheck on the pty
-            sys.executable,
-            [sys.executable, "-m", "mailcheck", "check", "--config", str(config),
-             "--profile", "billing", "--no-color", "--no-history"],
-        )  # fmt: skip
-    output = b""
-    deadline = time.monotonic() + 15
-    while time.monotonic() < deadline:
-        if not select.select([fd], [], [], 0.2)[0]:
-            continue
-        try:
-            chunk = os.read(fd, 4096)
-        except OSError:
-            break
-        if not chunk:
-            break
-        output += chunk
-    done, status = os.waitpid(pid, os.WNOHANG)
-    if done == 0:  # still waiting (at a prompt?): stop it, and fail below
-        os.kill(pid, 9)
-        _, status = os.waitpid(pid, 0)
-    text = output.decode("utf-8", "replace")
-    assert os.waitstatus_to_exitcode(status) == 3, text
+    # An admin trying the cron line on a terminal: other commands would prompt here.
+    code, text, _ = run_on_terminal(
+        ["check", "--config", str(config), "--profile", "billing", "--no-color", "--no-history"],
+        timeout=15,
+    )
+    assert code == 3, text
     assert "no password" in text
     assert "Password for" not in text
 

@@ -20,6 +20,7 @@ from tests.conftest import (
     free_port,
     run_cli,
     run_json,
+    run_on_terminal,
 )
 
 ENV = {"MAILCHECK_PASSWORD": LAB_PASSWORD}
@@ -281,32 +282,12 @@ def test_as_a_real_process_with_the_password_on_stdin(lab: LabHandle) -> None:
 
 
 def test_hidden_prompt_on_a_terminal(lab: LabHandle, tmp_path: Path) -> None:
-    import os
-    import pty
-
-    pid, fd = pty.fork()
-    if pid == 0:  # the child: mailcheck on a terminal
-        os.execv(  # noqa: S606 - exec is the point: the child becomes mailcheck on the pty
-            sys.executable,
-            [sys.executable, "-m", "mailcheck", "smtp", *lab.smtp_args(), "--no-color"],
-        )
-    output = b""
-    deadline = time.monotonic() + 20
-    sent = False
-    while time.monotonic() < deadline:
-        try:
-            chunk = os.read(fd, 4096)
-        except OSError:
-            break
-        if not chunk:
-            break
-        output += chunk
-        if not sent and b"Password for sender@lab.test" in output:
-            os.write(fd, (LAB_PASSWORD + "\n").encode())
-            sent = True
-    _, status = os.waitpid(pid, 0)
-    text = output.decode("utf-8", "replace")
-    assert sent, text
-    assert os.waitstatus_to_exitcode(status) == 0, text
+    code, text, answered = run_on_terminal(
+        ["smtp", *lab.smtp_args(), "--no-color"],
+        prompt=b"Password for sender@lab.test",
+        answer=LAB_PASSWORD,
+    )
+    assert answered, text
+    assert code == 0, text
     assert "smtp-login-ok" in text
     assert LAB_PASSWORD not in text  # the prompt does not echo

@@ -6,20 +6,13 @@ import sys
 
 import click
 
+from mailcheck.options import format_option, lang_option
+
 
 @click.command("bounce")
 @click.argument("file", type=click.Path(dir_okay=False, allow_dash=True))
-@click.option(
-    "--format",
-    "fmt",
-    envvar="MAILCHECK_FORMAT",
-    type=click.Choice(["human", "json"], case_sensitive=False),
-    default="human",
-    show_default=True,
-)
-@click.option(
-    "--lang", envvar="MAILCHECK_LANG", type=click.Choice(["vi", "en"], case_sensitive=False)
-)
+@format_option("human", "json")
+@lang_option
 @click.option("--color/--no-color", default=None)
 def command(file: str, fmt: str, lang: str | None, color: bool | None) -> int:
     """Explain a bounce (.eml, an mbox, or - for standard input).

@@ -6,6 +6,8 @@ import json
 
 import click
 
+from mailcheck.options import lang_option
+
 
 @click.command("causes")
 @click.option(
@@ -15,9 +17,7 @@ import click
     default="human",
     show_default=True,
 )
-@click.option(
-    "--lang", envvar="MAILCHECK_LANG", type=click.Choice(["vi", "en"], case_sensitive=False)
-)
+@lang_option
 def command(fmt: str, lang: str | None) -> int:
     """List the causes mailcheck can find, with their fixes."""
     from mailcheck.config import default_lang

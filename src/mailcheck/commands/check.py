@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from mailcheck.options import format_option, lang_option
+
 if TYPE_CHECKING:
     from mailcheck.checkresult import CheckRun, ProfileResult
 
@@ -40,13 +42,11 @@ if TYPE_CHECKING:
     metavar="IP[:PORT]",
     help="Resolve names with this DNS server [the profile's, else the system's].",
 )
-@click.option(
-    "--format",
-    "fmt",
-    envvar="MAILCHECK_FORMAT",
-    type=click.Choice(["human", "json", "nagios", "prometheus"], case_sensitive=False),
-    default="human",
-    show_default=True,
+@format_option(
+    "human",
+    "json",
+    "nagios",
+    "prometheus",
     help="Report for people, machines, monitoring plugins or Prometheus.",
 )
 @click.option(
@@ -73,9 +73,7 @@ if TYPE_CHECKING:
     help="SQLite history file [config's history, else ~/.local/state/mailcheck/].",
 )
 @click.option("--no-history", is_flag=True, help="Do not record this run in the history.")
-@click.option(
-    "--lang", envvar="MAILCHECK_LANG", type=click.Choice(["vi", "en"], case_sensitive=False)
-)
+@lang_option
 @click.option("--color/--no-color", default=None, help="Colour the report [on a terminal].")
 def command(
     profiles: tuple[str, ...],

@@ -7,6 +7,8 @@ from typing import Any
 
 import click
 
+from mailcheck.options import format_option, lang_option
+
 
 @click.command("dns")
 @click.argument("targets", nargs=-1, required=True, metavar="ADDRESS|DOMAIN...")
@@ -38,17 +40,8 @@ import click
     metavar="SECONDS",
     help="Per lookup.",
 )
-@click.option(
-    "--format",
-    "fmt",
-    envvar="MAILCHECK_FORMAT",
-    type=click.Choice(["human", "json"], case_sensitive=False),
-    default="human",
-    show_default=True,
-)
-@click.option(
-    "--lang", envvar="MAILCHECK_LANG", type=click.Choice(["vi", "en"], case_sensitive=False)
-)
+@format_option("human", "json")
+@lang_option
 @click.option("--color/--no-color", default=None)
 def command(
     targets: tuple[str, ...], fmt: str, lang: str | None, color: bool | None, **options: Any

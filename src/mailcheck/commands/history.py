@@ -30,6 +30,8 @@ from typing import Any
 import click
 
 from mailcheck.history import DeliveryStats, HistoryRow, ProfileSummary
+from mailcheck.options import format_option, lang_option
+from mailcheck.report.human import STATUS_WORDS
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 _DURATION = re.compile(r"(\d+)\s*([smhdw])")
@@ -96,11 +98,6 @@ _TEXT: dict[str, dict[str, str]] = {
         ),
     },
 }
-# The same status words as the diagnosis reports (mailcheck.report.human).
-_STATUS = {
-    "en": {"ok": "OK", "warning": "WARNING", "critical": "CRITICAL", "unknown": "UNKNOWN"},
-    "vi": {"ok": "ỔN", "warning": "CẢNH BÁO", "critical": "NGHIÊM TRỌNG", "unknown": "CHƯA RÕ"},
-}
 _TREND = {
     "en": {
         "faster": "faster",
@@ -163,14 +160,7 @@ def parse_since(text: str, now: datetime) -> datetime:
     help="How many recent runs to list.",
 )
 @click.option("--since", metavar="DURATION", help="Only runs in this period, e.g. 24h, 7d.")
-@click.option(
-    "--format",
-    "fmt",
-    envvar="MAILCHECK_FORMAT",
-    type=click.Choice(["human", "json"], case_sensitive=False),
-    default="human",
-    show_default=True,
-)
+@format_option("human", "json")
 @click.option(
     "--history",
     "history_file",
@@ -184,9 +174,7 @@ def parse_since(text: str, now: datetime) -> datetime:
     metavar="PATH",
     help="Config file whose 'history' key names the file [~/.config/mailcheck/config.toml].",
 )
-@click.option(
-    "--lang", envvar="MAILCHECK_LANG", type=click.Choice(["vi", "en"], case_sensitive=False)
-)
+@lang_option
 def command(
     profiles: tuple[str, ...],
     limit: int,
@@ -335,7 +323,7 @@ def render_history(
     """The human report: one line per profile, then the recent runs."""
     from mailcheck.history import TREND_MIN_DELTA_S, TREND_MIN_RUNS, TREND_RATIO, TREND_WINDOW
 
-    text, status, trend = _TEXT[lang], _STATUS[lang], _TREND[lang]
+    text, status, trend = _TEXT[lang], STATUS_WORDS[lang], _TREND[lang]
     placement = _PLACEMENT.get(lang, {})
     shown = [s.last.started_at for s in summaries] + [r.started_at for r in runs]
     local = [t.astimezone() for t in shown]

@@ -11,17 +11,13 @@ from typing import Any
 
 from mailcheck import __version__
 from mailcheck.checkresult import CheckRun, ProfileResult
-from mailcheck.report.human import quote_lines
+from mailcheck.report.human import STATUS_WORDS, quote_lines
 from mailcheck.report.json import SCHEMA, report_dict
 from mailcheck.rules import Severity
 from mailcheck.runner import evidence_steps
 
 __all__ = ["check_dict", "render_check_human", "render_check_json"]
 
-_STATUS = {
-    "en": {"ok": "OK", "warning": "WARNING", "critical": "CRITICAL", "unknown": "UNKNOWN"},
-    "vi": {"ok": "ỔN", "warning": "CẢNH BÁO", "critical": "NGHIÊM TRỌNG", "unknown": "CHƯA RÕ"},
-}
 _TEXT = {
     "en": {
         "inbox": "delivered to INBOX in {:.2f} s",
@@ -75,7 +71,7 @@ def render_check_human(run: CheckRun, *, lang: str, colour: bool) -> str:
     width = max(len(r.profile) for r in run.results)
     lines = []
     for result in run.results:
-        word = _STATUS[lang][result.status.value]
+        word = STATUS_WORDS[lang][result.status.value]
         badge = f"{word:<12}"
         if colour:
             badge = click.style(badge, fg=_COLOURS[result.status.value], bold=True)
@@ -93,7 +89,7 @@ def render_check_human(run: CheckRun, *, lang: str, colour: bool) -> str:
                 if finding in diagnosis.findings:
                     for step in evidence_steps(finding, diagnosis.probes)[:2]:
                         lines.extend(f"{'':12}     {line}" for line in quote_lines(step, lang))
-    overall = _STATUS[lang][run.status.value]
+    overall = STATUS_WORDS[lang][run.status.value]
     lines.append(f"mailcheck check: {overall} ({len(run.results)} {text['profiles']})")
     return "\n".join(lines) + "\n"
 

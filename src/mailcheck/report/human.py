@@ -13,9 +13,10 @@ from mailcheck.evidence import Outcome, ProbeResult, Step
 from mailcheck.rules import Severity
 from mailcheck.runner import Diagnosis, evidence_steps
 
-__all__ = ["quote_lines", "render_human"]
+__all__ = ["STATUS_WORDS", "quote_lines", "render_human"]
 
-_STATUS = {
+#: The status words of every report for people, by language.
+STATUS_WORDS = {
     "en": {"ok": "OK", "warning": "WARNING", "critical": "CRITICAL", "unknown": "UNKNOWN"},
     "vi": {"ok": "ỔN", "warning": "CẢNH BÁO", "critical": "NGHIÊM TRỌNG", "unknown": "CHƯA RÕ"},
 }
@@ -209,7 +210,7 @@ def render_human(
 ) -> str:
     """The report as text, ending with a newline."""
     labels = _LABELS[lang]
-    status_names = _STATUS[lang]
+    status_names = STATUS_WORDS[lang]
     out: list[str] = []
     out.append(_headline(diagnosis, labels))
     out.append("")
