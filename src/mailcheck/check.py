@@ -135,8 +135,13 @@ def plan_profile(
             "no_prompt": True,
         }
         settings = resolve_settings(values, need_sender="roundtrip" in checks)
+        source = settings.secret_source
+        if source.env_name or source.profile_file or source.profile_command:
+            # A profile that names its own password source uses it: with several profiles
+            # in one run, one MAILCHECK_PASSWORD cannot be every mailbox's password.
+            source = replace(source, env_var=None)
         # Customer domains are checked on their own; the profile's recipient is diagnose's.
-        settings = replace(settings, recipient=None)
+        settings = replace(settings, recipient=None, secret_source=source)
         secret = read_secret(settings.secret_source, prompt_label="")
         sender, dns_server, timeout = settings.sender, settings.dns_server, settings.smtp.timeout
     else:

@@ -93,3 +93,14 @@ def test_a_broken_config_is_recorded_where_history_looks(tmp_path: Path) -> None
     (run,) = json.loads(shown.stdout)["runs"]
     assert run["profile"] == "billing"
     assert "not valid TOML" in run["error"]
+
+
+def test_a_profiles_own_password_source_wins_over_mailcheck_password(tmp_path: Path) -> None:
+    config = _config(tmp_path)  # password_env = "BILLING_PASSWORD", left unset
+    result = run_cli(
+        ["check", "--config", str(config), "--profile", "billing", "--format", "json"],
+        env={"MAILCHECK_PASSWORD": "the-other-mailboxes-password"},
+    )
+    assert result.exit_code == 3
+    error = json.loads(result.stdout)["profiles"][0]["error"]
+    assert "BILLING_PASSWORD is not set" in error
