@@ -35,7 +35,6 @@ import json
 import math
 import os
 import sqlite3
-import statistics
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -228,6 +227,8 @@ def _percentile_95(values: Sequence[float]) -> float:
 
 
 def _stats(values: Sequence[float]) -> DeliveryStats:
+    import statistics  # only `mailcheck history` summarises; `check` only appends
+
     if not values:
         return DeliveryStats(runs=0, median=None, p95=None)
     return DeliveryStats(
