@@ -152,5 +152,12 @@ def cli() -> None:
 
 
 def main() -> None:
-    """Console-script entry point."""
-    cli.main()
+    """Console-script entry point (and ``python -m mailcheck``)."""
+    try:
+        cli.main()
+    finally:
+        # The work is done and written; the process ends now. Without this the
+        # interpreter's exit walks every object the libraries made (20-100 ms here).
+        import gc
+
+        gc.freeze()

@@ -386,7 +386,7 @@ def fake_pass(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
 
 
 def test_example_config_profiles_load_and_plan_up_to_the_password(
-    fake_pass: str, monkeypatch: pytest.MonkeyPatch
+    fake_pass: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     config = str(CONFIG)
     assert profile_names(config) == ["billing", "inhouse"]
@@ -409,9 +409,23 @@ def test_example_config_profiles_load_and_plan_up_to_the_password(
     assert str(missing.value) == (
         "cannot read the password file /etc/mailcheck/inhouse.password: No such file or directory"
     )
-    # With a password from the environment (it comes before the profile's file) it plans fully.
+    # MAILCHECK_PASSWORD does not stand in for a profile's own source (several profiles, one
+    # run); with the file where the profile says, it plans fully.
     monkeypatch.setenv("MAILCHECK_PASSWORD", "from-env")
-    inhouse = plan_profile("inhouse", {"config": config}, (None, None))
+    with pytest.raises(SecretError):
+        plan_profile("inhouse", {"config": config}, (None, None))
+    secret_file = tmp_path / "inhouse.password"
+    secret_file.write_text("from-file\n", encoding="utf-8")
+    moved = tmp_path / "config.toml"
+    moved.write_text(
+        CONFIG.read_text(encoding="utf-8").replace(
+            "/etc/mailcheck/inhouse.password", str(secret_file)
+        ),
+        encoding="utf-8",
+    )
+    inhouse = plan_profile("inhouse", {"config": str(moved)}, (None, None))
+    assert inhouse.secret is not None
+    assert inhouse.secret.reveal() == "from-file"
     assert inhouse.checks == ("credentials", "roundtrip", "sender-dns", "customers")
     assert inhouse.customer_domains == ("customer.vn", "ketoan-abc.com.vn")
     assert inhouse.thresholds.warning is not None
