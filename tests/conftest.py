@@ -191,6 +191,50 @@ def run_on_terminal(
     return os.waitstatus_to_exitcode(status), output.decode("utf-8", "replace"), answered
 
 
+def lab_profile(lab: LabHandle, tmp: Path, user: str, **extra: Any) -> dict[str, Any]:
+    """A ``check`` profile for a lab user, its password in a file; ``extra`` keys override."""
+    secret = tmp / f"{user}.password"
+    secret.write_text(extra.pop("password", lab.lab.info().users[user]) + "\n")
+    secret.chmod(0o600)
+    profile = {
+        "sender": user,
+        "smtp_host": lab.host,
+        "smtp_port": lab.ports["submission"],
+        "smtp_tls": "starttls",
+        "ca_file": lab.ca_file,
+        "imap_host": lab.host,
+        "imap_port": lab.ports["imaps"],
+        "imap_tls": "tls",
+        "dns_server": lab.dns,
+        "password_file": str(secret),
+        "wait": 10,
+    }
+    profile.update(extra)
+    return profile
+
+
+def toml_value(value: Any) -> str:
+    """A value written as TOML (the few kinds the tests' config files use)."""
+    if isinstance(value, list):
+        return "[" + ", ".join(toml_value(v) for v in value) + "]"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return str(value)
+    return json.dumps(str(value))
+
+
+def write_config(tmp: Path, profiles: dict[str, dict[str, Any]], **top: Any) -> Path:
+    """``tmp/config.toml`` with these top-level keys and ``[profiles.NAME]`` tables."""
+    lines = [f"{k} = {toml_value(v)}" for k, v in top.items()]
+    for name, values in profiles.items():
+        lines.append(f"\n[profiles.{name}]")
+        lines.extend(f"{k} = {toml_value(v)}" for k, v in values.items())
+    path = tmp / "config.toml"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
 def cause_ids(report: dict[str, Any]) -> list[str]:
     """The cause ids of a JSON report, worst first."""
     return [c["id"] for c in report["causes"]]

@@ -22,15 +22,18 @@ from mailcheck.runner import Diagnosis
 from mailcheck.secret import Secret, read_secret
 
 if TYPE_CHECKING:
+    from mailcheck.probes.auth import SenderCheck
     from mailcheck.probes.roundtrip import Signals
 
 __all__ = [
     "emit",
     "prepare",
+    "recipient_domain_probe",
     "roundtrip_diagnosis",
     "run_roundtrip_diagnosis",
     "run_smtp_diagnosis",
     "run_watch_diagnosis",
+    "sender_domain_probe",
     "smtp_diagnosis",
 ]
 
@@ -380,25 +383,51 @@ async def _rcpt_probe(address: str, settings: Settings, deadline: float) -> Prob
     return await run_probe("rcpt", address, probe, deadline)
 
 
-async def _recipient_probe(address: str, settings: Settings, deadline: float) -> ProbeResult:
-    """The recipient's domain in the DNS, run beside the round trip."""
+async def recipient_domain_probe(
+    domain: str, dns_server: tuple[str, int] | None, timeout: float, deadline: float
+) -> ProbeResult:
+    """The ``dns`` probe: a recipient domain's mail servers, on a resolver of its own."""
     from mailcheck.dnsresolver import Resolver
     from mailcheck.probes.dns import probe_recipient
-    from mailcheck.recipient import AddressError, split_address
     from mailcheck.runner import run_probe
 
-    try:
-        _, domain = split_address(address)
-    except AddressError as exc:
-        raise ConfigError(f"--recipient: {exc}") from None
-    timeout = settings.smtp.timeout
-    resolver = Resolver(settings.dns_server, timeout=timeout / 2, lifetime=timeout)
+    resolver = Resolver(dns_server, timeout=timeout / 2, lifetime=timeout)
 
     async def probe(rec: Recorder) -> None:
         async with resolver:
             await probe_recipient(domain, resolver, rec)
 
     return await run_probe("dns", domain, probe, deadline)
+
+
+async def sender_domain_probe(
+    check: SenderCheck, dns_server: tuple[str, int] | None, timeout: float, deadline: float
+) -> ProbeResult:
+    """The ``auth`` probe: the sender domain's SPF, DKIM, DMARC (and blocklists)."""
+    from mailcheck.dnsresolver import Resolver
+    from mailcheck.probes.auth import probe_sender
+    from mailcheck.runner import run_probe
+
+    resolver = Resolver(dns_server, timeout=timeout / 2, lifetime=timeout)
+
+    async def probe(rec: Recorder) -> None:
+        async with resolver:
+            await probe_sender(check, resolver, rec)
+
+    return await run_probe("auth", check.domain, probe, deadline)
+
+
+async def _recipient_probe(address: str, settings: Settings, deadline: float) -> ProbeResult:
+    """The recipient's domain in the DNS, run beside the round trip."""
+    from mailcheck.recipient import AddressError, split_address
+
+    try:
+        _, domain = split_address(address)
+    except AddressError as exc:
+        raise ConfigError(f"--recipient: {exc}") from None
+    return await recipient_domain_probe(
+        domain, settings.dns_server, settings.smtp.timeout, deadline
+    )
 
 
 def _sending_ip(results: list[ProbeResult], message: bytes | None) -> str | None:
@@ -421,27 +450,17 @@ def _sending_ip(results: list[ProbeResult], message: bytes | None) -> str | None
 async def _sender_probe(
     settings: Settings, results: list[ProbeResult], message: bytes | None, deadline: float
 ) -> ProbeResult:
-    from mailcheck.dnsresolver import Resolver
-    from mailcheck.probes.auth import SenderCheck, probe_sender
-    from mailcheck.runner import run_probe
+    from mailcheck.probes.auth import SenderCheck
 
     sender = settings.sender or ""
-    domain = sender.rpartition("@")[2].lower()
-    timeout = settings.smtp.timeout
-    resolver = Resolver(settings.dns_server, timeout=timeout / 2, lifetime=timeout)
     check = SenderCheck(
-        domain=domain,
+        domain=sender.rpartition("@")[2].lower(),
         ip=_sending_ip(results, message),
         sender=sender,
         message=message,
         dnsbls=settings.dnsbls,
     )
-
-    async def probe(rec: Recorder) -> None:
-        async with resolver:
-            await probe_sender(check, resolver, rec)
-
-    return await run_probe("auth", domain, probe, deadline)
+    return await sender_domain_probe(check, settings.dns_server, settings.smtp.timeout, deadline)
 
 
 def run_roundtrip_diagnosis(command: str, settings: Settings, secret: Secret) -> Diagnosis:

@@ -167,41 +167,25 @@ def plan_profile(
 
 
 async def _customer_diagnosis(domain: str, plan: CheckPlan, deadline: float) -> Diagnosis:
-    from mailcheck.dnsresolver import Resolver
-    from mailcheck.probes.dns import probe_recipient
-    from mailcheck.probes.recorder import Recorder
-    from mailcheck.runner import diagnose, run_probe
+    from mailcheck.app import recipient_domain_probe
+    from mailcheck.runner import diagnose
 
     started = time.perf_counter()
-    resolver = Resolver(plan.dns_server, timeout=plan.timeout / 2, lifetime=plan.timeout)
-
-    async def probe(rec: Recorder) -> None:
-        async with resolver:
-            await probe_recipient(domain, resolver, rec)
-
-    result = await run_probe("dns", domain, probe, deadline)
-    return diagnose(
-        "check-customer", {"profile": plan.profile, "domain": domain}, [result], started
-    )
+    result = await recipient_domain_probe(domain, plan.dns_server, plan.timeout, deadline)
+    target: dict[str, str | int | None] = {"profile": plan.profile, "domain": domain}
+    return diagnose("check-customer", target, [result], started)
 
 
 async def _sender_dns_diagnosis(plan: CheckPlan, deadline: float) -> Diagnosis:
     """The sender domain's SPF, DKIM policy, DMARC without a round trip (no IP, no message)."""
-    from mailcheck.dnsresolver import Resolver
-    from mailcheck.probes.auth import SenderCheck, probe_sender
-    from mailcheck.probes.recorder import Recorder
-    from mailcheck.runner import diagnose, run_probe
+    from mailcheck.app import sender_domain_probe
+    from mailcheck.probes.auth import SenderCheck
+    from mailcheck.runner import diagnose
 
     started = time.perf_counter()
     domain = (plan.sender or "").rpartition("@")[2].lower()
-    resolver = Resolver(plan.dns_server, timeout=plan.timeout / 2, lifetime=plan.timeout)
     check = SenderCheck(domain=domain, ip=None, sender=plan.sender)
-
-    async def probe(rec: Recorder) -> None:
-        async with resolver:
-            await probe_sender(check, resolver, rec)
-
-    result = await run_probe("auth", domain, probe, deadline)
+    result = await sender_domain_probe(check, plan.dns_server, plan.timeout, deadline)
     return diagnose("check", {"profile": plan.profile, "sender": plan.sender}, [result], started)
 
 

@@ -137,14 +137,24 @@ def read_reply(wire: bytes, qname: str, rdtype: str) -> FastReply | None:
         return None
 
 
-def _skip_record(wire: bytes, offset: int) -> tuple[int, int, int, int]:
-    """``(type, ttl, rdata offset, offset after)`` of the record at ``offset``."""
-    _, offset = _name(wire, offset)
-    rtype, _, ttl, size = struct.unpack_from("!HHIH", wire, offset)
+@dataclass(frozen=True, slots=True)
+class _Record:
+    owner: str
+    rtype: int
+    rclass: int
+    ttl: int
+    start: int
+    """Where the rdata begins; it ends at ``end``, where the next record begins."""
+    end: int
+
+
+def _record(wire: bytes, offset: int) -> _Record:
+    owner, offset = _name(wire, offset)
+    rtype, rclass, ttl, size = struct.unpack_from("!HHIH", wire, offset)
     offset += 10
     if offset + size > len(wire):
         raise _Malformed
-    return rtype, ttl, offset, offset + size
+    return _Record(owner, rtype, rclass, ttl, offset, offset + size)
 
 
 def _read(wire: bytes, qname: str, qtype: int) -> FastReply | None:
@@ -159,33 +169,30 @@ def _read(wire: bytes, qname: str, qtype: int) -> FastReply | None:
         return None
     records: list[tuple[str, int, int, str]] = []  # owner (lower), type, ttl, text
     for _ in range(ancount):
-        owner, offset = _name(wire, offset)
-        rtype, rclass, ttl, size = struct.unpack_from("!HHIH", wire, offset)
-        offset += 10
-        if offset + size > len(wire):
-            raise _Malformed
-        if ttl > 0x7FFFFFFF:
-            ttl = 0  # RFC 2181 section 8: a TTL with the top bit set means zero
-        if rclass == _IN and rtype == _CNAME:
-            target, after = _name(wire, offset)
-            if after != offset + size:
+        rec = _record(wire, offset)
+        offset = rec.end
+        # RFC 2181 section 8: a TTL with the top bit set means zero.
+        ttl = 0 if rec.ttl > 0x7FFFFFFF else rec.ttl
+        if rec.rclass == _IN and rec.rtype == _CNAME:
+            target, after = _name(wire, rec.start)
+            if after != rec.end:
                 raise _Malformed
-            records.append((owner.lower(), rtype, ttl, target))
-        elif rclass == _IN and rtype == qtype:
-            records.append((owner.lower(), rtype, ttl, _rdata_text(wire, rtype, offset, size)))
-        offset += size
+            records.append((rec.owner.lower(), _CNAME, ttl, target))
+        elif rec.rclass == _IN and rec.rtype == qtype:
+            text = _rdata_text(wire, qtype, rec.start, rec.end - rec.start)
+            records.append((rec.owner.lower(), qtype, ttl, text))
     for _ in range(nscount):
-        offset = _skip_record(wire, offset)[3]
+        offset = _record(wire, offset).end
     extended = 0
     opt_seen = False
     for _ in range(arcount):
-        owner_end = offset
-        rtype, ttl, _, offset = _skip_record(wire, offset)
-        if rtype == 41:  # EDNS OPT (RFC 6891): the rcode's upper eight bits
-            if opt_seen or wire[owner_end] != 0:
+        rec = _record(wire, offset)
+        offset = rec.end
+        if rec.rtype == 41:  # EDNS OPT (RFC 6891): the rcode's upper eight bits
+            if opt_seen or rec.owner != ".":
                 raise _Malformed
             opt_seen = True
-            extended = ttl >> 24
+            extended = rec.ttl >> 24
     if offset != len(wire):
         raise _Malformed  # trailing bytes: dnspython's call
     rcode = (extended << 4) | (flags & 0x000F)

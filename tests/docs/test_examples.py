@@ -31,7 +31,7 @@ from mailcheck.commands.check import command as check_command
 from mailcheck.config import PROFILE_KEYS, TOP_KEYS, load_profile, profile_names
 from mailcheck.errors import SecretError
 from mailcheck.history import default_history_path, default_lock_dir
-from tests.conftest import LabHandle, run_cli
+from tests.conftest import LabHandle, lab_profile, run_cli, write_config
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "docs" / "examples"
@@ -119,37 +119,10 @@ def _unit_values(path: Path, key: str) -> list[str]:
     ]
 
 
-def _toml_value(value: object) -> str:
-    if isinstance(value, list):
-        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
-    if isinstance(value, int):
-        return str(value)
-    return json.dumps(str(value))
-
-
 def _lab_config(lab: LabHandle, tmp: Path) -> Path:
     """A config with a healthy profile ``billing`` on the lab (as in test_check_lab)."""
-    secret = tmp / "billing.password"
-    secret.write_text(lab.lab.info().users["sender@lab.test"] + "\n", encoding="utf-8")
-    secret.chmod(0o600)
-    profile = {
-        "sender": "sender@lab.test",
-        "smtp_host": lab.host,
-        "smtp_port": lab.ports["submission"],
-        "smtp_tls": "starttls",
-        "ca_file": lab.ca_file,
-        "imap_host": lab.host,
-        "imap_port": lab.ports["imaps"],
-        "imap_tls": "tls",
-        "dns_server": lab.dns,
-        "password_file": str(secret),
-        "customer_domains": ["customer.test"],
-        "wait": 10,
-    }
-    lines = ["[profiles.billing]", *(f"{k} = {_toml_value(v)}" for k, v in profile.items())]
-    path = tmp / "config.toml"
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return path
+    profile = lab_profile(lab, tmp, "sender@lab.test", customer_domains=["customer.test"])
+    return write_config(tmp, {"billing": profile})
 
 
 def _lab_env(lab: LabHandle) -> dict[str, str]:
@@ -518,8 +491,9 @@ def test_cron_command_mails_nothing_when_ok_and_the_report_when_not(
     assert healthy.returncode == 0
     assert healthy.stdout == "", healthy.stdout
     assert healthy.stderr == "", healthy.stderr
-    # The password was changed on the server: the whole human report comes out.
-    (tmp_path / "billing.password").write_text("old-one\n", encoding="utf-8")
+    # The password was changed on the server (the profile still has the old one, in the file
+    # lab_profile wrote): the whole human report comes out.
+    (tmp_path / "sender@lab.test.password").write_text("old-one\n", encoding="utf-8")
     broken = subprocess.run(
         ["/bin/sh", "-c", line], env=env, capture_output=True, text=True, timeout=90, check=False
     )

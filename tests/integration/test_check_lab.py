@@ -14,58 +14,16 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from tests.conftest import LabHandle, free_port, run_cli
+from tests.conftest import LabHandle, free_port, lab_profile, run_cli, write_config
 
 TOKEN_HEADER = b"X-Mailcheck-Token"
 ROOT = Path(__file__).resolve().parents[2]
 # The first line of a monitoring plugin: SERVICE STATE - text | perfdata
 NAGIOS_LINE = re.compile(r"^MAILCHECK (OK|WARNING|CRITICAL|UNKNOWN) - [^|]+(\| .+)?$")
 STATES = {"OK": 0, "WARNING": 1, "CRITICAL": 2, "UNKNOWN": 3}
-
-
-def _profile(lab: LabHandle, tmp: Path, user: str, **extra: Any) -> dict[str, Any]:
-    secret = tmp / f"{user}.password"
-    secret.write_text(extra.pop("password", lab.lab.info().users[user]) + "\n")
-    secret.chmod(0o600)
-    profile = {
-        "sender": user,
-        "smtp_host": lab.host,
-        "smtp_port": lab.ports["submission"],
-        "smtp_tls": "starttls",
-        "ca_file": lab.ca_file,
-        "imap_host": lab.host,
-        "imap_port": lab.ports["imaps"],
-        "imap_tls": "tls",
-        "dns_server": lab.dns,
-        "password_file": str(secret),
-        "wait": 10,
-    }
-    profile.update(extra)
-    return profile
-
-
-def _toml_value(value: Any) -> str:
-    if isinstance(value, list):
-        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float):
-        return str(value)
-    return json.dumps(str(value))
-
-
-def _config(tmp: Path, profiles: dict[str, dict[str, Any]], **top: Any) -> Path:
-    lines = [f"{k} = {_toml_value(v)}" for k, v in top.items()]
-    for name, values in profiles.items():
-        lines.append(f"\n[profiles.{name}]")
-        lines.extend(f"{k} = {_toml_value(v)}" for k, v in values.items())
-    path = tmp / "config.toml"
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return path
 
 
 def _check(config: Path, lab: LabHandle, *args: str) -> tuple[int, str, str, float]:
@@ -101,9 +59,13 @@ def _test_messages(lab: LabHandle, user: str) -> list[bytes]:
 
 
 def test_healthy_profile_is_ok_with_perfdata(lab: LabHandle, tmp_path: Path) -> None:
-    config = _config(
+    config = write_config(
         tmp_path,
-        {"billing": _profile(lab, tmp_path, "sender@lab.test", customer_domains=["customer.test"])},
+        {
+            "billing": lab_profile(
+                lab, tmp_path, "sender@lab.test", customer_domains=["customer.test"]
+            )
+        },
     )
     code, out, err, took = _check(
         config, lab, "--profile", "billing", "--format", "nagios", "--warning", "10",
@@ -126,8 +88,8 @@ def test_healthy_profile_is_ok_with_perfdata(lab: LabHandle, tmp_path: Path) -> 
 def test_password_changed_profile_is_critical_naming_the_cause(
     lab: LabHandle, tmp_path: Path
 ) -> None:
-    config = _config(
-        tmp_path, {"billing": _profile(lab, tmp_path, "sender@lab.test", password="old-one")}
+    config = write_config(
+        tmp_path, {"billing": lab_profile(lab, tmp_path, "sender@lab.test", password="old-one")}
     )
     code, out, _, took = _check(config, lab, "--profile", "billing", "--format", "json")
     report = json.loads(out)
@@ -143,7 +105,7 @@ def test_password_changed_profile_is_critical_naming_the_cause(
 
 
 def test_junk_placement_is_a_warning(lab: LabHandle, tmp_path: Path) -> None:
-    config = _config(tmp_path, {"junk": _profile(lab, tmp_path, "junked@lab.test")})
+    config = write_config(tmp_path, {"junk": lab_profile(lab, tmp_path, "junked@lab.test")})
     code, out, _, _ = _check(config, lab, "--profile", "junk", "--format", "nagios")
     assert _nagios_state(out) == "WARNING"
     assert code == 1
@@ -152,8 +114,8 @@ def test_junk_placement_is_a_warning(lab: LabHandle, tmp_path: Path) -> None:
 
 
 def test_unreachable_submission_server_is_critical(lab: LabHandle, tmp_path: Path) -> None:
-    profile = _profile(lab, tmp_path, "sender@lab.test", smtp_port=free_port())
-    config = _config(tmp_path, {"down": profile})
+    profile = lab_profile(lab, tmp_path, "sender@lab.test", smtp_port=free_port())
+    config = write_config(tmp_path, {"down": profile})
     code, out, _, took = _check(config, lab, "--profile", "down", "--format", "nagios")
     assert _nagios_state(out) == "CRITICAL"
     assert code == 2
@@ -187,9 +149,9 @@ def test_broken_config_is_unknown_on_every_output(
 
 
 def test_missing_password_is_unknown_and_never_prompts(lab: LabHandle, tmp_path: Path) -> None:
-    profile = _profile(lab, tmp_path, "sender@lab.test")
+    profile = lab_profile(lab, tmp_path, "sender@lab.test")
     del profile["password_file"]
-    config = _config(tmp_path, {"billing": profile})
+    config = write_config(tmp_path, {"billing": profile})
     # A terminal-less run with nothing on stdin: it must say what is missing, not wait.
     code, out, _, took = _check(config, lab, "--profile", "billing", "--format", "json")
     assert code == 3
@@ -198,7 +160,7 @@ def test_missing_password_is_unknown_and_never_prompts(lab: LabHandle, tmp_path:
 
 
 def test_slow_delivery_crosses_the_critical_threshold(lab: LabHandle, tmp_path: Path) -> None:
-    config = _config(tmp_path, {"billing": _profile(lab, tmp_path, "sender@lab.test")})
+    config = write_config(tmp_path, {"billing": lab_profile(lab, tmp_path, "sender@lab.test")})
     # Any delivery takes more than 0 s: the range "~:0" alerts on every positive time.
     code, out, _, _ = _check(config, lab, "--profile", "billing", "--format", "nagios",
                              "--critical", "~:0")  # fmt: skip
@@ -209,15 +171,15 @@ def test_slow_delivery_crosses_the_critical_threshold(lab: LabHandle, tmp_path: 
 
 def test_several_profiles_report_the_worst_and_each_one(lab: LabHandle, tmp_path: Path) -> None:
     profiles = {
-        "billing": _profile(lab, tmp_path, "sender@lab.test"),
-        "junk": _profile(lab, tmp_path, "junked@lab.test"),
+        "billing": lab_profile(lab, tmp_path, "sender@lab.test"),
+        "junk": lab_profile(lab, tmp_path, "junked@lab.test"),
         "dnsonly": {
             "sender": "sender@lab.test",
             "checks": ["sender-dns", "customers"],
             "customer_domains": ["customer.test", "no-mx.test"],
         },
     }
-    config = _config(tmp_path, profiles)
+    config = write_config(tmp_path, profiles)
     code, out, _, _ = _check(config, lab, "--all", "--format", "json")
     report = json.loads(out)
     statuses = {p["profile"]: p["status"] for p in report["profiles"]}
@@ -231,7 +193,7 @@ def test_several_profiles_report_the_worst_and_each_one(lab: LabHandle, tmp_path
 def test_prometheus_textfile_and_junit_files(lab: LabHandle, tmp_path: Path) -> None:
     from prometheus_client.parser import text_string_to_metric_families
 
-    config = _config(tmp_path, {"billing": _profile(lab, tmp_path, "sender@lab.test")})
+    config = write_config(tmp_path, {"billing": lab_profile(lab, tmp_path, "sender@lab.test")})
     metrics = tmp_path / "textfile"
     metrics.mkdir()
     junit = tmp_path / "junit.xml"
@@ -253,7 +215,7 @@ def test_prometheus_textfile_and_junit_files(lab: LabHandle, tmp_path: Path) -> 
 
 def test_history_records_each_run(lab: LabHandle, tmp_path: Path) -> None:
     history = tmp_path / "history.sqlite3"
-    config = _config(tmp_path, {"junk": _profile(lab, tmp_path, "junked@lab.test")})
+    config = write_config(tmp_path, {"junk": lab_profile(lab, tmp_path, "junked@lab.test")})
     for _ in range(2):
         _check(config, lab, "--profile", "junk", "--history", str(history))
     shown = run_cli(["history", "--history", str(history), "--format", "json"])
@@ -265,8 +227,8 @@ def test_history_records_each_run(lab: LabHandle, tmp_path: Path) -> None:
 
 def test_two_runs_at_once_one_runs_one_skips(lab: LabHandle, tmp_path: Path) -> None:
     history = tmp_path / "history.sqlite3"
-    config = _config(
-        tmp_path, {"billing": _profile(lab, tmp_path, "sender@lab.test")}, history=str(history)
+    config = write_config(
+        tmp_path, {"billing": lab_profile(lab, tmp_path, "sender@lab.test")}, history=str(history)
     )
     env = {**os.environ, "MAILCHECK_DNS_SERVER": lab.dns}
     argv = [sys.executable, "-m", "mailcheck", "check", "--config", str(config),
@@ -287,8 +249,8 @@ def test_two_runs_at_once_one_runs_one_skips(lab: LabHandle, tmp_path: Path) -> 
 
 
 def test_deadline_bounds_a_message_that_never_arrives(lab: LabHandle, tmp_path: Path) -> None:
-    profile = _profile(lab, tmp_path, "lost@lab.test", wait=60)
-    config = _config(tmp_path, {"lost": profile})
+    profile = lab_profile(lab, tmp_path, "lost@lab.test", wait=60)
+    config = write_config(tmp_path, {"lost": profile})
     code, out, _, took = _check(
         config, lab, "--profile", "lost", "--deadline", "6", "--format", "nagios"
     )
@@ -298,10 +260,10 @@ def test_deadline_bounds_a_message_that_never_arrives(lab: LabHandle, tmp_path: 
 
 
 def test_the_profiles_thresholds_apply_and_show_in_perfdata(lab: LabHandle, tmp_path: Path) -> None:
-    profile = _profile(
+    profile = lab_profile(
         lab, tmp_path, "sender@lab.test", delivery_warning="~:0", delivery_critical="60"
     )
-    config = _config(tmp_path, {"billing": profile})
+    config = write_config(tmp_path, {"billing": profile})
     code, out, _, _ = _check(config, lab, "--profile", "billing", "--format", "nagios")
     assert _nagios_state(out) == "WARNING"
     assert code == 1

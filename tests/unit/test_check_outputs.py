@@ -190,6 +190,8 @@ def _profile(
         stages=stages,
         placement=str(placement) if placement is not None else None,
         causes=tuple(dict.fromkeys(f.cause.id for f in main.findings)),
+        warning=warning,
+        critical=critical,
     )
 
 

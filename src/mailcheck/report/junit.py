@@ -125,10 +125,9 @@ def _probe_case(suite: _Suite, outcome: ProbeOutcome, diagnosis: Diagnosis) -> N
     suite.outcome(case, kind, message, type_, "\n\n".join(parts))
 
 
-def _threshold_case(suite: _Suite, result: ProfileResult, run: CheckRun) -> None:
+def _threshold_case(suite: _Suite, result: ProfileResult) -> None:
     delivery = result.stages.get("delivery")
-    warning = result.warning or run.warning
-    critical = result.critical or run.critical
+    warning, critical = result.warning, result.critical
     if delivery is None or (warning is None and critical is None):
         return
     case = suite.case("delivery-time", delivery)
@@ -146,7 +145,7 @@ def _threshold_case(suite: _Suite, result: ProfileResult, run: CheckRun) -> None
             return
 
 
-def _suite(result: ProfileResult, run: CheckRun, hostname: str | None) -> ET.Element:
+def _suite(result: ProfileResult, hostname: str | None) -> ET.Element:
     suite = _Suite(result, hostname)
     if result.error is not None:
         case = suite.case("configuration", result.elapsed_s)
@@ -158,7 +157,7 @@ def _suite(result: ProfileResult, run: CheckRun, hostname: str | None) -> ET.Ele
         for diagnosis in result.diagnoses:
             for outcome in probe_outcomes(diagnosis):
                 _probe_case(suite, outcome, diagnosis)
-        _threshold_case(suite, result, run)
+        _threshold_case(suite, result)
         if suite.counts["tests"] == 0:
             # Nothing was probed; still one test, so the profile's verdict is visible.
             case = suite.case("check", result.elapsed_s)
@@ -174,7 +173,7 @@ def render_junit(run: CheckRun, *, hostname: str | None = None) -> str:
     totals = {"tests": 0, "failures": 0, "errors": 0}
     elapsed = 0.0
     for result in run.results:
-        suite = _suite(result, run, hostname)
+        suite = _suite(result, hostname)
         root.append(suite)
         for key in totals:
             totals[key] += int(suite.get(key, "0"))

@@ -71,7 +71,7 @@ def _number(value: float) -> str:
     return "0" if text in ("", "-0") else text
 
 
-def _perfdata(result: ProfileResult, run: CheckRun, prefixed: bool) -> list[str]:
+def _perfdata(result: ProfileResult, prefixed: bool) -> list[str]:
     """The profile's ``label=value...`` items; a stage that did not happen has none."""
     profile = result.profile if prefixed else None
     items = []
@@ -81,9 +81,7 @@ def _perfdata(result: ProfileResult, run: CheckRun, prefixed: bool) -> list[str]
             continue
         thresholds = ";;"
         if stage == "delivery":
-            warning = result.warning or run.warning or ""
-            critical = result.critical or run.critical or ""
-            thresholds = f";{warning};{critical}"
+            thresholds = f";{result.warning or ''};{result.critical or ''}"
         items.append(f"{_label(profile, metric)}={_number(seconds)}s{thresholds};0")
     if result.placement is not None and result.placement in PLACEMENT_CODES:
         code = PLACEMENT_CODES[result.placement]
@@ -151,7 +149,7 @@ def render_nagios(run: CheckRun, *, lang: str = "en") -> str:
     if lang not in _LANGS:
         raise ConfigError(f"unknown language {lang!r} (known: {', '.join(_LANGS)})")
     prefixed = len(run.results) > 1
-    perf = [_perfdata(r, run, prefixed) for r in run.results]
+    perf = [_perfdata(r, prefixed) for r in run.results]
     first = f"MAILCHECK {STATE_WORDS[run.exit_code]} - {_text(_headline(run))}"
     if perf and perf[0]:
         first += " | " + " ".join(perf[0])
