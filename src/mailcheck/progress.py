@@ -13,6 +13,8 @@ import sys
 import time
 from collections.abc import AsyncIterator
 
+from mailcheck.terminal import printable
+
 __all__ = ["Progress", "progress_line"]
 
 
@@ -30,7 +32,8 @@ class Progress:
     def line(self) -> str:
         """``mailcheck: smtp auth · imap watch  3.2 s``"""
         stages = " · ".join(f"{p} {s}" for p, s in self.stages.items())
-        return f"mailcheck: {stages}  {time.monotonic() - self.start:.1f} s"
+        # A stage may name a folder or a host the server gave: never let it move the cursor.
+        return printable(f"mailcheck: {stages}  {time.monotonic() - self.start:.1f} s")
 
 
 @contextlib.asynccontextmanager

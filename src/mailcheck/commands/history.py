@@ -32,6 +32,7 @@ import click
 from mailcheck.history import DeliveryStats, HistoryRow, ProfileSummary
 from mailcheck.options import format_option, lang_option
 from mailcheck.report.human import STATUS_WORDS
+from mailcheck.terminal import printable
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 _DURATION = re.compile(r"(\d+)\s*([smhdw])")
@@ -198,7 +199,7 @@ def command(
     path = history_path(history_file, config)
     since_at = parse_since(since, datetime.now(UTC)) if since is not None else None
     if not path.exists():
-        click.echo(_TEXT[language]["none"].format(path=path), err=fmt == "json")
+        click.echo(_TEXT[language]["none"].format(path=printable(str(path))), err=fmt == "json")
         if fmt == "json":
             click.echo(_dumps(_report(path, False, since_at, [], [])))
         return 0
@@ -284,7 +285,10 @@ def _width(text: str) -> int:
     )
 
 
-def _table(header: list[str], rows: list[list[str]], right: set[int]) -> list[str]:
+def _table(header: list[str], raw_rows: list[list[str]], right: set[int]) -> list[str]:
+    # Stored rows hold profile names, server words and error texts: cleaned before
+    # they are measured, so the columns line up and no cell acts on the terminal.
+    rows = [[printable(cell) for cell in row] for row in raw_rows]
     widths = [max(_width(r[i]) for r in [header, *rows]) for i in range(len(header))]
     lines = []
     for row in [header, *rows]:
@@ -337,7 +341,7 @@ def render_history(
         stamp = here.strftime("%Y-%m-%d %H:%M:%S")
         return f"{stamp} {_offset_label(here.utcoffset())}" if per_row else stamp
 
-    head = f"{text['history']}: {path}"
+    head = f"{text['history']}: {printable(str(path))}"
     if since is not None:
         head += f"  ({text['since']} {when(since)})"
     out = [head, ""]
@@ -377,7 +381,7 @@ def render_history(
             detail = f"{text['skipped_because']}: {s.last.skipped}"
         elif s.last.error:
             detail = f"{text['error']}: {s.last.error}"
-        out.append(f"  {s.profile}: {text['last_causes']}: {detail}")
+        out.append(printable(f"  {s.profile}: {text['last_causes']}: {detail}"))
     rule = text["trend_rule"].format(
         window=TREND_WINDOW,
         percent=round((TREND_RATIO - 1) * 100),

@@ -15,6 +15,7 @@ from mailcheck.report.human import STATUS_WORDS, quote_lines
 from mailcheck.report.json import SCHEMA, report_dict
 from mailcheck.rules import Severity
 from mailcheck.runner import evidence_steps
+from mailcheck.terminal import printable
 
 __all__ = ["check_dict", "render_check_human", "render_check_json"]
 
@@ -44,6 +45,11 @@ _COLOURS = {"ok": "green", "warning": "yellow", "critical": "red", "unknown": "m
 
 
 def _headline(result: ProfileResult, lang: str) -> str:
+    # The summary, error and skip reason quote servers and the system: cleaned.
+    return printable(_headline_raw(result, lang))
+
+
+def _headline_raw(result: ProfileResult, lang: str) -> str:
     text = _TEXT[lang]
     if result.skipped:
         return f"{text['skipped']}: {result.skipped}"
@@ -68,14 +74,15 @@ def render_check_human(run: CheckRun, *, lang: str, colour: bool) -> str:
     import click
 
     text = _TEXT[lang]
-    width = max(len(r.profile) for r in run.results)
+    names = {r.profile: printable(r.profile) for r in run.results}
+    width = max(len(name) for name in names.values())
     lines = []
     for result in run.results:
         word = STATUS_WORDS[lang][result.status.value]
         badge = f"{word:<12}"
         if colour:
             badge = click.style(badge, fg=_COLOURS[result.status.value], bold=True)
-        lines.append(f"{badge} {result.profile:<{width}}  {_headline(result, lang)}")
+        lines.append(f"{badge} {names[result.profile]:<{width}}  {_headline(result, lang)}")
         if result.stages and result.status is not Severity.OK:
             stages = ", ".join(f"{k} {v:.2f} s" for k, v in result.stages.items())
             lines.append(f"{'':12}   {text['stages']}: {stages}")

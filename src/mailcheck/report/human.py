@@ -12,6 +12,7 @@ from typing import Any
 from mailcheck.evidence import Outcome, ProbeResult, Step
 from mailcheck.rules import Severity
 from mailcheck.runner import Diagnosis, evidence_steps
+from mailcheck.terminal import printable
 
 __all__ = ["STATUS_WORDS", "quote_lines", "render_human"]
 
@@ -107,6 +108,12 @@ def _style(text: str, colour: str | None, *, bold: bool = False, enabled: bool) 
 
 
 def _quote(step: Step, labels: dict[str, Any]) -> list[str]:
+    # Every line carries server words, file or folder names: cleaned as a whole
+    # (the labels around them are ours and have nothing to remove).
+    return [printable(line) for line in _quote_raw(step, labels)]
+
+
+def _quote_raw(step: Step, labels: dict[str, Any]) -> list[str]:
     lines = []
     if step.reply is not None:
         lines.append(f"{labels['server_said']} ({step.name}): {step.reply}")
@@ -162,7 +169,7 @@ def _step_summary(step: Step) -> str:
         extra = f" {step.get('speaks')}"
     elif step.get("dns") and step.get("dns") != "answer":
         extra = f" ({step.get('dns')})"
-    return f"{step.name} {step.outcome.value}{extra} ({step.elapsed_ms:.0f} ms)"
+    return printable(f"{step.name} {step.outcome.value}{extra} ({step.elapsed_ms:.0f} ms)")
 
 
 def _probe_lines(result: ProbeResult, labels: dict[str, Any], colour: bool) -> list[str]:
@@ -172,10 +179,14 @@ def _probe_lines(result: ProbeResult, labels: dict[str, Any], colour: bool) -> l
         if step.outcome is not Outcome.OK:
             text = _style(text, "red", enabled=colour)
         parts.append(text)
-    lines = [f"{labels['steps']} [{result.probe} {result.target}]: " + " · ".join(parts)]
+    target = printable(f"{result.probe} {result.target}")
+    lines = [f"{labels['steps']} [{target}]: " + " · ".join(parts)]
     if result.crash:
         lines.append(f"{labels['crash']}:")
-        lines.extend("    " + line for line in result.crash.rstrip().splitlines())
+        # A traceback may quote server text; one cleaned line each, tabs kept.
+        lines.extend(
+            "    " + printable(line, layout=True) for line in result.crash.rstrip().splitlines()
+        )
     return lines
 
 
@@ -202,7 +213,8 @@ def _headline(diagnosis: Diagnosis, labels: dict[str, Any]) -> str:
         parts.append(f"{labels['as']} {t['username']}")
     if t.get("password_source"):
         parts.append(f"{labels['password']} {t['password_source']}")
-    return f"mailcheck {diagnosis.command}: " + ", ".join(parts)
+    # Addresses, host and user names, the bounce file's name: all given by others.
+    return printable(f"mailcheck {diagnosis.command}: " + ", ".join(parts))
 
 
 def render_human(
@@ -248,7 +260,7 @@ def render_human(
         out.extend(_probe_lines(result, labels, colour))
         if transcript and result.transcript:
             out.append(f"{labels['transcript']}:")
-            out.extend(f"  {line.direction}: {line.text}" for line in result.transcript)
+            out.extend(f"  {line.direction}: {printable(line.text)}" for line in result.transcript)
     severity = diagnosis.severity
     out.append(
         _style(

@@ -6,8 +6,11 @@ no secrets, and no internal detail a customer's admin does not need.
 
 from __future__ import annotations
 
+import re
+
 from mailcheck.report.human import quote_lines
 from mailcheck.runner import Diagnosis, evidence_steps
+from mailcheck.terminal import printable
 
 __all__ = ["render_markdown"]
 
@@ -15,6 +18,21 @@ _TITLES = {
     "en": ("Mail delivery check", "What was checked", "Findings", "Evidence", "What to do"),
     "vi": ("Kiểm tra gửi thư", "Đã kiểm tra", "Kết luận", "Bằng chứng", "Cách xử lý"),
 }
+
+
+def _ticks(text: str, least: int) -> str:
+    """Backticks enough that none inside ``text`` can close the code span or fence."""
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    return "`" * max(least, longest + 1)
+
+
+def _code(value: object) -> str:
+    # Addresses and host names come from others: no controls (the report is read
+    # with cat too), and a backtick in them cannot end the span early.
+    text = printable(str(value))
+    ticks = _ticks(text, 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{ticks}{pad}{text}{pad}{ticks}"
 
 
 def render_markdown(diagnosis: Diagnosis, *, lang: str) -> str:
@@ -25,7 +43,7 @@ def render_markdown(diagnosis: Diagnosis, *, lang: str) -> str:
     out += ["", f"## {checked}", ""]
     for key, value in diagnosis.target.items():
         if value is not None and key != "password_source":
-            out.append(f"- {key}: `{value}`")
+            out.append(f"- {key}: {_code(value)}")
     out += ["", f"## {findings}", ""]
     for finding in diagnosis.findings:
         cause = finding.cause
@@ -38,9 +56,10 @@ def render_markdown(diagnosis: Diagnosis, *, lang: str) -> str:
         if lines:
             out.append(f"**{evidence}:**")
             out.append("")
-            out.append("```")
+            fence = _ticks("\n".join(lines), 3)
+            out.append(fence)
             out.extend(lines)
-            out.append("```")
+            out.append(fence)
             out.append("")
         out.append(f"**{todo}:** {cause.fix[lang]}")
         out.append("")
