@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from mailcheck import interrupt
 from mailcheck.config import MailboxSettings, Settings, resolve_settings
 from mailcheck.errors import ConfigError
 from mailcheck.evidence import Outcome, ProbeResult, Step
@@ -94,7 +95,7 @@ async def smtp_diagnosis(
 
 def run_smtp_diagnosis(command: str, settings: Settings, secret: Secret) -> Diagnosis:
     """Run the SMTP credential check and diagnose it."""
-    return asyncio.run(smtp_diagnosis(command, settings, secret))
+    return interrupt.run(smtp_diagnosis(command, settings, secret))
 
 
 #: Seconds kept back from the deadline for reading headers and cleaning up.
@@ -465,7 +466,7 @@ async def _sender_probe(
 
 def run_roundtrip_diagnosis(command: str, settings: Settings, secret: Secret) -> Diagnosis:
     """Credentials, then the test invoice to the sender's own mailbox (and probe mailboxes)."""
-    return asyncio.run(roundtrip_diagnosis(command, settings, secret))
+    return interrupt.run(roundtrip_diagnosis(command, settings, secret))
 
 
 def emit(
@@ -563,7 +564,7 @@ def run_watch_diagnosis(
     settings: Settings, secret: Secret, criteria: tuple[str | None, str | None, str | None]
 ) -> Diagnosis:
     """FAQ case 1: wait for the accounting software's own message; where did it land?"""
-    return asyncio.run(_watch_diagnosis(settings, secret, criteria))
+    return interrupt.run(_watch_diagnosis(settings, secret, criteria))
 
 
 async def _dns_diagnosis(target: str, resolver: Any, options: Mapping[str, Any]) -> Diagnosis:
@@ -629,7 +630,7 @@ def run_dns_diagnoses(targets: Sequence[str], options: Mapping[str, Any]) -> lis
             jobs = (_dns_diagnosis(t, resolver, options) for t in targets)
             return list(await asyncio.gather(*jobs))
 
-    return asyncio.run(run())
+    return interrupt.run(run())
 
 
 def run_bounce_diagnoses(raw: bytes, source: str) -> list[Diagnosis]:
@@ -653,4 +654,4 @@ def run_bounce_diagnoses(raw: bytes, source: str) -> list[Diagnosis]:
             out.append(diagnose("bounce", summary, [result], started))
         return out
 
-    return asyncio.run(run())
+    return interrupt.run(run())

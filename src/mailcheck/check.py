@@ -290,4 +290,6 @@ def run_plans(plans: Sequence[CheckPlan], deadline_s: float) -> list[ProfileResu
                 results.append(outcome)
         return results
 
-    return asyncio.run(run())
+    from mailcheck import interrupt
+
+    return interrupt.run(run())

@@ -106,7 +106,9 @@ def _run(
     extra: dict[str, Any],
 ) -> int:
     from mailcheck.errors import MailcheckError
+    from mailcheck.interrupt import Interrupted, install_process_handlers
 
+    restore = install_process_handlers()
     try:
         rv = click.Group.main(
             group,
@@ -129,6 +131,10 @@ def _run(
         # The reader went away (`mailcheck ... | head`): nothing left to say to it.
         sys.stderr.close()
         return EXIT_UNKNOWN
+    except KeyboardInterrupt:
+        return _fail("interrupted by SIGINT")
+    except Interrupted as exc:
+        return _fail(f"interrupted by {exc.name}")
     except Exception as exc:
         if os.environ.get("MAILCHECK_DEBUG"):
             raise
@@ -136,6 +142,8 @@ def _run(
             f"internal error ({type(exc).__name__}: {exc}); "
             "this is a bug in mailcheck, run again with MAILCHECK_DEBUG=1 for the traceback"
         )
+    finally:
+        restore()
     return rv if isinstance(rv, int) else 0
 
 

@@ -63,6 +63,8 @@ class ProbeStatus(enum.StrEnum):
     DEADLINE = "deadline"
     #: A bug in mailcheck; ``crash`` holds the traceback.
     CRASHED = "crashed"
+    #: A signal (SIGINT, SIGTERM, SIGHUP) stopped it; its cleanup had a short grace.
+    INTERRUPTED = "interrupted"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

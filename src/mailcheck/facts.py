@@ -179,6 +179,12 @@ FACTS: Mapping[str, FactSpec] = _catalogue(
     ),
     FactSpec("sender.dkim_weak", bool, "The DKIM key is shorter than 2048 bits.", "auth/dkim"),
     FactSpec(
+        "sender.spf_record",
+        str,
+        "The sender domain's SPF record: present, missing, invalid, unknown.",
+        "auth/spf",
+    ),
+    FactSpec(
         "sender.dmarc_record",
         str,
         "The sender domain's DMARC record: present, missing, invalid, unknown.",
@@ -222,6 +228,31 @@ FACTS: Mapping[str, FactSpec] = _catalogue(
         "bounce/bounce",
     ),
 )
+
+
+# --- The run itself (verdict.py): what could not be checked, and why the run ended early.
+_UNCHECKED = {
+    "login": ("the SMTP login", "smtp/auth,login,greeting,connect"),
+    "send": ("sending the test invoice", "smtp/mail,rcpt,data"),
+    "delivery": ("where the test invoice landed", "imap/placement,login,select INBOX,list"),
+    "cleanup": ("removing the test invoice", "imap/cleanup,placement"),
+    "probe_mailboxes": ("delivery to the --probe-mailbox mailboxes", ""),
+    "recipient_domain": ("the recipient's domain", "dns/recipient"),
+    "sender_auth": ("the sender's SPF and DMARC records", "auth/spf,dmarc"),
+    "rcpt": ("the customer's server (RCPT check)", "rcpt/rcpt-probe"),
+    "bounce": ("bounces about the test sent to the customer", "bounce/bounce"),
+}
+RUN_FACTS: Mapping[str, FactSpec] = _catalogue(
+    *(
+        FactSpec(f"unchecked.{part}", bool, f"Could not check {what}.", evidence)
+        for part, (what, evidence) in _UNCHECKED.items()
+    ),
+    FactSpec("run.deadline", str, "Probes the overall deadline ended, e.g. 'imap, auth'."),
+    FactSpec("run.crashed", str, "Probes that ended with a bug of mailcheck."),
+    FactSpec("run.interrupted", str, "Probes a signal (SIGINT, SIGTERM, SIGHUP) stopped."),
+    FactSpec("run.signal", str, "The signal that stopped the run, e.g. SIGTERM."),
+)
+FACTS = {**FACTS, **RUN_FACTS}
 
 
 def _first_failure(result: ProbeResult) -> str | None:
@@ -308,7 +339,8 @@ def _imap_facts(result: ProbeResult) -> dict[str, FactValue]:
             folder = step.get("folder")
             if folder:
                 facts["roundtrip.folder"] = folder
-        elif step.name == "cleanup" and step.get("result"):
+        elif step.name.rpartition(":")[2] == "cleanup" and step.get("result"):
+            # "junk:cleanup" when the message was found (and removed) in the spam folder.
             asked = step.get("why") == "--keep"
             facts["roundtrip.cleanup"] = "keep-asked" if asked else step.get("result") or "kept"
         elif step.name == "headers" and step.get("header"):
@@ -331,8 +363,11 @@ def _dns_facts(result: ProbeResult) -> dict[str, FactValue]:
 def _auth_facts(result: ProbeResult) -> dict[str, FactValue]:
     facts: dict[str, FactValue] = {}
     for step in result.steps:
-        if step.name == "spf" and step.get("result"):
-            facts["sender.spf"] = step.get("result") or ""
+        if step.name == "spf":
+            if step.get("result"):
+                facts["sender.spf"] = step.get("result") or ""
+            if step.get("record_state"):
+                facts["sender.spf_record"] = step.get("record_state") or ""
         elif step.name == "dkim" and step.get("state"):
             key = "sender.dkim" if step.get("mode") == "signature" else "sender.dkim_key"
             facts[key] = step.get("state") or ""

@@ -44,10 +44,10 @@ class Diagnosis:
 
     @property
     def severity(self) -> Severity:
-        """The worst finding's severity; UNKNOWN when nothing could be concluded."""
-        if not self.findings:
-            return Severity.UNKNOWN
-        return max((f.cause.severity for f in self.findings), key=lambda s: s.rank)
+        """The worst finding's severity, never OK without positive evidence (verdict.py)."""
+        from mailcheck.verdict import decide
+
+        return decide(self.findings, self.facts)
 
     @property
     def exit_code(self) -> int:
@@ -58,21 +58,59 @@ class Diagnosis:
 async def run_probe(
     probe: str, target: str, fn: ProbeFn, deadline: float, progress: Progress | None = None
 ) -> ProbeResult:
-    """Run one probe; ``deadline`` is a ``loop.time()`` value."""
+    """Run one probe; ``deadline`` is a ``loop.time()`` value.
+
+    A signal (see :mod:`mailcheck.interrupt`) cancels the probe; it then has
+    :data:`~mailcheck.interrupt.GRACE_SECONDS` to clean up after itself, and
+    the steps it took, its cleanup included, are kept.
+    """
+    from mailcheck import interrupt
+
     rec = Recorder(probe, target)
     if progress is not None:
         rec.on_begin = lambda step: progress.update(probe, step)
+    stop = interrupt.current()
+    if stop is not None and stop.is_set:
+        return replace(rec.result(ProbeStatus.INTERRUPTED), skip_reason=stop.signal)
+    task = asyncio.ensure_future(fn(rec))
+    waiter = asyncio.ensure_future(stop.event.wait()) if stop is not None else None
     try:
         async with asyncio.timeout_at(deadline) as scope:
-            await fn(rec)
+            await asyncio.wait(
+                [t for t in (task, waiter) if t is not None], return_when=asyncio.FIRST_COMPLETED
+            )
     except TimeoutError:
         if not scope.expired():
             raise
-        return rec.result(ProbeStatus.DEADLINE)
-    except Exception:  # noqa: BLE001 - a bug in mailcheck becomes a finding, not a traceback
-        result = rec.result(ProbeStatus.CRASHED)
-        return replace(result, crash=rec.scrub(traceback.format_exc()))
-    return rec.result()
+        await _cancel(task)
+        return _ended(rec, task, ProbeStatus.DEADLINE)
+    finally:
+        if waiter is not None:
+            waiter.cancel()
+    if not task.done():  # the signal came first
+        await _cancel(task)
+        result = _ended(rec, task, ProbeStatus.INTERRUPTED)
+        return replace(result, skip_reason=stop.signal if stop is not None else None)
+    return _ended(rec, task, None)
+
+
+async def _cancel(task: asyncio.Future[None]) -> None:
+    """Cancel a probe and give it the grace to clean up (its ``finally`` blocks run)."""
+    from mailcheck.interrupt import GRACE_SECONDS
+
+    task.cancel()
+    await asyncio.wait([task], timeout=GRACE_SECONDS)
+
+
+def _ended(rec: Recorder, task: asyncio.Future[None], status: ProbeStatus | None) -> ProbeResult:
+    """The probe's result from how its task ended; a crash is a bug of mailcheck."""
+    if task.done() and not task.cancelled():
+        exc = task.exception()
+        if exc is not None and not isinstance(exc, asyncio.CancelledError):
+            result = rec.result(ProbeStatus.CRASHED)
+            text = "".join(traceback.format_exception(exc))
+            return replace(result, crash=rec.scrub(text))
+    return rec.result(status) if status is not None else rec.result()
 
 
 def diagnose(
@@ -84,10 +122,19 @@ def diagnose(
     not_checked: tuple[str, ...] = (),
 ) -> Diagnosis:
     """Facts from the probes, causes from the rules."""
+    from mailcheck.verdict import run_facts, unchecked_parts
+
     causes = load_causes()
     rules = load_rules(causes)
     facts = extract_facts(probes)
+    facts.update(run_facts(probes))
     findings = evaluate(rules, causes, facts)
+    # Fail closed: what the run set out to check and has no verdict on becomes a named
+    # UNKNOWN cause (second pass: whether a gap is already explained needs the findings).
+    unchecked = unchecked_parts(command, probes, facts, findings)
+    if unchecked:
+        facts.update({f"unchecked.{part}": True for part in unchecked})
+        findings = evaluate(rules, causes, facts)
     return Diagnosis(
         command=command,
         target=target,

@@ -68,14 +68,19 @@ async def probe_sender(check: SenderCheck, resolver: Resolver, rec: Recorder) ->
     spf = await check_spf(check.domain, check.ip or _NO_IP, resolver, sender=check.sender)
     if check.ip:
         spf_result = spf.result
+    # The record's state is a verdict even without an IP (a check of the domain alone).
+    record_state = {"none": "missing", "permerror": "invalid", "temperror": "unknown"}.get(
+        spf.result, "present"
+    )
+    data = [("domain", spf.domain), ("record_state", record_state)]
     if check.ip or spf.result in ("none", "permerror", "temperror"):
-        data = [("domain", spf.domain), ("ip", spf.ip), ("result", spf.result)]
-        data += [("lookups", str(spf.lookups)), ("void_lookups", str(spf.void_lookups))]
-        if spf.record:
-            data.append(("record", spf.record))
-        if spf.explanation:
-            data.append(("explanation", spf.explanation))
-        rec.add(Step(name="spf", outcome=Outcome.OK, elapsed_ms=0.0, data=tuple(data)))
+        data += [("ip", spf.ip), ("result", spf.result)]
+    data += [("lookups", str(spf.lookups)), ("void_lookups", str(spf.void_lookups))]
+    if spf.record:
+        data.append(("record", spf.record))
+    if spf.explanation:
+        data.append(("explanation", spf.explanation))
+    rec.add(Step(name="spf", outcome=Outcome.OK, elapsed_ms=0.0, data=tuple(data)))
 
     dkim: DkimResult | None = None
     if check.message is not None:

@@ -1,0 +1,233 @@
+"""The overall status of a run, decided in one place, failing closed.
+
+A run is OK only from positive evidence: every part it set out to check
+(the login, the send, where the test invoice landed, its cleanup, the
+recipient's domain, the sender's records, ...) completed and said so. A part
+that was withheld, cut short by the deadline or a signal, crashed, or simply
+left no verdict is *unchecked*: it becomes an ``unchecked.<part>`` fact, a
+rule turns that into a named UNKNOWN cause, and the status cannot be OK.
+
+A part that did not happen *because* an earlier one failed (nothing is sent
+after a refused login) is not named again: the earlier part's finding says
+why. Neither is a part whose own evidence already produced a non-OK finding
+(an IMAP login the server refused is ``imap-login-rejected``, not "unchecked").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+from mailcheck.evidence import ProbeResult, ProbeStatus
+from mailcheck.facts import FactValue
+from mailcheck.rules import Finding, Severity
+
+__all__ = ["PARTS", "Part", "decide", "run_facts", "unchecked_parts"]
+
+Facts = Mapping[str, FactValue]
+
+_FOUND = ("inbox", "junk", "other")
+
+
+@dataclass(frozen=True, slots=True)
+class Part:
+    """One thing a command exists to check, and what counts as having checked it."""
+
+    name: str
+    """``unchecked.<name>`` is the fact, ``not-checked-<name>`` the cause (``_`` -> ``-``)."""
+    probe: str
+    """The probe whose presence in a run makes this part required (``imap:`` = any of them)."""
+    confirmed: Callable[[Facts, Sequence[ProbeResult]], bool]
+    """Positive evidence that the part completed (with any verdict, good or bad)."""
+    explained_by: tuple[str, ...]
+    """Facts (or prefixes ending in ``.``) whose non-OK finding already explains a gap here."""
+    passed: Callable[[Facts, Sequence[ProbeResult]], bool] | None = None
+    """The good verdict that lets the next part happen (default: confirmed is enough)."""
+    after: str | None = None
+    """The part this one needs first: unless that one passed, this one is not named
+    (a refused login, not "nothing was sent", is the finding)."""
+    unless_command: tuple[str, ...] = ()
+    """Commands that do not ask for this part (``watch`` deletes nothing)."""
+
+
+def _fact_in(
+    name: str, values: Iterable[FactValue]
+) -> Callable[[Facts, Sequence[ProbeResult]], bool]:
+    allowed = tuple(values)
+    return lambda facts, _: facts.get(name) in allowed
+
+
+def _probe_mailboxes(facts: Facts, results: Sequence[ProbeResult]) -> bool:
+    for result in results:
+        if result.probe.startswith("imap:"):
+            step = result.step("placement")
+            if step is None or step.get("placement") not in _FOUND:
+                return False
+    return True
+
+
+def _delivery_decided(facts: Facts, _: Sequence[ProbeResult]) -> bool:
+    """Found in a known folder, or surely not there after the whole wait."""
+    placement = facts.get("roundtrip.placement")
+    if placement == "not-arrived":
+        return True
+    return placement in _FOUND and "roundtrip.folder" in facts
+
+
+def _sender_records(facts: Facts, _: Sequence[ProbeResult]) -> bool:
+    decided = ("present", "missing", "invalid")
+    spf_ok = facts.get("sender.spf_record") in decided or facts.get("sender.spf") not in (
+        None,
+        "temperror",
+    )
+    return spf_ok and facts.get("sender.dmarc_record") in decided
+
+
+_SMTP_SESSION = (
+    "smtp.probe",
+    "smtp.resolve",
+    "smtp.connect",
+    "smtp.tls",
+    "smtp.greeting",
+    "smtp.ehlo",
+    "smtp.starttls",
+    "smtp.tls_failure",
+    "smtp.sniff",
+    "smtp.auth",
+    "smtp.failed_step",
+)
+
+#: Every part, in the order a round trip meets them.
+PARTS: tuple[Part, ...] = (
+    Part(
+        "login",
+        "smtp",
+        _fact_in("smtp.auth", ["ok", "rejected"]),
+        _SMTP_SESSION,
+        passed=_fact_in("smtp.auth", ["ok"]),
+    ),
+    Part(
+        "send",
+        "imap",  # only a run that watches a mailbox sends anything
+        _fact_in("smtp.data", ["ok"]),
+        ("smtp.mail", "smtp.rcpt", "smtp.data", "smtp.send.", "recipient.rejection"),
+        after="login",
+        unless_command=("watch",),
+    ),
+    Part(
+        "delivery",
+        "imap",
+        _delivery_decided,
+        ("roundtrip.placement", "imap.", "send.via_vendor"),
+        passed=_fact_in("roundtrip.placement", _FOUND),
+        after="send",
+    ),
+    Part(
+        "cleanup",
+        "imap",
+        _fact_in("roundtrip.cleanup", ["deleted", "moved", "keep-asked"]),
+        ("roundtrip.cleanup",),
+        after="delivery",
+        unless_command=("watch",),
+    ),
+    Part("probe_mailboxes", "imap:", _probe_mailboxes, ("probes.placement",), after="send"),
+    Part(
+        "recipient_domain",
+        "dns",
+        lambda facts, _: facts.get("recipient.verdict") not in (None, "unknown"),
+        ("recipient.",),
+    ),
+    Part("sender_auth", "auth", _sender_records, ("sender.",)),
+    Part(
+        "rcpt",
+        "rcpt",
+        _fact_in("rcpt_probe.result", ["accepted", "rejected", "no-mx"]),
+        ("rcpt_probe.result",),
+    ),
+    Part("bounce", "bounce", lambda facts, _: "bounce.kind" in facts, ("bounce.", "recipient.")),
+)
+
+
+def _has_probe(results: Sequence[ProbeResult], probe: str) -> bool:
+    if probe.endswith(":"):
+        return any(r.probe.startswith(probe) for r in results)
+    return any(r.probe == probe for r in results)
+
+
+def _probe_finished(results: Sequence[ProbeResult], probe: str) -> bool:
+    """The probe ran to its end (a deadline, crash or signal leaves every part unconfirmed)."""
+    return all(
+        r.status is ProbeStatus.COMPLETED
+        for r in results
+        if r.probe == probe or (probe.endswith(":") and r.probe.startswith(probe))
+    )
+
+
+def _explains(finding: Finding, prefixes: tuple[str, ...]) -> bool:
+    if finding.cause.severity is Severity.OK:
+        return False
+    return any(
+        fact == p or (p.endswith(".") and fact.startswith(p))
+        for fact, _ in finding.because
+        for p in prefixes
+    )
+
+
+def unchecked_parts(
+    command: str, results: Sequence[ProbeResult], facts: Facts, findings: Sequence[Finding]
+) -> list[str]:
+    """The parts this run set out to check and has no verdict on, nor a finding that says why."""
+    missing: list[str] = []
+    blocked: set[str] = set()
+    for part in PARTS:
+        if command in part.unless_command or not _has_probe(results, part.probe):
+            continue
+        if part.after in blocked:
+            blocked.add(part.name)  # the earlier part's finding says why this one did not happen
+            continue
+        owner = "smtp" if part.name in ("login", "send") else part.probe
+        if _probe_finished(results, owner) and part.confirmed(facts, results):
+            if part.passed is not None and not part.passed(facts, results):
+                blocked.add(part.name)
+            continue
+        blocked.add(part.name)
+        if any(_explains(f, part.explained_by) for f in findings):
+            continue
+        missing.append(part.name)
+    return missing
+
+
+def run_facts(results: Sequence[ProbeResult]) -> dict[str, FactValue]:
+    """Facts about the run itself: probes the deadline, a crash or a signal ended."""
+    facts: dict[str, FactValue] = {}
+    for status, key in (
+        (ProbeStatus.DEADLINE, "run.deadline"),
+        (ProbeStatus.CRASHED, "run.crashed"),
+        (ProbeStatus.INTERRUPTED, "run.interrupted"),
+    ):
+        names = [r.probe for r in results if r.status is status]
+        if names:
+            facts[key] = ", ".join(dict.fromkeys(names))
+    signal = next(
+        (r.skip_reason for r in results if r.status is ProbeStatus.INTERRUPTED and r.skip_reason),
+        None,
+    )
+    if signal:
+        facts["run.signal"] = signal
+    return facts
+
+
+def decide(findings: Sequence[Finding], facts: Facts) -> Severity:
+    """The run's status: the worst finding, but never OK without positive evidence.
+
+    UNKNOWN when nothing was concluded, when any part is unchecked, and when a
+    signal stopped the run (whatever was seen before it: the run did not finish).
+    """
+    if "run.interrupted" in facts:
+        return Severity.UNKNOWN
+    if not findings:
+        return Severity.UNKNOWN
+    worst = max((f.cause.severity for f in findings), key=lambda s: s.rank)
+    if worst is Severity.OK and any(k.startswith(("unchecked.", "run.")) for k in facts):
+        return Severity.UNKNOWN
+    return worst
