@@ -1,13 +1,19 @@
-"""Collect a probe's steps and transcript, with every secret scrubbed out.
+"""Collect a probe's steps and transcript, with every secret kept out.
 
 The recorder belongs to the runner, not to the probe, so that when the
 overall deadline cancels a probe the steps it already took survive and the
 step that was in flight is reported as timed out.
+
+Once a password is registered, every text recorded (transcript lines, step
+replies, error messages, observations, crash tracebacks) is searched for it in
+every wire form (:class:`mailcheck.secret.Redactor`). A text that holds it is
+not shown at all: a ``***`` in its place would tell the password's length and
+position; a fixed notice tells neither.
 """
 
 from __future__ import annotations
 
-import base64
+import re
 import time
 from collections.abc import Callable
 from dataclasses import replace
@@ -22,23 +28,21 @@ from mailcheck.evidence import (
     TranscriptLine,
 )
 from mailcheck.probes.net import elapsed_ms
+from mailcheck.secret import WITHHELD_SERVER, WITHHELD_TEXT, Redactor
 
-__all__ = ["REDACTED", "Recorder"]
+__all__ = ["REDACTED", "WITHHELD_SERVER", "WITHHELD_TEXT", "Recorder"]
 
+#: What mailcheck writes for the password in its own lines (``AUTH PLAIN ***``): always
+#: the same three characters, whatever the password.
 REDACTED = "***"
+#: A codec error's message quotes the characters it failed on, the password's included.
+_CODEC_ERROR = re.compile(r"^(\s*)(Unicode(?:En|De)codeError|UnicodeError)\b.*$", re.MULTILINE)
+_STATUS_CODE = re.compile(r"[245]\.\d{1,3}\.\d{1,3}")
+_CODEC_SENTENCE = "a text could not be converted (its characters are not shown)"
 
 
-def _secret_forms(username: str, password: str) -> list[str]:
-    """The password as it may appear on the wire: clear, and in every base64 AUTH form."""
-    forms = {password}
-    for raw in (
-        password,
-        f"\0{username}\0{password}",
-        f"{username}\0{username}\0{password}",
-    ):
-        forms.add(base64.b64encode(raw.encode("utf-8")).decode("ascii"))
-    # Longest first, so a form that contains another is replaced whole.
-    return sorted((f for f in forms if f), key=len, reverse=True)
+def _codec_safe(text: str) -> str:
+    return _CODEC_ERROR.sub(lambda m: f"{m.group(1)}{m.group(2)}: {_CODEC_SENTENCE}", text)
 
 
 class Recorder:
@@ -49,21 +53,30 @@ class Recorder:
         self.target = target
         self.steps: list[Step] = []
         self.transcript: list[TranscriptLine] = []
-        self._secrets: list[str] = []
+        self._redactor: Redactor | None = None
         self._current: tuple[str, float] | None = None
         self._start = time.perf_counter()
         self.on_begin: Callable[[str], None] | None = None
         """Told the name of each step as it begins (the progress line)."""
 
     def add_secret(self, username: str, password: str) -> None:
-        """Register a secret: it is scrubbed from everything recorded afterwards."""
-        self._secrets = _secret_forms(username, password)
+        """Register a secret: it is kept out of everything recorded afterwards."""
+        self._redactor = Redactor(username, password)
+
+    def contains_secret(self, text: str) -> bool:
+        """Whether ``text`` holds the registered password in any known form."""
+        return self._redactor is not None and self._redactor.contains(text)
 
     def scrub(self, text: str) -> str:
-        """Replace every known secret form in ``text``."""
-        for form in self._secrets:
-            text = text.replace(form, REDACTED)
-        return text
+        """``text`` with each line that holds the password withheld (for tracebacks)."""
+        text = _codec_safe(text)
+        if self._redactor is None:
+            return text
+        return self._redactor.withhold_lines(text)
+
+    def withhold(self, text: str, notice: str = WITHHELD_TEXT) -> str:
+        """``text``, or ``notice`` in its place when it holds the password."""
+        return notice if self.contains_secret(text) else text
 
     def begin(self, name: str) -> float:
         """Mark step ``name`` as in flight; return its start time."""
@@ -74,29 +87,49 @@ class Recorder:
         return start
 
     def add(self, step: Step) -> Step:
-        """Record a finished step (its texts scrubbed)."""
-        if self._secrets:
-            step = _scrub_step(step, self.scrub)
+        """Record a finished step (any text that held the password withheld)."""
+        step = _safe_step(step, self)
         self.steps.append(step)
         self._current = None
         return step
 
     def client(self, line: str) -> None:
         """Record a line the client sent."""
-        self.transcript.append(TranscriptLine(direction="C", text=self.scrub(line)))
+        self.transcript.append(TranscriptLine(direction="C", text=self.withhold(line)))
 
     def server(self, reply: Reply) -> None:
-        """Record a reply, one transcript line per reply line (``250-...``, ``250 ...``)."""
+        """Record a reply, one transcript line per reply line (``250-...``, ``250 ...``).
+
+        The reply is judged whole (its lines joined): a password split across two
+        lines is in neither line alone.
+        """
+        safe = self.safe_reply(reply)
+        prefix = f"{safe.enhanced} " if safe.enhanced else ""
+        if safe is not reply:  # withheld: one line, the notice after the codes
+            line = f"{safe.code} {prefix}{WITHHELD_SERVER}"
+            self.transcript.append(TranscriptLine(direction="S", text=line))
+            return
         lines = reply.text.split("\n") if reply.text else [""]
-        prefix = f"{reply.enhanced} " if reply.enhanced else ""
+        notice = f"{reply.code} {WITHHELD_SERVER}"
         for i, line in enumerate(lines):
             sep = " " if i == len(lines) - 1 else "-"
             text = f"{reply.code}{sep}{prefix}{line}".rstrip()
-            self.transcript.append(TranscriptLine(direction="S", text=self.scrub(text)))
+            self.transcript.append(TranscriptLine(direction="S", text=self.withhold(text, notice)))
 
     def note(self, text: str) -> None:
         """Record what mailcheck did that is not a protocol line (TLS started, ...)."""
-        self.transcript.append(TranscriptLine(direction="*", text=self.scrub(text)))
+        self.transcript.append(TranscriptLine(direction="*", text=self.withhold(text)))
+
+    def safe_reply(self, reply: Reply) -> Reply:
+        """The reply, or (when it held the password) its codes and a notice."""
+        # An SMTP status code (5.7.8) is a field of digits, kept so the diagnosis stands;
+        # an IMAP response code is a word the server chose, searched like its text.
+        enhanced = reply.enhanced or ""
+        searched = "" if _STATUS_CODE.fullmatch(enhanced) else enhanced
+        if not self.contains_secret(f"{searched}\n{reply.text}"):
+            return reply
+        keep = reply.enhanced if not self.contains_secret(searched) else None
+        return replace(reply, text=WITHHELD_SERVER, enhanced=keep)
 
     def result(self, status: ProbeStatus = ProbeStatus.COMPLETED) -> ProbeResult:
         """Finish: a step still in flight (deadline hit) is recorded as timed out."""
@@ -123,12 +156,20 @@ class Recorder:
         )
 
 
-def _scrub_step(step: Step, scrub: Callable[[str], str]) -> Step:
-    reply = step.reply
-    if reply is not None:
-        reply = replace(reply, text=scrub(reply.text))
-    error = step.error
-    if error is not None:
-        error = replace(error, message=scrub(error.message))
-    data = tuple((k, scrub(v)) for k, v in step.data)
+def _safe_error(error: ErrorInfo, rec: Recorder) -> ErrorInfo:
+    message = error.message
+    if error.exception in ("UnicodeEncodeError", "UnicodeDecodeError", "UnicodeError"):
+        message = _CODEC_SENTENCE
+    return replace(
+        error,
+        message=rec.withhold(message),
+        detail=rec.withhold(error.detail) if error.detail is not None else None,
+    )
+
+
+def _safe_step(step: Step, rec: Recorder) -> Step:
+    """The step with each text that holds the password withheld."""
+    reply = rec.safe_reply(step.reply) if step.reply is not None else None
+    error = _safe_error(step.error, rec) if step.error is not None else None
+    data = tuple((k, rec.withhold(v)) for k, v in step.data)
     return replace(step, reply=reply, error=error, data=data)
