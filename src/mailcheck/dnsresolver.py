@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import enum
+import ipaddress
 import secrets
 import socket
 import struct
@@ -36,7 +37,7 @@ import dns.resolver
 
 from mailcheck.dnswire import FAST_TYPES, FastReply, read_reply
 
-__all__ = ["DnsOutcome", "Lookup", "Resolver"]
+__all__ = ["DnsOutcome", "Lookup", "Resolver", "ResolverCheck"]
 
 _MAX_REMEMBERED = 100_000
 
@@ -56,8 +57,11 @@ class DnsOutcome(enum.StrEnum):
     REFUSED = "refused"
     #: No answer in time: could not tell.
     TIMEOUT = "timeout"
-    #: The query itself was bad (e.g. a name with an empty label).
+    #: The query itself was bad (e.g. a name with an empty label), or the reply was
+    #: malformed or did not answer the question: could not tell.
     ERROR = "error"
+    #: Not asked: no time was left before the run's deadline.
+    SKIPPED = "skipped"
 
     @property
     def conclusive(self) -> bool:
@@ -84,6 +88,15 @@ class Lookup:
         return self.outcome is DnsOutcome.ANSWER
 
 
+@dataclass(frozen=True, slots=True)
+class ResolverCheck:
+    """Does the resolver answer names that must exist? Asked before a negative answer counts."""
+
+    working: bool
+    lookups: tuple[Lookup, ...]
+    """The lookups it was decided on (the root's NS, the top-level domain's SOA)."""
+
+
 def _text(rdata: Any, rdtype: str) -> str:
     if rdtype == "TXT":
         # A long TXT record (a DKIM key) arrives as several <=255-byte strings.
@@ -93,33 +106,101 @@ def _text(rdata: Any, rdtype: str) -> str:
 
 #: The EDNS OPT pseudo-record every query carries: root name, type 41, payload 1232, no flags.
 _OPT = b"\x00" + struct.pack("!HHIH", 41, 1232, 0, 0)
+#: Sends of one question at most: a lost datagram is re-sent, but a hostile or broken
+#: server never turns one lookup into a stream of queries (issue 11 item 5).
+_MAX_SENDS = 4
+#: The rcodes whose replies may come without a question section (as dnspython's
+#: ``Message.is_response`` allows): FORMERR, SERVFAIL, NOTIMP, REFUSED.
+_BARE_RCODES = frozenset({1, 2, 4, 5})
 
 
-def _expire(future: asyncio.Future[bytes]) -> None:
-    if not future.done():
-        future.set_exception(TimeoutError())
+class _Unanswered(Exception):
+    """No reply to the question came in time; ``ignored`` replies did not match it."""
+
+    def __init__(self, ignored: int) -> None:
+        super().__init__(ignored)
+        self.ignored = ignored
+
+
+class _TcpFailed(Exception):
+    """The UDP answer was truncated and the TCP retry failed."""
+
+
+@dataclass(slots=True)
+class _Question:
+    """One lookup in flight: its question on the wire and the future its reply completes."""
+
+    future: asyncio.Future[tuple[bytes, tuple[str, int]]]
+    """Completed with the reply and the server that sent it."""
+    question: bytes
+    """The question section as sent (the name is lower case): a reply must repeat it."""
+    ignored: int = 0
+    """Replies with one of its ids that did not answer it (wrong question, QR=0, garbage)."""
+
+
+def _answers(data: bytes, question: bytes) -> bool:
+    """Is ``data`` (of the right id) a response to ``question``?
+
+    The checks of dnspython's ``Message.is_response``, on the bytes: QR set, a
+    standard query, and the question repeated (the name without regard to case);
+    an error rcode may come without a question.
+    """
+    flags, qdcount = struct.unpack_from("!HH", data, 2)
+    if not flags & 0x8000 or flags & 0x7800:
+        return False
+    if qdcount == 0:
+        return flags & 0x000F in _BARE_RCODES
+    if qdcount != 1:
+        return False
+    echoed = data[12 : 12 + len(question)]
+    # Label lengths are < 64, below the ASCII letters, so lower() changes only letters;
+    # the type and class (the last four bytes) compare exactly.
+    return (
+        len(echoed) == len(question)
+        and echoed[:-4].lower() == question[:-4]
+        and echoed[-4:] == question[-4:]
+    )
 
 
 class _Datagrams(asyncio.DatagramProtocol):
-    """One UDP socket for every query; replies are matched to queries by message id."""
+    """One UDP socket per nameserver; a reply completes the lookup whose id and question it has.
 
-    def __init__(self) -> None:
-        self.pending: dict[int, asyncio.Future[bytes]] = {}
+    A datagram from another address, with an unknown id, or that does not answer the
+    question of its id (QR=0, another question, garbage) is ignored: the lookup keeps
+    waiting for the real reply, within its time, without asking again.
+    """
+
+    def __init__(self, server: tuple[str, int]) -> None:
+        self.pending: dict[int, _Question] = {}
         self.transport: asyncio.DatagramTransport | None = None
+        self.server = server
+        self._source = _address(server)
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = cast(asyncio.DatagramTransport, transport)
 
     def datagram_received(self, data: bytes, addr: Any) -> None:
-        if len(data) < 12:
+        if len(data) < 12 or (self._source is not None and _address(addr) != self._source):
             return
-        future = self.pending.pop(int.from_bytes(data[:2], "big"), None)
-        if future is not None and not future.done():
-            future.set_result(data)
+        entry = self.pending.get(int.from_bytes(data[:2], "big"))
+        if entry is None or entry.future.done():
+            return
+        if not _answers(data, entry.question):
+            entry.ignored += 1
+            return
+        entry.future.set_result((data, self.server))
 
     def error_received(self, exc: Exception) -> None:
         # ICMP errors on an unconnected socket cannot be tied to a query: a timeout says it.
         pass
+
+
+def _address(peer: Any) -> tuple[ipaddress.IPv4Address | ipaddress.IPv6Address, int] | None:
+    """An (ip, port) pair in a comparable form; None when the host is not an IP address."""
+    try:
+        return ipaddress.ip_address(peer[0]), int(peer[1])
+    except (ValueError, TypeError, IndexError):
+        return None
 
 
 class _Transport:
@@ -153,69 +234,82 @@ class _Transport:
                     sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 * 1024 * 1024)
                 sock.setblocking(False)
                 loop = asyncio.get_running_loop()
-                _, endpoint = await loop.create_datagram_endpoint(_Datagrams, sock=sock)
+                _, endpoint = await loop.create_datagram_endpoint(
+                    lambda: _Datagrams(server), sock=sock
+                )
                 self._endpoints[server] = endpoint
         return endpoint
 
     async def query(
         self, name: dns.name.Name, rdtype: str, deadline: float
     ) -> FastReply | dns.message.Message:
-        """One question; raises dns.exception.Timeout when no server answered in time.
+        """One question; raises :class:`_Unanswered` when no server answered it in time.
 
         A plain A, AAAA or MX reply is read straight from the wire (:mod:`mailcheck.dnswire`);
         anything else by dnspython.
         """
-        loop = asyncio.get_running_loop()
         rdtype_value = dns.rdatatype.from_text(rdtype)
-        text = name.to_text()
-        question = cast(bytes, name.to_wire()) + struct.pack("!HH", rdtype_value, dns.rdataclass.IN)
-        attempt = 0
-        while loop.time() < deadline:
-            server = self.nameservers[attempt % len(self.nameservers)]
-            attempt += 1
-            endpoint = await self._endpoint(server)
-            while True:
-                qid = secrets.randbelow(65536)
-                if qid not in endpoint.pending:
-                    break
-            future: asyncio.Future[bytes] = loop.create_future()
-            endpoint.pending[qid] = future
-            if endpoint.transport is None:
-                continue
-            # Built by hand (RFC 1035 §4.1; EDNS OPT, RFC 6891, 1232-byte payload): this is
-            # the hot path of a preflight, and dnspython's renderer costs more than the query.
-            header = struct.pack("!HHHHHH", qid, 0x0100, 1, 0, 0, 1)  # RD, 1 question, 1 OPT
-            endpoint.transport.sendto(header + question + _OPT, server)
-            # Retries back off (1 s, 2 s, ... up to the timeout): a lost datagram on a
-            # busy socket should cost a fraction of a second, not a whole timeout.
-            wait = min(self.timeout, 1.0 * 2 ** (attempt - 1), max(deadline - loop.time(), 0.001))
-            expiry = loop.call_later(wait, _expire, future)
+        question = cast(bytes, name.to_wire()).lower() + struct.pack(
+            "!HH", rdtype_value, dns.rdataclass.IN
+        )
+        wire, server = await self._exchange(question, deadline)
+        fast = read_reply(wire, name.to_text(), rdtype) if rdtype in FAST_TYPES else None
+        if fast is not None:
+            return fast
+        response = dns.message.from_wire(wire)
+        if response.flags & dns.flags.TC:
+            request = dns.message.make_query(name, rdtype, use_edns=0, payload=1232)
+            loop = asyncio.get_running_loop()
             try:
-                wire = await future
-            except TimeoutError:
-                endpoint.pending.pop(qid, None)
-                continue
-            finally:
-                expiry.cancel()
-            fast = read_reply(wire, text, rdtype) if rdtype in FAST_TYPES else None
-            if fast is not None:
-                return fast
-            response = dns.message.from_wire(wire)
-            asked = response.question[0] if response.question else None
-            if (
-                not response.flags & dns.flags.QR
-                or asked is None
-                or asked.name != name
-                or asked.rdtype != rdtype_value
-            ):
-                continue  # a stray or spoofed reply: ask again
-            if response.flags & dns.flags.TC:
-                request = dns.message.make_query(name, rdtype, use_edns=0, payload=1232)
+                # dnspython's TCP checks the id and question of the reply itself.
                 return await dns.asyncquery.tcp(
                     request, server[0], timeout=max(deadline - loop.time(), 0.001), port=server[1]
                 )
-            return response
-        raise dns.exception.Timeout(timeout=self.timeout)  # type: ignore[no-untyped-call]
+            except dns.exception.Timeout:
+                raise _Unanswered(0) from None
+            except (dns.exception.DNSException, OSError, EOFError) as exc:
+                raise _TcpFailed(str(exc) or type(exc).__name__) from None
+        return response
+
+    async def _exchange(self, question: bytes, deadline: float) -> tuple[bytes, tuple[str, int]]:
+        """Send the question until a reply answers it; the reply and the server it came from.
+
+        Every id sent stays open until the end, so a late reply to an earlier send
+        still counts. Sends back off (1 s, 2 s, ... up to the timeout) and stop at
+        :data:`_MAX_SENDS`: a lost datagram on a busy socket costs a fraction of a
+        second, and nothing a server sends makes mailcheck ask faster.
+        """
+        loop = asyncio.get_running_loop()
+        entry = _Question(loop.create_future(), question)
+        sent: list[tuple[_Datagrams, int]] = []
+        try:
+            for attempt in range(_MAX_SENDS):
+                remaining = deadline - loop.time()
+                if remaining <= 0:
+                    break
+                server = self.nameservers[attempt % len(self.nameservers)]
+                endpoint = await self._endpoint(server)
+                if endpoint.transport is None:
+                    break
+                qid = secrets.randbelow(65536)
+                while qid in endpoint.pending:
+                    qid = secrets.randbelow(65536)
+                endpoint.pending[qid] = entry
+                sent.append((endpoint, qid))
+                # Built by hand (RFC 1035 §4.1; EDNS OPT, RFC 6891, 1232-byte payload): this
+                # is the hot path of a preflight, and dnspython's renderer costs more.
+                header = struct.pack("!HHHHHH", qid, 0x0100, 1, 0, 0, 1)  # RD, 1 question, 1 OPT
+                endpoint.transport.sendto(header + question + _OPT, server)
+                last = attempt == _MAX_SENDS - 1
+                wait = remaining if last else min(self.timeout, 2.0**attempt, remaining)
+                await asyncio.wait((entry.future,), timeout=wait)
+                if entry.future.done():
+                    return entry.future.result()
+            raise _Unanswered(entry.ignored)
+        finally:
+            for endpoint, qid in sent:
+                endpoint.pending.pop(qid, None)
+            entry.future.cancel()
 
     def close(self) -> None:
         for endpoint in self._endpoints.values():
@@ -234,6 +328,7 @@ class Resolver:
         lifetime: float = 5.0,
         concurrency: int = 200,
         rate: float | None = None,
+        deadline: float | None = None,
     ) -> None:
         if server is None:
             # Read the system's nameservers into our own instance (configure=True reads
@@ -248,6 +343,9 @@ class Resolver:
         self._transport = _Transport(nameservers, min(timeout, lifetime))
         self.server = server
         self._lifetime = lifetime
+        self.deadline = deadline
+        """The end of the run (``loop.time()``): no lookup waits past it, none starts after it."""
+        self._vouchers: dict[tuple[str, str], asyncio.Future[Lookup]] = {}
         self._limit = asyncio.Semaphore(concurrency)
         self._inflight: dict[tuple[str, str], asyncio.Future[Lookup]] = {}
         self._done: dict[tuple[str, str], Lookup] = {}
@@ -266,8 +364,17 @@ class Resolver:
     async def __aexit__(self, *exc: object) -> None:
         self.close()
 
-    async def lookup(self, name: str, rdtype: str) -> Lookup:
-        """Ask once; later and concurrent asks for the same question share the answer."""
+    @property
+    def lifetime(self) -> float:
+        """How long one lookup may take (retries included), before :attr:`deadline` cuts it."""
+        return self._lifetime
+
+    async def lookup(self, name: str, rdtype: str, *, deadline: float | None = None) -> Lookup:
+        """Ask once; later and concurrent asks for the same question share the answer.
+
+        The lookup ends by the soonest of its lifetime, ``deadline`` and :attr:`deadline`
+        (``loop.time()`` values); with no time left it is not asked (``skipped``).
+        """
         key = (name.lower().rstrip(".") + ".", rdtype.upper())
         done = self._done.get(key)
         if done is not None:
@@ -278,7 +385,7 @@ class Resolver:
         future: asyncio.Future[Lookup] = asyncio.get_running_loop().create_future()
         self._inflight[key] = future
         try:
-            result = await self._query(key[0], key[1])
+            result = await self._query(key[0], key[1], deadline)
         except BaseException as exc:
             future.set_exception(exc)
             future.exception()  # a waiter may be gone; do not warn "never retrieved"
@@ -293,6 +400,42 @@ class Resolver:
         future.set_result(result)
         return result
 
+    async def check_working(self, domain: str, *, deadline: float | None = None) -> ResolverCheck:
+        """Does this resolver answer names that must exist? Ask before believing a negative.
+
+        A resolver that says NXDOMAIN or SERVFAIL for everything, refuses, or is silent
+        must not make a customer's domain look broken (issue 11 item 7). Two names:
+
+        - the root's NS (``. NS``): the priming query (RFC 8109) every recursive
+          resolver answers, mostly from its cache; NXDOMAIN or no data for it is
+          impossible from a working one;
+        - the SOA of ``domain``'s top-level domain (``test. SOA``): an authoritative
+          server used as ``--dns-server`` (the lab's Knot, which serves ``test.``,
+          ``com.``, ``vn.`` and refuses the root) answers it when its negative answers
+          about names under that TLD are its own to give.
+
+        Either one answered with records vouches for the resolver. Each name is asked
+        at most once per resolver (so once per run), both together the first time, and
+        only when a negative answer needs the check: healthy runs never pay for it.
+        """
+        labels = domain.lower().rstrip(".").rsplit(".", 1)
+        tld = labels[-1] + "."
+        root = self._voucher(".", "NS", deadline)
+        if root.done() and not root.cancelled() and root.result().ok:
+            return ResolverCheck(True, (root.result(),))
+        found = await asyncio.gather(
+            asyncio.shield(root), asyncio.shield(self._voucher(tld, "SOA", deadline))
+        )
+        return ResolverCheck(any(x.ok for x in found), tuple(found))
+
+    def _voucher(self, name: str, rdtype: str, deadline: float | None) -> asyncio.Future[Lookup]:
+        """The one lookup of ``name``/``rdtype`` for :meth:`check_working`, whatever it said."""
+        future = self._vouchers.get((name, rdtype))
+        if future is None:
+            future = asyncio.ensure_future(self.lookup(name, rdtype, deadline=deadline))
+            self._vouchers[(name, rdtype)] = future
+        return future
+
     async def _pace(self) -> None:
         if not self._interval:
             return
@@ -302,23 +445,37 @@ class Resolver:
         if slot > now:
             await asyncio.sleep(slot - now)
 
-    async def _query(self, name: str, rdtype: str) -> Lookup:
+    def _end(self, deadline: float | None) -> float:
+        """When a lookup starting now must end (``loop.time()``)."""
+        end = asyncio.get_running_loop().time() + self._lifetime
+        for limit in (deadline, self.deadline):
+            if limit is not None:
+                end = min(end, limit)
+        return end
+
+    async def _query(self, name: str, rdtype: str, deadline: float | None) -> Lookup:
         async with self._limit:
             await self._pace()
             start = time.perf_counter()
-            self.queries += 1
             loop = asyncio.get_running_loop()
+            end = self._end(deadline)
+            if end <= loop.time():
+                error = "not asked: no time left before the deadline"
+                return Lookup(name, rdtype, DnsOutcome.SKIPPED, error=error)
+            self.queries += 1
             try:
                 qname = dns.name.from_text(name)
-                response = await self._transport.query(qname, rdtype, loop.time() + self._lifetime)
-            except dns.exception.Timeout:
-                return Lookup(
-                    name,
-                    rdtype,
-                    DnsOutcome.TIMEOUT,
-                    error="no answer in time",
-                    elapsed_ms=_ms(start),
-                )
+                response = await self._transport.query(qname, rdtype, end)
+            except (_Unanswered, dns.exception.Timeout) as exc:
+                error = "no answer in time"
+                ignored = exc.ignored if isinstance(exc, _Unanswered) else 0
+                if ignored:
+                    # Say it: replies came, but none answered the question (spoofed, broken).
+                    error += f" ({ignored} reply(s) that did not answer the question ignored)"
+                return Lookup(name, rdtype, DnsOutcome.TIMEOUT, error=error, elapsed_ms=_ms(start))
+            except _TcpFailed as exc:
+                error = f"the answer was truncated and the TCP retry failed: {exc}"
+                return Lookup(name, rdtype, DnsOutcome.ERROR, error=error, elapsed_ms=_ms(start))
             except (dns.exception.DNSException, OSError, ValueError, EOFError) as exc:
                 return Lookup(
                     name,
@@ -330,6 +487,10 @@ class Resolver:
             if isinstance(response, FastReply):
                 return _fast_lookup(name, rdtype, response, _ms(start))
             return _message_lookup(name, rdtype, response, _ms(start))
+
+
+#: Answer-section types a reply with no data for the question may hold: its CNAME chain.
+_CHAIN_TYPES = frozenset({dns.rdatatype.CNAME, dns.rdatatype.DNAME, dns.rdatatype.RRSIG})
 
 
 def _message_lookup(
@@ -357,6 +518,11 @@ def _message_lookup(
         error = "the CNAME chain is too long (a loop?)"
         return Lookup(name, rdtype, DnsOutcome.ERROR, error=error, elapsed_ms=elapsed_ms)
     if answer is None or answer.rrset is None:
+        if any(r.rdtype not in _CHAIN_TYPES for r in response.answer):
+            # Records, but none for the question (another type, another name): not a
+            # "no data" to conclude from; a broken or hostile server.
+            error = "the reply does not answer the question (records of another type or name)"
+            return Lookup(name, rdtype, DnsOutcome.ERROR, error=error, elapsed_ms=elapsed_ms)
         return Lookup(name, rdtype, DnsOutcome.NODATA, elapsed_ms=elapsed_ms)
     records = tuple(_text(r, rdtype) for r in answer)
     ttl = answer.rrset.ttl if answer.rrset is not None else None

@@ -22,6 +22,8 @@ __all__ = ["FAST_TYPES", "FastReply", "read_reply"]
 #: Question types this module reads (their numbers, RFC 1035 / RFC 3596).
 FAST_TYPES = {"A": 1, "MX": 15, "AAAA": 28}
 _CNAME = 5
+#: Types a reply with no data for the question may carry in its answer: the chain's.
+_CHAIN = frozenset({_CNAME, 39, 46})  # CNAME, DNAME, RRSIG
 _IN = 1
 _MAX_CHAIN = 16  # CNAME hops followed, as dnspython's Answer
 # Label bytes written as they are in presentation form; any other byte (an escape in
@@ -168,6 +170,7 @@ def _read(wire: bytes, qname: str, qtype: int) -> FastReply | None:
     if asked.lower() != qname.lower() or rtype != qtype or rclass != _IN:
         return None
     records: list[tuple[str, int, int, str]] = []  # owner (lower), type, ttl, text
+    foreign = False  # an answer record that is neither the question's type nor the chain's
     for _ in range(ancount):
         rec = _record(wire, offset)
         offset = rec.end
@@ -181,6 +184,8 @@ def _read(wire: bytes, qname: str, qtype: int) -> FastReply | None:
         elif rec.rclass == _IN and rec.rtype == qtype:
             text = _rdata_text(wire, qtype, rec.start, rec.end - rec.start)
             records.append((rec.owner.lower(), qtype, ttl, text))
+        else:
+            foreign = foreign or rec.rtype not in _CHAIN
     for _ in range(nscount):
         offset = _record(wire, offset).end
     extended = 0
@@ -213,6 +218,10 @@ def _read(wire: bytes, qname: str, qtype: int) -> FastReply | None:
             return FastReply(0, texts, min(ttl for ttl, _ in found))
         alias = [text for owner, rtype, _, text in records if owner == current and rtype == _CNAME]
         if not alias:
+            if foreign or any(rtype == qtype for _, rtype, _, _ in records):
+                # Records, none of them for the question: not a plain "no data" (the
+                # full parser says what it is, an error).
+                return None
             return FastReply(0)  # no data for the name at the end of the chain
         current = alias[0].lower()
     return None  # a chain longer than dnspython follows: let it say what it says

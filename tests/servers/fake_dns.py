@@ -14,6 +14,10 @@ Both parts read the same script, a mapping from a name to its behaviour::
         "ok.test.": {"A": ["192.0.2.1"], "TXT": ["v=spf1 -all"]},
         "big.test.": Answer({"TXT": ["x" * 900]}, truncate=True),  # TC over UDP, full over TCP
         "mixed.test.": {"TXT": ["..."], "*": "DROP"},  # other types: dropped
+        "www.test.": {"CNAME": ["ok.test."]},     # the chain is served, as a resolver does
+        "spoofed.test.": Hostile(("wrong-question", "qr0"), then={"A": ["192.0.2.1"]}),
+        "cut.test.": {"MX": "SHORT"},            # a reply cut off in its answer
+        "odd.test.": {"MX": "OTHER-TYPE"},       # the answer holds an A record, not MX
     }
 
 Names are matched without regard to case or a trailing dot. A name not in the
@@ -22,6 +26,10 @@ is not listed gets the ``"*"`` behaviour, or no data.
 
 - :func:`fake_dns` runs :class:`FakeDnsServer` (UDP and TCP on one port of
   127.0.0.1, its own thread) for tests of the real :class:`~mailcheck.dnsresolver.Resolver`.
+- :class:`Hostile` sends decoy datagrams over UDP before the real reply (or
+  instead of it): a wrong id, QR=0, another question, another type, garbage with
+  the right id. Each decoy carries a poisonous answer (NXDOMAIN or 203.0.113.66),
+  so a client that takes one shows it.
 - :class:`StaticResolver` answers ``lookup(name, rdtype)`` in process, the way the
   real resolver would, for unit tests of the checks that use it; it also follows
   CNAME entries (``{"CNAME": ["target.test."]}``) as a recursive resolver does.
@@ -50,7 +58,7 @@ import dns.rrset
 
 from mailcheck.dnsresolver import DnsOutcome, Lookup
 
-__all__ = ["Answer", "Behaviour", "FakeDnsServer", "StaticResolver", "fake_dns"]
+__all__ = ["Answer", "Behaviour", "FakeDnsServer", "Hostile", "StaticResolver", "fake_dns"]
 
 HOST = "127.0.0.1"
 TTL = 300
@@ -65,7 +73,25 @@ class Answer:
     """Over UDP: answer with TC=1 and no records; over TCP: answer in full."""
 
 
-Behaviour = str | Mapping[str, Sequence[str] | str] | Answer
+#: The decoys :class:`Hostile` can send.
+DECOYS = ("wrong-id", "qr0", "wrong-question", "wrong-type", "garbage")
+#: The address every decoy answers with: a client that shows it took a decoy.
+POISON = "203.0.113.66"
+
+
+@dataclass(frozen=True)
+class Hostile:
+    """Over UDP: each of ``decoys`` (kinds of :data:`DECOYS`) first, then the real reply.
+
+    ``then`` is the real behaviour (``"DROP"``: no real reply ever comes). Over TCP
+    only ``then`` counts.
+    """
+
+    decoys: tuple[str, ...]
+    then: Behaviour = "DROP"
+
+
+Behaviour = str | Mapping[str, Sequence[str] | str] | Answer | Hostile
 
 _RCODES = {"NXDOMAIN", "SERVFAIL", "REFUSED", "NOTIMP", "FORMERR"}
 _DROP = {"DROP", "TIMEOUT"}
@@ -81,6 +107,8 @@ def _normalise(script: Mapping[str, Behaviour]) -> dict[str, Behaviour]:
 
 def _for_type(behaviour: Behaviour, rdtype: str) -> Sequence[str] | str:
     """The records (a sequence) or the behaviour (a string) for one type."""
+    if isinstance(behaviour, Hostile):
+        return _for_type(behaviour.then, rdtype)
     if isinstance(behaviour, str):
         return behaviour
     records = behaviour.records if isinstance(behaviour, Answer) else behaviour
@@ -100,6 +128,8 @@ class FakeDnsServer:
         self.default = default
         self.queries: list[tuple[str, str, str]] = []
         """(transport, name, type) of every question received, in order."""
+        self.sent: list[str] = []
+        """What went back over UDP, in order: ``reply`` or the decoy's kind."""
         self._udp: socket.socket | None = None
         self._tcp: socket.socket | None = None
         self._wake_r, self._wake_w = socket.socketpair()
@@ -151,9 +181,10 @@ class FakeDnsServer:
                         return
                     if key.data == "udp":
                         data, peer = self._udp.recvfrom(65535)
-                        reply = self._reply(data, "udp")
-                        if reply is not None:
-                            self._udp.sendto(reply, peer)
+                        for kind, datagram in self._datagrams(data):
+                            with self._lock:
+                                self.sent.append(kind)
+                            self._udp.sendto(datagram, peer)
                     else:
                         conn, _ = self._tcp.accept()
                         threading.Thread(
@@ -181,6 +212,23 @@ class FakeDnsServer:
                 return  # a drop over TCP: close without answering
             conn.sendall(struct.pack("!H", len(reply)) + reply)
 
+    def _datagrams(self, data: bytes) -> list[tuple[str, bytes]]:
+        """What to send back over UDP for one query: decoys first, then the reply."""
+        reply = self._reply(data, "udp")
+        try:
+            query = dns.message.from_wire(data)
+        except dns.exception.DNSException:
+            return []
+        if not query.question:
+            return []
+        behaviour = self.script.get(_key(query.question[0].name.to_text()), self.default)
+        out = []
+        if isinstance(behaviour, Hostile):
+            out = [(kind, _decoy(kind, query)) for kind in behaviour.decoys]
+        if reply is not None:
+            out.append(("reply", reply))
+        return out
+
     def _reply(self, data: bytes, transport: str) -> bytes | None:
         try:
             query = dns.message.from_wire(data)
@@ -193,9 +241,9 @@ class FakeDnsServer:
         rdtype = dns.rdatatype.to_text(question.rdtype)
         with self._lock:
             self.queries.append((transport, name, rdtype))
-        behaviour = self.script.get(name, self.default)
         response = dns.message.make_response(query)
         response.flags |= dns.flags.AA
+        behaviour, owner = self._chase(response, name, rdtype)
         if isinstance(behaviour, Answer) and behaviour.truncate and transport == "udp":
             response.flags |= dns.flags.TC
             return response.to_wire(max_size=65535)
@@ -203,6 +251,16 @@ class FakeDnsServer:
         if isinstance(wanted, str):
             if wanted in _DROP:
                 return None
+            if wanted == "SHORT":
+                rrset = dns.rrset.RRset(owner, dns.rdataclass.IN, question.rdtype)
+                rrset.add(_rdata(rdtype, _SHORT_RECORDS.get(rdtype, "192.0.2.1")), TTL)
+                response.answer.append(rrset)
+                return response.to_wire(max_size=65535)[:-3]  # cut inside the last record
+            if wanted == "OTHER-TYPE":
+                rrset = dns.rrset.RRset(owner, dns.rdataclass.IN, dns.rdatatype.A)
+                rrset.add(_rdata("A", POISON), TTL)
+                response.answer.append(rrset)
+                return response.to_wire(max_size=65535)
             if wanted == "TRUNCATE":
                 if transport == "tcp":
                     return None  # TCP closes unanswered, as when a firewall blocks it
@@ -210,7 +268,7 @@ class FakeDnsServer:
             elif wanted in _RCODES:
                 response.set_rcode(dns.rcode.from_text(wanted))
             return response.to_wire(max_size=65535)
-        rrset = dns.rrset.RRset(question.name, dns.rdataclass.IN, question.rdtype)
+        rrset = dns.rrset.RRset(owner, dns.rdataclass.IN, question.rdtype)
         for text in wanted:
             rrset.add(_rdata(rdtype, text), TTL)
         response.answer.append(rrset)
@@ -222,6 +280,68 @@ class FakeDnsServer:
             response.flags |= dns.flags.TC
             wire = response.to_wire(max_size=65535)
         return wire
+
+    def _chase(
+        self, response: dns.message.Message, name: str, rdtype: str
+    ) -> tuple[Behaviour, dns.name.Name]:
+        """Follow CNAMEs in the script as a resolver does, adding each to the answer.
+
+        A loop is served as it is (each link once): what a broken server sends.
+        Returns the behaviour at the end of the chain and its name.
+        """
+        seen: set[str] = set()
+        current = name
+        behaviour = _unwrap(self.script.get(current, self.default))
+        while (
+            rdtype != "CNAME"
+            and isinstance(behaviour, Mapping)
+            and "CNAME" in behaviour
+            and rdtype not in behaviour
+            and current not in seen
+        ):
+            seen.add(current)
+            target = behaviour["CNAME"]
+            target_name = _key(target if isinstance(target, str) else target[0])
+            rrset = dns.rrset.RRset(
+                dns.name.from_text(current), dns.rdataclass.IN, dns.rdatatype.CNAME
+            )
+            rrset.add(_rdata("CNAME", target_name), TTL)
+            response.answer.append(rrset)
+            current = target_name
+            behaviour = _unwrap(self.script.get(current, self.default))
+        if current in seen:  # a loop: no records at its "end"
+            return {}, dns.name.from_text(current)
+        return behaviour, dns.name.from_text(current)
+
+
+#: Records a ``SHORT`` reply is cut inside.
+_SHORT_RECORDS = {"MX": "10 mail.example.test.", "AAAA": "2001:db8::1", "TXT": "v=spf1 -all"}
+
+
+def _decoy(kind: str, query: dns.message.Message) -> bytes:
+    """A datagram that looks like the reply to ``query`` but must not be taken for it."""
+    if kind == "garbage":
+        return query.id.to_bytes(2, "big") + bytes(range(7, 90))
+    question = query.question[0]
+    qname, qtype = question.name, question.rdtype
+    if kind == "wrong-question":
+        qname = dns.name.from_text("decoy.example.test.")
+    elif kind == "wrong-type":
+        qtype = dns.rdatatype.AAAA if qtype != dns.rdatatype.AAAA else dns.rdatatype.A
+    forged = dns.message.make_query(qname, qtype, use_edns=0, payload=1232)
+    forged.id = query.id ^ 0x5A5A if kind == "wrong-id" else query.id
+    response = dns.message.make_response(forged)
+    response.flags |= dns.flags.AA
+    if kind == "qr0":
+        response.flags &= ~dns.flags.QR
+    # The poison: an address for A questions, NXDOMAIN for the rest.
+    if qtype == dns.rdatatype.A:
+        rrset = dns.rrset.RRset(qname, dns.rdataclass.IN, dns.rdatatype.A)
+        rrset.add(_rdata("A", POISON), TTL)
+        response.answer.append(rrset)
+    else:
+        response.set_rcode(dns.rcode.NXDOMAIN)
+    return bytes(response.to_wire(max_size=65535))
 
 
 def _rdata(rdtype: str, text: str) -> dns.rdata.Rdata:
@@ -290,7 +410,7 @@ class StaticResolver:
         current = key
         seen: set[str] = set()
         while True:
-            behaviour = self.script.get(current, self.default)
+            behaviour = _unwrap(self.script.get(current, self.default))
             wanted = _for_type(behaviour, rdtype)
             if (
                 wanted == "NODATA"
@@ -307,9 +427,17 @@ class StaticResolver:
             return _lookup_of(key, rdtype, wanted)
 
 
-def _records(
-    behaviour: Mapping[str, Sequence[str] | str] | Answer,
-) -> Mapping[str, Sequence[str] | str]:
+def _unwrap(behaviour: Behaviour) -> Behaviour:
+    """The real behaviour behind a :class:`Hostile` one."""
+    while isinstance(behaviour, Hostile):
+        behaviour = behaviour.then
+    return behaviour
+
+
+def _records(behaviour: Behaviour) -> Mapping[str, Sequence[str] | str]:
+    behaviour = _unwrap(behaviour)
+    if isinstance(behaviour, str | Hostile):
+        return {}
     return behaviour.records if isinstance(behaviour, Answer) else behaviour
 
 
@@ -325,6 +453,8 @@ def _lookup_of(key: str, rdtype: str, wanted: Sequence[str] | str) -> Lookup:
             "DROP": DnsOutcome.TIMEOUT,
             "TIMEOUT": DnsOutcome.TIMEOUT,
             "TRUNCATE": DnsOutcome.ERROR,
+            "SHORT": DnsOutcome.ERROR,
+            "OTHER-TYPE": DnsOutcome.ERROR,
         }[wanted]
         error = None
         if not outcome.conclusive:

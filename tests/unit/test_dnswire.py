@@ -18,7 +18,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mailcheck.dnsresolver import Lookup, _fast_lookup, _message_lookup
+from mailcheck.dnsresolver import DnsOutcome, Lookup, _fast_lookup, _message_lookup
 from mailcheck.dnswire import read_reply
 
 Record = tuple[str, str, int, str]  # owner, type, ttl, rdata text
@@ -88,9 +88,6 @@ PLAIN: list[tuple[str, str, list[Record], int]] = [
         0,
     ),
     ("a.lab.test.", "A", [("a.lab.test.", "CNAME", 300, "gone.lab.test.")], 0),
-    # Records of other names and types are not the answer.
-    ("lab.test.", "A", [("other.test.", "A", 300, "192.0.2.9")], 0),
-    ("lab.test.", "MX", [("lab.test.", "TXT", 300, '"v=spf1 -all"')], 0),
     # No records; rcodes.
     ("lab.test.", "MX", [], 0),
     ("missing.test.", "MX", [], dns.rcode.NXDOMAIN),
@@ -108,6 +105,31 @@ def test_plain_replies_are_read_fast_and_the_same(
     fast, slow = _both(_reply(qname, rdtype, answers, rcode=rcode, extra=extra), qname, rdtype)
     assert fast is not None, "the fast reader stepped aside on a plain reply"
     assert fast == slow
+
+
+@pytest.mark.parametrize(
+    ("qname", "rdtype", "answers"),
+    [
+        ("lab.test.", "A", [("other.test.", "A", 300, "192.0.2.9")]),
+        ("lab.test.", "MX", [("lab.test.", "TXT", 300, '"v=spf1 -all"')]),
+        ("lab.test.", "MX", [("lab.test.", "A", 300, "192.0.2.9")]),
+        (
+            "a.lab.test.",
+            "MX",
+            [("a.lab.test.", "CNAME", 300, "b.lab.test."), ("b.lab.test.", "A", 60, "192.0.2.8")],
+        ),
+    ],
+)
+def test_records_that_do_not_answer_the_question_are_an_error_not_no_data(
+    qname: str, rdtype: str, answers: list[Record]
+) -> None:
+    # A reply to MX that holds an A record is a broken or hostile server, not "this
+    # domain has no MX" (which would read as "the customer takes no mail").
+    fast, slow = _both(_reply(qname, rdtype, answers), qname, rdtype)
+    assert fast is None
+    assert slow.outcome is DnsOutcome.ERROR
+    assert slow.error is not None
+    assert "does not answer the question" in slow.error
 
 
 @pytest.mark.parametrize(
