@@ -124,7 +124,12 @@ async def _watch_probe(
     same_password: bool,
     captured: dict[str, bytes] | None = None,
 ) -> None:
-    """One mailbox: get ready, report ready, wait for the message, read it, clean up."""
+    """One mailbox: get ready, report ready, wait for the message, read it, clean up.
+
+    Cancelled (a signal, the deadline) after the message was sent, it still
+    removes the test message within the grace and says what was left where.
+    Afterwards it removes test invoices earlier runs left (never with --keep).
+    """
     from mailcheck.probes.roundtrip import MailboxWatch
 
     # With the SMTP password, LOGIN waits for the SMTP verdict: a wrong password
@@ -143,7 +148,14 @@ async def _watch_probe(
                 message = await watch.read_message()
                 if message is not None:
                     captured["message"] = message
-            await watch.cleanup()
+        await watch.finish(signals)
+        token = getattr(matcher, "token", None)
+        if delete and token and asyncio.get_running_loop().time() < deadline - 1.0:
+            sender = getattr(matcher, "sender", None) or mailbox.address
+            await watch.sweep_leftovers(sender, token)
+    except asyncio.CancelledError:
+        await watch.interrupted(signals)
+        raise
     finally:
         if not prepared.done():
             prepared.set_result(False)

@@ -88,7 +88,7 @@ def test_imap_reply_keeps_the_response_code() -> None:
 
 def test_fetch_literals_are_paired_with_their_uids() -> None:
     lines = [
-        b"1 FETCH (UID 5 BODY[HEADER.FIELDS (X-MAILCHECK-TOKEN)] {30}",
+        b"1 FETCH (UID 5 BODY[HEADER.FIELDS (X-MAILCHECK-TOKEN)] {29}",
         bytearray(b"X-Mailcheck-Token: mc-abc\r\n\r\n"),
         b")",
         b"2 FETCH (UID 9 BODY[HEADER.FIELDS (X-MAILCHECK-TOKEN)] {2}",
