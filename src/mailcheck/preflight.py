@@ -8,14 +8,18 @@ customers share it; DNS concurrency is bounded and optionally rate-capped.
 from __future__ import annotations
 
 import asyncio
+import codecs
 import csv
 import io
 import json
+import os
+import re
+import stat
 import sys
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from typing import TextIO
+from typing import Any, BinaryIO, TextIO
 
 from mailcheck.dnsresolver import Resolver
 from mailcheck.errors import ConfigError
@@ -26,8 +30,18 @@ from mailcheck.recipient import (
     DomainVerdict,
     check_domain,
 )
+from mailcheck.terminal import printable
 
-__all__ = ["CAUSE_OF", "Row", "read_addresses", "run_preflight"]
+__all__ = [
+    "CAUSE_OF",
+    "ListReader",
+    "Row",
+    "neutralise",
+    "open_list",
+    "read_addresses",
+    "refuse_same_file",
+    "run_preflight",
+]
 
 #: Header names that mark the e-mail column of a CSV file (compared lower-cased).
 EMAIL_HEADERS = (
@@ -43,6 +57,15 @@ EMAIL_HEADERS = (
     "to",
 )
 BATCH = 2000
+#: A physical line longer than this is no address list (the csv module's own
+#: field limit is 131072 characters); reading stops there instead of holding
+#: a gigabyte-long line in memory.
+MAX_LINE = 1 << 20
+#: How much of a list that cannot be rewound (a pipe) decides its encoding.
+HEAD = 1 << 16
+#: A CSV cell starting with one of these is a formula to Excel and LibreOffice
+#: (OWASP "CSV injection"); a leading ' makes it text.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 #: The cause a verdict stands for (ids of data/causes.toml).
 CAUSE_OF = {
@@ -75,15 +98,22 @@ def _sniff(sample: str) -> csv.Dialect | type[csv.Dialect]:
         return csv.excel
 
 
-def read_addresses(stream: TextIO, column: str | None = None) -> Iterator[str]:
-    """The addresses of a CSV file (column detected or named) or of a one-per-line file."""
-    sample = stream.read(8192)
-    if sample and not sample.endswith("\n"):
-        sample += stream.readline()  # never cut a row in two between the sample and the rest
-    rest = stream
-    text = io.StringIO(sample)
-    reader = csv.reader(_chain(text, rest), _sniff(sample))
-    first = next(reader, None)
+def read_addresses(
+    stream: Iterable[str], column: str | None = None, *, name: str = "the list"
+) -> Iterator[str]:
+    """The addresses of a CSV file (column detected or named) or of a one-per-line file.
+
+    ``stream`` gives lines with their line ends (a text file opened with
+    ``newline=""``, or a :class:`ListReader`). A file the csv module cannot
+    read ends in :class:`ConfigError` naming ``name`` and the line.
+    """
+    lines = iter(stream)
+    head = _sample(lines)  # whole lines: a row is never cut between the sample and the rest
+    sample = "".join(head)
+    tracked = _Tracked(_chain(head, lines))
+    reader = csv.reader(tracked, _sniff(sample))
+    rows = _rows(reader, tracked, name)
+    first = next(rows, None)
     if first is None:
         return
     header = [cell.strip().lower() for cell in first]
@@ -101,8 +131,264 @@ def read_addresses(stream: TextIO, column: str | None = None) -> Iterator[str]:
         # No header: the first row is data; take the first column that holds an address.
         index = next((i for i, cell in enumerate(first) if "@" in cell), 0)
         yield from _cell(first, index)
-    for row in reader:
+    for row in rows:
         yield from _cell(row, index)
+
+
+class ListReader:
+    """The lines of a customer list file, decoded, bounded and counted.
+
+    Text encodings met in the field: UTF-8 (with or without Excel's BOM),
+    UTF-16 with a BOM (Excel's "Unicode Text"), and Windows-1258 (Excel's
+    "CSV" on a Vietnamese Windows). A list that is not UTF-8 is read as
+    Windows-1258 and :attr:`note` says so. A NUL byte, a line over
+    :data:`MAX_LINE` or a byte the encoding cannot read ends in a one-line
+    :class:`ConfigError` naming the file and the line.
+    """
+
+    def __init__(self, binary: BinaryIO, name: str, encoding: str, note: str | None) -> None:
+        self.binary = binary
+        self.name = name
+        self.encoding = encoding
+        self.note = note
+        self.line = 0
+        self.text = io.TextIOWrapper(binary, encoding=encoding, errors="strict", newline="")
+        try:
+            self.size = os.fstat(binary.fileno()).st_size
+        except (OSError, ValueError, io.UnsupportedOperation):
+            self.size = 0
+
+    def __iter__(self) -> ListReader:
+        return self
+
+    def __next__(self) -> str:
+        try:
+            line = self.text.readline(MAX_LINE + 1)
+        except UnicodeDecodeError as exc:
+            raise ConfigError(self._not_text(exc)) from None
+        if not line:
+            raise StopIteration
+        self.line += 1
+        if len(line) > MAX_LINE:
+            raise ConfigError(
+                f"{self.name}, line {self.line}: longer than {MAX_LINE} characters; "
+                "this is not a list of addresses (one address or CSV row per line)"
+            )
+        if "\x00" in line:
+            raise ConfigError(
+                f"{self.name}, line {self.line}: contains NUL bytes, so it is not a text "
+                "file; save the list as CSV UTF-8"
+            )
+        return line
+
+    def fraction(self) -> float | None:
+        """How much of the file was read (for the progress bar); None when unknown."""
+        if not self.size:
+            return None
+        try:
+            return self.binary.tell() / self.size
+        except (OSError, ValueError):
+            return None
+
+    def close(self) -> None:
+        """Close the file (never standard input)."""
+        if self.binary is sys.stdin.buffer:
+            self.text.detach()  # standard input stays open for whoever runs after us
+        else:
+            self.text.close()
+
+    def _not_text(self, exc: UnicodeDecodeError) -> str:
+        line = self.line + 1
+        byte = f"byte 0x{exc.object[exc.start]:02x}" if exc.start < len(exc.object) else "the end"
+        if self.encoding == "utf-16":
+            what = "broken UTF-16 text (it starts with a UTF-16 byte-order mark), not UTF-8"
+        elif self.encoding == "cp1258":
+            what = "not UTF-8 and not Windows-1258 text either"
+        else:
+            what = "not UTF-8 text"
+        return f"{self.name}, line {line} or near it: {what} ({byte}); save the list as CSV UTF-8"
+
+
+def open_list(path: str) -> ListReader:
+    """Open a customer list (``-`` for standard input) and choose its text encoding."""
+    name = "standard input" if path == "-" else printable(path)
+    if path == "-":
+        binary: BinaryIO = sys.stdin.buffer
+    else:
+        try:
+            binary = open(path, "rb")  # noqa: SIM115 - the ListReader closes it
+        except OSError as exc:
+            raise ConfigError(f"cannot read {name}: {exc.strerror}") from None
+    try:
+        source, encoding, where = _choose_encoding(binary, name)
+    except BaseException as exc:
+        if binary is not sys.stdin.buffer:
+            binary.close()
+        if isinstance(exc, OSError):
+            raise ConfigError(f"cannot read {name}: {exc.strerror or exc}") from None
+        raise
+    return ListReader(source, name, encoding, _note(name, encoding, where))
+
+
+def _choose_encoding(binary: BinaryIO, name: str) -> tuple[BinaryIO, str, str]:
+    """Where to read the list from, and its encoding (from its BOM or from its bytes).
+
+    A file is read through once beforehand (bounded memory; stopping at the
+    first byte that is not UTF-8) so a list is never half read as one
+    encoding and half as another. A pipe cannot be rewound: its first
+    :data:`HEAD` bytes decide, and are put back in front of the rest.
+    """
+    try:
+        seekable = binary.seekable()
+    except (OSError, ValueError):
+        seekable = False
+    if not seekable:
+        head = _read_head(binary)
+        utf8 = _is_utf8(head, final=len(head) < HEAD)
+        encoding = _bom(head) or ("utf-8-sig" if utf8 else "cp1258")
+        return io.BufferedReader(_Rejoined(head, binary)), encoding, "in its first bytes"
+    start = binary.read(4)
+    binary.seek(0)
+    marked = _bom(start)
+    if marked is not None:
+        return binary, marked, ""
+    encoding, where = _scan(binary, name)
+    binary.seek(0)
+    return binary, encoding, where
+
+
+def _read_head(binary: BinaryIO) -> bytes:
+    parts: list[bytes] = []
+    size = 0
+    while size < HEAD and (chunk := binary.read(HEAD - size)):
+        parts.append(chunk)
+        size += len(chunk)
+    return b"".join(parts)
+
+
+class _Rejoined(io.RawIOBase):
+    """The bytes already read from a pipe, then the rest of the pipe."""
+
+    def __init__(self, head: bytes, rest: BinaryIO) -> None:
+        self.head = head
+        self.rest = rest
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        if self.head:
+            count = min(len(buffer), len(self.head))
+            buffer[:count] = self.head[:count]
+            self.head = self.head[count:]
+            return count
+        data = self.rest.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+
+def _bom(head: bytes) -> str | None:
+    if head.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    return None
+
+
+def _is_utf8(data: bytes, *, final: bool) -> bool:
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(data, final=final)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+# The bytes Windows-1258 leaves undefined: a list holding one is in no encoding we know.
+_NOT_CP1258 = re.compile(b"[\x81\x8a\x8d\x8e\x8f\x90\x9a\x9d\x9e]")
+
+
+def _scan(binary: BinaryIO, name: str) -> tuple[str, str]:
+    """UTF-8 or Windows-1258, from every byte of the file; and where UTF-8 failed.
+
+    A byte that neither can read is a :class:`ConfigError` naming its line.
+    """
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    lines = 0  # line feeds before the chunk being read
+    where = ""  # where the file stopped being UTF-8
+    unreadable = ""  # where Windows-1258 could not read it
+    while chunk := binary.read(1 << 20):
+        if not where:
+            try:
+                decoder.decode(chunk)
+            except UnicodeDecodeError as exc:
+                # The decoder may hold up to 3 bytes of the chunk before: close enough.
+                at = max(exc.start - len(exc.object) + len(chunk), 0)
+                where = _position(lines, chunk, at)
+        if not unreadable and (bad := _NOT_CP1258.search(chunk)):
+            unreadable = _position(lines, chunk, bad.start())
+        lines += chunk.count(b"\n")
+    if not where:
+        try:
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            where = f"line {lines + 1}, at the end"
+    if not where:
+        return "utf-8-sig", ""
+    if unreadable:
+        raise ConfigError(
+            f"{name} is not UTF-8 text ({where}) and not Windows-1258 either "
+            f"({unreadable}); save the list as CSV UTF-8"
+        )
+    return "cp1258", where
+
+
+def _position(lines: int, chunk: bytes, at: int) -> str:
+    line = lines + chunk.count(b"\n", 0, at) + 1
+    return f"line {line}, byte 0x{chunk[at]:02x}"
+
+
+def _note(name: str, encoding: str, where: str) -> str | None:
+    if encoding == "cp1258":
+        return (
+            f"{name} is not UTF-8 text ({where}); read it as Windows-1258 "
+            "(Vietnamese Windows). If names look wrong, save the list as CSV UTF-8"
+        )
+    return None
+
+
+def refuse_same_file(source: str, output: str | None) -> None:
+    """Raise :class:`ConfigError` when ``output`` is the list itself, under any name.
+
+    Called before anything is opened for writing: writing the results over
+    the customer list would lose it. The same path spelt another way
+    (``./x``, ``a/../x``), a symlink to it and a hard link to it are all the
+    same file: same device and inode once symlinks are followed.
+    """
+    if not output or output == "-":
+        return
+    try:
+        listed = os.fstat(sys.stdin.fileno()) if source == "-" else os.stat(source)
+    except (OSError, ValueError, io.UnsupportedOperation):
+        return  # nothing to compare with: reading it will say what is wrong
+    if source == "-" and not stat.S_ISREG(listed.st_mode):
+        return  # a pipe or a terminal is no file the output could overwrite
+    try:
+        target = os.stat(output)
+    except OSError:
+        same = source != "-" and os.path.realpath(source) == os.path.realpath(output)
+    else:
+        same = (target.st_dev, target.st_ino) == (listed.st_dev, listed.st_ino)
+    if same:
+        shown = "standard input" if source == "-" else printable(source)
+        raise ConfigError(
+            f"--output {printable(output)} is the list being checked ({shown}); "
+            "writing the results there would overwrite it: give another file"
+        )
+
+
+def neutralise(cell: str) -> str:
+    """A CSV cell a spreadsheet shows as text, never runs as a formula (OWASP CSV injection)."""
+    return "'" + cell if cell.startswith(FORMULA_START) else cell
 
 
 def _cell(row: list[str], index: int) -> Iterator[str]:
@@ -110,9 +396,93 @@ def _cell(row: list[str], index: int) -> Iterator[str]:
         yield row[index].strip()
 
 
-def _chain(head: io.StringIO, tail: TextIO) -> Iterator[str]:
-    yield from head.read().splitlines(keepends=True)
+def _sample(lines: Iterator[str], size: int = 8192) -> list[str]:
+    head: list[str] = []
+    taken = 0
+    for line in lines:
+        head.append(line)
+        taken += len(line)
+        if taken >= size:
+            break
+    return head
+
+
+def _chain(head: list[str], tail: Iterator[str]) -> Iterator[str]:
+    yield from head
     yield from tail
+
+
+class _Tracked:
+    """The lines of the row being read, to tell an unclosed quote at the end of the file."""
+
+    def __init__(self, lines: Iterator[str]) -> None:
+        self.lines = lines
+        self.row: list[str] = []
+        self.size = 0
+
+    def __iter__(self) -> _Tracked:
+        return self
+
+    def __next__(self) -> str:
+        line = next(self.lines)
+        if self.size < MAX_LINE:  # a bounded copy: only the start of a long row matters
+            self.row.append(line)
+            self.size += len(line)
+        return line
+
+    def new_row(self) -> None:
+        self.row.clear()
+        self.size = 0
+
+
+def _rows(reader: Any, tracked: _Tracked, name: str) -> Iterator[list[str]]:
+    """The csv reader's rows; its errors and an unclosed quote become a one-line ConfigError."""
+    # A row that spans lines is held back one row: only at the end of the file
+    # can it be told whether its quote was ever closed.
+    held: tuple[list[str], int, int, str] | None = None
+    while True:
+        start = reader.line_num + 1
+        tracked.new_row()
+        try:
+            row = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            raise ConfigError(_csv_error(name, start, reader.line_num, str(exc))) from None
+        if held is not None:
+            yield held[0]
+            held = None
+        if reader.line_num > start:
+            held = (row, start, reader.line_num, "".join(tracked.row))
+        else:
+            yield row
+    if held is not None:
+        row, start, end, raw = held
+        if _unclosed_quote(raw, reader.dialect):
+            raise ConfigError(
+                f'{name}, line {start}: a quote (") opened in this row is never closed, so '
+                f"every line after it (to line {end}, the end) would be one cell; "
+                "close the quote or remove it"
+            )
+        yield row
+
+
+def _unclosed_quote(raw: str, dialect: Any) -> bool:
+    """Whether the last row of a file ran into the end of the file inside a quote."""
+    try:
+        list(csv.reader(io.StringIO(raw), dialect, strict=True))
+    except csv.Error as exc:
+        return "unexpected end of data" in str(exc)
+    return False
+
+
+def _csv_error(name: str, start: int, end: int, message: str) -> str:
+    if "field larger than field limit" in message:
+        return (
+            f"{name}, line {start}: a cell is longer than {csv.field_size_limit()} characters "
+            f'(read to line {end}); an unclosed quote (") makes the rest of the file one cell'
+        )
+    return f"{name}, line {start}: not readable as CSV ({message})"
 
 
 def _row(address: str, check: DomainCheck) -> Row:
@@ -173,7 +543,8 @@ class _Writer:
 
     def write(self, row: Row) -> None:
         if self.fmt == "csv":
-            self.csv.writerow([row.address, row.verdict, row.cause, row.suggestion, row.detail])
+            cells = (row.address, row.verdict, row.cause, row.suggestion, row.detail)
+            self.csv.writerow([neutralise(cell) for cell in cells])
         else:
             sep = ",\n" if self.count else ""
             record = {

@@ -2,38 +2,14 @@
 
 from __future__ import annotations
 
-import os
 import sys
-from typing import Any, TextIO
+from collections import Counter
+from typing import TYPE_CHECKING, TextIO
 
 import click
 
-
-class _Counting:
-    """A text stream that counts what was read, for the progress bar."""
-
-    def __init__(self, stream: TextIO) -> None:
-        self.stream = stream
-        self.read_chars = 0
-
-    def read(self, size: int = -1) -> str:
-        text = self.stream.read(size)
-        self.read_chars += len(text)
-        return text
-
-    def readline(self) -> str:
-        line = self.stream.readline()
-        self.read_chars += len(line)
-        return line
-
-    def __iter__(self) -> _Counting:
-        return self
-
-    def __next__(self) -> str:
-        line = self.readline()
-        if not line:
-            raise StopIteration
-        return line
+if TYPE_CHECKING:
+    from mailcheck.preflight import ListReader
 
 
 @click.command("preflight")
@@ -86,15 +62,14 @@ def command(
 
     Writes one row per address: address, verdict, cause, suggestion, detail.
     Each domain is looked up once. Exit 0 all fine, 2 some addresses cannot
-    receive mail, 3 some could not be checked (DNS did not answer).
+    receive mail, 3 some could not be checked (DNS did not answer) or the
+    list holds no address.
     """
     import asyncio
 
     from mailcheck.config import _parse_dns_server, _parse_seconds
-    from mailcheck.dnsresolver import Resolver
     from mailcheck.errors import ConfigError
-    from mailcheck.preflight import read_addresses, run_preflight
-    from mailcheck.rules import load_causes
+    from mailcheck.preflight import open_list, refuse_same_file
 
     if rate is not None and rate <= 0:
         raise ConfigError("--rate: must be above 0")
@@ -102,45 +77,65 @@ def command(
         raise ConfigError("--concurrency: must be at least 1")
     seconds = _parse_seconds(timeout, "--timeout")
     server = _parse_dns_server(dns_server) if dns_server else None
+    # Before anything is opened for writing: -o LIST would empty the customer list.
+    refuse_same_file(file, output)
+    source = open_list(file)
     try:
-        source: Any = sys.stdin if file == "-" else open(file, encoding="utf-8-sig", newline="")  # noqa: SIM115
-    except OSError as exc:
-        raise ConfigError(f"cannot read {file}: {exc.strerror}") from None
-    total = os.fstat(source.fileno()).st_size if file != "-" else 0
-    counting = _Counting(source)
-    out: Any = sys.stdout
-    if output:
-        try:
-            out = open(output, "w", encoding="utf-8", newline="")  # noqa: SIM115
-        except OSError as exc:
-            raise ConfigError(f"cannot write {output}: {exc.strerror}") from None
+        if source.note:
+            click.echo(f"mailcheck preflight: {source.note}", err=True)
+        if output and output != "-":
+            from pathlib import Path
 
-    def fraction() -> float | None:
-        return counting.read_chars / total if total else None
+            from mailcheck.atomicfile import replacing
 
-    async def run() -> Any:
-        resolver = Resolver(
-            server, timeout=seconds / 2, lifetime=seconds, concurrency=concurrency, rate=rate
-        )
-        async with resolver:
-            addresses = read_addresses(counting, column)  # type: ignore[arg-type]
-            show = fraction if sys.stderr.isatty() else None
-            return await run_preflight(addresses, resolver, out, fmt, progress=show)
-
-    try:
-        counts = asyncio.run(run())
-    except UnicodeDecodeError:
-        raise ConfigError(f"{file} is not UTF-8 text (save the list as CSV UTF-8)") from None
+            # Rows stream into a temporary file that replaces OUTPUT only when the
+            # whole list was checked: a failure leaves the old file as it was.
+            with replacing(Path(output), what="preflight output", newline="") as out:
+                counts = asyncio.run(
+                    _check(source, out, fmt, column, server, seconds, concurrency, rate)
+                )
+        else:
+            counts = asyncio.run(
+                _check(source, sys.stdout, fmt, column, server, seconds, concurrency, rate)
+            )
     finally:
-        if source is not sys.stdin:
-            source.close()
-        if out is not sys.stdout:
-            out.close()
+        source.close()
+    return _summary(counts, source.name)
+
+
+async def _check(
+    source: ListReader,
+    out: TextIO,
+    fmt: str,
+    column: str | None,
+    server: tuple[str, int] | None,
+    seconds: float,
+    concurrency: int,
+    rate: float | None,
+) -> Counter[str]:
+    from mailcheck.dnsresolver import Resolver
+    from mailcheck.preflight import read_addresses, run_preflight
+
+    resolver = Resolver(
+        server, timeout=seconds / 2, lifetime=seconds, concurrency=concurrency, rate=rate
+    )
+    async with resolver:
+        addresses = read_addresses(source, column, name=source.name)
+        show = source.fraction if sys.stderr.isatty() else None
+        return await run_preflight(addresses, resolver, out, fmt, progress=show)
+
+
+def _summary(counts: Counter[str], name: str) -> int:
+    from mailcheck.rules import load_causes
+
+    total = sum(counts.values())
+    if total == 0:
+        # Nothing was checked, so nothing can be said to be fine.
+        click.echo(f"mailcheck preflight: no addresses in {name}", err=True)
+        return 3
     causes = load_causes()
     codes = [causes[c].severity for c in counts if c in causes]
     worst = max(codes, key=lambda s: s.rank, default=None)
     summary = ", ".join(f"{n} {c}" for c, n in counts.most_common())
-    click.echo(
-        f"mailcheck preflight: {sum(counts.values())} addresses: {summary or 'none'}", err=True
-    )
+    click.echo(f"mailcheck preflight: {total} addresses: {summary}", err=True)
     return worst.exit_code if worst is not None else 0
