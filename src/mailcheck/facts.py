@@ -233,8 +233,13 @@ FACTS: Mapping[str, FactSpec] = _catalogue(
 # --- The run itself (verdict.py): what could not be checked, and why the run ended early.
 _UNCHECKED = {
     "login": ("the SMTP login", "smtp/auth,login,greeting,connect"),
+    "mailbox": (
+        "opening the mailbox to watch for the test invoice",
+        "imap/login,list,select INBOX",
+    ),
     "send": ("sending the test invoice", "smtp/mail,rcpt,data"),
     "delivery": ("where the test invoice landed", "imap/placement,login,select INBOX,list"),
+    "headers": ("the receiving side's verdict in the message's headers", "imap/fetch-headers"),
     "cleanup": ("removing the test invoice", "imap/cleanup,placement"),
     "probe_mailboxes": ("delivery to the --probe-mailbox mailboxes", ""),
     "recipient_domain": ("the recipient's domain", "dns/recipient"),
@@ -335,14 +340,22 @@ def _imap_facts(result: ProbeResult) -> dict[str, FactValue]:
         elif step.name == "junk-folder":
             facts["imap.junk_folder"] = step.get("found_by") or "missing"
         elif step.name == "placement":
-            facts["roundtrip.placement"] = step.get("placement") or "not-arrived"
+            placement = step.get("placement") or "not-arrived"
+            if placement in ("inbox", "junk", "other") and step.outcome is not Outcome.OK:
+                placement = "lost"  # a "found" that did not end OK is no finding
+            facts["roundtrip.placement"] = placement
             folder = step.get("folder")
             if folder:
                 facts["roundtrip.folder"] = folder
         elif step.name.rpartition(":")[2] == "cleanup" and step.get("result"):
             # "junk:cleanup" when the message was found (and removed) in the spam folder.
-            asked = step.get("why") == "--keep"
-            facts["roundtrip.cleanup"] = "keep-asked" if asked else step.get("result") or "kept"
+            # Only a cleanup that ended OK removed something; one withheld kept it on purpose.
+            cleanup = "unknown"
+            if step.outcome is Outcome.OK:
+                cleanup = step.get("result") or "unknown"
+            elif step.outcome is Outcome.WITHHELD:
+                cleanup = "keep-asked" if step.get("why") == "--keep" else "kept"
+            facts["roundtrip.cleanup"] = cleanup
         elif step.name == "headers" and step.get("header"):
             facts.update(_header_facts(step.get("header") or ""))
         elif step.name == "criteria" and step.get("mode") == "watch":
@@ -354,7 +367,9 @@ def _dns_facts(result: ProbeResult) -> dict[str, FactValue]:
     facts: dict[str, FactValue] = {}
     recipient = result.step("recipient")
     if recipient is not None and recipient.get("verdict"):
-        facts["recipient.verdict"] = recipient.get("verdict") or ""
+        # A verdict step that did not end OK decided nothing.
+        ok = recipient.outcome is Outcome.OK
+        facts["recipient.verdict"] = (recipient.get("verdict") or "") if ok else "unknown"
         if recipient.get("suggestion"):
             facts["recipient.suggestion"] = recipient.get("suggestion") or ""
     return facts
@@ -363,6 +378,8 @@ def _dns_facts(result: ProbeResult) -> dict[str, FactValue]:
 def _auth_facts(result: ProbeResult) -> dict[str, FactValue]:
     facts: dict[str, FactValue] = {}
     for step in result.steps:
+        if step.outcome is not Outcome.OK:
+            continue  # a check that did not finish gives no verdict
         if step.name == "spf":
             if step.get("result"):
                 facts["sender.spf"] = step.get("result") or ""
@@ -395,7 +412,10 @@ def _rcpt_facts(result: ProbeResult) -> dict[str, FactValue]:
     facts: dict[str, FactValue] = {}
     step = result.step("rcpt-probe")
     if step is not None and step.get("result"):
-        facts["rcpt_probe.result"] = step.get("result") or ""
+        answer = step.get("result") or ""
+        if answer == "accepted" and step.outcome is not Outcome.OK:
+            answer = "could-not-check"  # an acceptance that did not end OK is none
+        facts["rcpt_probe.result"] = answer
         if step.get("result") == "rejected" and step.reply is not None:
             from mailcheck.bounce.reasons import classify
 
@@ -406,7 +426,7 @@ def _rcpt_facts(result: ProbeResult) -> dict[str, FactValue]:
 def _bounce_facts(result: ProbeResult) -> dict[str, FactValue]:
     facts: dict[str, FactValue] = {}
     bounce = result.step("bounce")
-    if bounce is not None and bounce.get("kind"):
+    if bounce is not None and bounce.get("kind") and bounce.outcome is Outcome.OK:
         facts["bounce.kind"] = bounce.get("kind") or ""
     for step in result.steps:
         if step.name == "bounced-recipient" and step.get("action") == "failed":

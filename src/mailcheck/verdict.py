@@ -18,11 +18,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from mailcheck.evidence import ProbeResult, ProbeStatus
+from mailcheck.evidence import Outcome, ProbeResult, ProbeStatus
 from mailcheck.facts import FactValue
 from mailcheck.rules import Finding, Severity
 
-__all__ = ["PARTS", "Part", "decide", "run_facts", "unchecked_parts"]
+__all__ = ["COMMAND_PROBES", "PARTS", "Part", "decide", "run_facts", "unchecked_parts"]
 
 Facts = Mapping[str, FactValue]
 
@@ -43,8 +43,8 @@ class Part:
     """Facts (or prefixes ending in ``.``) whose non-OK finding already explains a gap here."""
     passed: Callable[[Facts, Sequence[ProbeResult]], bool] | None = None
     """The good verdict that lets the next part happen (default: confirmed is enough)."""
-    after: str | None = None
-    """The part this one needs first: unless that one passed, this one is not named
+    after: tuple[str, ...] = ()
+    """The parts this one needs first: unless they passed, this one is not named
     (a refused login, not "nothing was sent", is the finding)."""
     unless_command: tuple[str, ...] = ()
     """Commands that do not ask for this part (``watch`` deletes nothing)."""
@@ -64,6 +64,14 @@ def _probe_mailboxes(facts: Facts, results: Sequence[ProbeResult]) -> bool:
             if step is None or step.get("placement") not in _FOUND:
                 return False
     return True
+
+
+def _mailbox_open(facts: Facts, results: Sequence[ProbeResult]) -> bool:
+    """The sender's mailbox was logged in to and its INBOX selected: it can be watched."""
+    imap = next((r for r in results if r.probe == "imap"), None)
+    if imap is None or facts.get("imap.login") != "ok":
+        return False
+    return any(s.name.startswith("select") and s.outcome is Outcome.OK for s in imap.steps)
 
 
 def _delivery_decided(facts: Facts, _: Sequence[ProbeResult]) -> bool:
@@ -107,11 +115,18 @@ PARTS: tuple[Part, ...] = (
         passed=_fact_in("smtp.auth", ["ok"]),
     ),
     Part(
+        "mailbox",
+        "imap",
+        _mailbox_open,
+        ("imap.",),
+        passed=_mailbox_open,
+    ),
+    Part(
         "send",
         "imap",  # only a run that watches a mailbox sends anything
         _fact_in("smtp.data", ["ok"]),
         ("smtp.mail", "smtp.rcpt", "smtp.data", "smtp.send.", "recipient.rejection"),
-        after="login",
+        after=("login", "mailbox"),
         unless_command=("watch",),
     ),
     Part(
@@ -120,17 +135,29 @@ PARTS: tuple[Part, ...] = (
         _delivery_decided,
         ("roundtrip.placement", "imap.", "send.via_vendor"),
         passed=_fact_in("roundtrip.placement", _FOUND),
-        after="send",
+        after=("mailbox", "send"),
     ),
     Part(
         "cleanup",
         "imap",
         _fact_in("roundtrip.cleanup", ["deleted", "moved", "keep-asked"]),
         ("roundtrip.cleanup",),
-        after="delivery",
+        after=("delivery",),
         unless_command=("watch",),
     ),
-    Part("probe_mailboxes", "imap:", _probe_mailboxes, ("probes.placement",), after="send"),
+    Part(
+        "headers",
+        "imap",
+        lambda _, results: any(
+            s.name == "headers" and s.outcome is Outcome.OK
+            for r in results
+            if r.probe == "imap"
+            for s in r.steps
+        ),
+        ("roundtrip.spam_flagged", "roundtrip.spf", "roundtrip.dkim", "roundtrip.dmarc"),
+        after=("delivery",),
+    ),
+    Part("probe_mailboxes", "imap:", _probe_mailboxes, ("probes.placement",), after=("send",)),
     Part(
         "recipient_domain",
         "dns",
@@ -146,6 +173,19 @@ PARTS: tuple[Part, ...] = (
     ),
     Part("bounce", "bounce", lambda facts, _: "bounce.kind" in facts, ("bounce.", "recipient.")),
 )
+
+
+#: The probes each command always runs: one missing from a run is a part unchecked, not
+#: a part not asked for. (``check`` and the optional probes go by what the run holds.)
+COMMAND_PROBES: Mapping[str, tuple[str, ...]] = {
+    "smtp": ("smtp",),
+    "roundtrip": ("smtp", "imap"),
+    "diagnose": ("smtp", "imap", "dns", "auth"),
+    "watch": ("imap",),
+    "bounce": ("bounce",),
+    "dns": ("dns",),
+    "check-customer": ("dns",),
+}
 
 
 def _has_probe(results: Sequence[ProbeResult], probe: str) -> bool:
@@ -180,9 +220,10 @@ def unchecked_parts(
     missing: list[str] = []
     blocked: set[str] = set()
     for part in PARTS:
-        if command in part.unless_command or not _has_probe(results, part.probe):
+        required = part.probe in COMMAND_PROBES.get(command, ())
+        if command in part.unless_command or not (required or _has_probe(results, part.probe)):
             continue
-        if part.after in blocked:
+        if blocked.intersection(part.after):
             blocked.add(part.name)  # the earlier part's finding says why this one did not happen
             continue
         owner = "smtp" if part.name in ("login", "send") else part.probe
