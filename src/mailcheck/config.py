@@ -11,6 +11,7 @@ import enum
 import ipaddress
 import os
 import re
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -79,6 +80,26 @@ PROFILE_KEYS = frozenset(
 CHECKS = ("credentials", "roundtrip", "sender-dns", "customers")
 #: Top-level keys of the config file besides the profiles.
 TOP_KEYS = frozenset({"profiles", "default_profile", "history"})
+#: The type of each profile key, checked where the file is read: a string "false" for a
+#: bool would be truthy and send the password in clear.
+_PROFILE_TYPES: dict[str, str] = {
+    **dict.fromkeys(PROFILE_KEYS, "str"),
+    "smtp_port": "port",
+    "imap_port": "port",
+    "timeout": "seconds",
+    "deadline": "seconds",
+    "wait": "seconds",
+    "allow_plaintext": "bool",
+    "attachment_size": "size",
+    "dnsbls": "str or list",
+    "checks": "str or list",
+    "customer_domains": "list",
+    "delivery_warning": "range",
+    "delivery_critical": "range",
+}
+_TOP_TYPES = {"default_profile": "str", "history": "str"}
+#: A config file larger than this is not a config file (and is not read into memory).
+_MAX_CONFIG_BYTES = 1024 * 1024
 IMAP_PASSWORD_ENV = "MAILCHECK_IMAP_PASSWORD"  # noqa: S105 - a variable's name
 DEFAULT_WAIT = 30.0
 _IMAP_PORTS = {"tls": 993, "starttls": 143, "none": 143}  # RFC 8314 / RFC 3501
@@ -304,19 +325,93 @@ def read_config(config: str | None) -> tuple[Path, dict[str, Any] | None]:
     import tomllib
 
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        with path.open("rb") as handle:
+            raw = handle.read(_MAX_CONFIG_BYTES + 1)
     except OSError as exc:
         raise ConfigError(f"cannot read config file {path}: {exc.strerror}") from None
+    if len(raw) > _MAX_CONFIG_BYTES:
+        raise ConfigError(f"config file {path} is larger than 1 MB: not a mailcheck config")
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
     except UnicodeDecodeError:
         raise ConfigError(f"config file {path} is not UTF-8 text") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"config file {path} is not valid TOML: {exc}") from None
+    except RecursionError:
+        # tomllib reads nested arrays and inline tables recursively.
+        raise ConfigError(f"config file {path} is nested too deeply to be a config") from None
+    _check_top(path, data)
+    return path, data
+
+
+def _check_top(path: Path, data: dict[str, Any]) -> None:
+    """The top-level keys and their types; each profile is checked when it is loaded."""
     unknown_top = set(data) - TOP_KEYS
     if unknown_top:
-        raise ConfigError(f"config file {path}: unknown key(s) {', '.join(sorted(unknown_top))}")
-    if not isinstance(data.get("profiles", {}), dict):
-        raise ConfigError(f"config file {path}: 'profiles' must be a table")
-    return path, data
+        names = ", ".join(sorted(_safe_key(k) for k in unknown_top))
+        raise ConfigError(f"config file {path}: unknown key(s) {names}")
+    profiles = data.get("profiles", {})
+    if not isinstance(profiles, dict):
+        raise ConfigError(f"config file {path}: 'profiles' must be a table, not {_kind(profiles)}")
+    for name, profile in profiles.items():
+        if not isinstance(profile, dict):
+            raise ConfigError(
+                f"config file {path}: profile {_safe_key(name)} must be a table, "
+                f"not {_kind(profile)}"
+            )
+    for key, kind in _TOP_TYPES.items():
+        if key in data:
+            _check_type(data[key], kind, f"config file {path}: {key}")
+
+
+def _safe_key(key: str) -> str:
+    """A key as an error message quotes it: bounded, controls escaped."""
+    return repr(key[:60] + ("..." if len(key) > 60 else ""))
+
+
+def _kind(value: object) -> str:
+    """What a TOML value is, for an error message (never its whole contents)."""
+    if isinstance(value, bool):
+        return f"the boolean {str(value).lower()}"
+    if isinstance(value, str):
+        shown = value if len(value) <= 40 else value[:40] + "..."
+        return f"the string {shown!r}"
+    if isinstance(value, int | float):
+        return f"the number {value!r}"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a table"
+    return f"a {type(value).__name__} value"  # dates and times
+
+
+def _check_type(value: object, kind: str, what: str) -> None:
+    """Raise ConfigError unless ``value`` is of ``kind`` (see ``_PROFILE_TYPES``)."""
+    number = isinstance(value, int | float) and not isinstance(value, bool)
+    strings = isinstance(value, list) and all(isinstance(v, str) for v in value)
+    if kind == "bool":
+        ok, want = isinstance(value, bool), "true or false"
+    elif kind == "port":
+        ok = isinstance(value, int) and not isinstance(value, bool) and 0 < value < 65536
+        want = "a port number (1-65535)"
+    elif kind == "seconds":
+        ok = number and 0 < float(value) <= 3600  # type: ignore[arg-type]
+        want = "a number of seconds (more than 0, at most 3600)"
+    elif kind == "size":
+        ok = isinstance(value, str) or (
+            isinstance(value, int) and not isinstance(value, bool) and value >= 0
+        )
+        want = 'a size (a number of bytes, or a string like "5M")'
+    elif kind == "range":
+        ok, want = isinstance(value, str) or number, "a number or a range string"
+    elif kind == "list":
+        ok, want = strings, "a list of strings"
+    elif kind == "str or list":
+        ok, want = isinstance(value, str) or strings, "a string or a list of strings"
+    else:
+        ok, want = isinstance(value, str), "a string"
+    if not ok:
+        raise ConfigError(f"{what} must be {want}, not {_kind(value)}")
 
 
 def profile_names(config: str | None) -> list[str]:
@@ -352,7 +447,12 @@ def load_profile(config: str | None, profile: str | None) -> tuple[dict[str, Any
             extra = did_you_mean(key, sorted(PROFILE_KEYS))
             if key == "password":
                 extra = " (a password never goes in the config file: use password_command)"
-            raise ConfigError(f"config file {path}: profile {name!r}: unknown key {key!r}{extra}")
+            raise ConfigError(
+                f"config file {path}: profile {name!r}: unknown key {_safe_key(key)}{extra}"
+            )
+        _check_type(
+            chosen[key], _PROFILE_TYPES[key], f"config file {path}: profile {name!r}: {key}"
+        )
     return dict(chosen), str(name)
 
 
@@ -433,13 +533,16 @@ def resolve_settings(
         raise ConfigError(f"--lang: {lang!r} is not vi or en")
 
     common = {"ca_file": ca_file, "timeout": timeout, "dns_server": dns_server}
+    # The password command is bounded by --timeout and by what is left of --deadline,
+    # whose clock starts now, when the command's settings are read.
+    limits = (timeout, time.monotonic() + deadline)
     mailbox = None
     if sender is not None:
         mailbox = MailboxSettings(
             label="sender",
             address=sender,
             imap=_imap_settings(pick, preset, str(host), str(username), common),
-            secret_source=_imap_secret(values, profile),
+            secret_source=_imap_secret(values, profile, limits),
         )
     probe_names = tuple(values.get("probe_mailbox") or ())
     roundtrip = RoundtripOptions(
@@ -452,7 +555,8 @@ def resolve_settings(
         probe_rcpt=bool(values.get("probe_rcpt")),
         mx_port=_parse_port(values.get("mx_port") or 25, "--mx-port"),
         probes=tuple(
-            resolve_probe_mailbox(name, values.get("config"), common) for name in probe_names
+            resolve_probe_mailbox(name, values.get("config"), common, limits)
+            for name in probe_names
         ),
     )
     return Settings(
@@ -484,6 +588,8 @@ def resolve_settings(
             profile_file=profile.get("password_file"),
             profile_command=profile.get("password_command"),
             prompt=not values.get("no_prompt"),
+            timeout=limits[0],
+            deadline_at=limits[1],
         ),
     )
 
@@ -528,7 +634,9 @@ def _imap_settings(
     )
 
 
-def _imap_secret(values: Mapping[str, Any], profile: Mapping[str, Any]) -> SecretSource | None:
+def _imap_secret(
+    values: Mapping[str, Any], profile: Mapping[str, Any], limits: tuple[float, float]
+) -> SecretSource | None:
     """A separate IMAP password source, or None to use the SMTP password."""
     source = SecretSource(
         stdin=False,
@@ -539,6 +647,8 @@ def _imap_secret(values: Mapping[str, Any], profile: Mapping[str, Any]) -> Secre
         profile_file=profile.get("imap_password_file"),
         profile_command=profile.get("imap_password_command"),
         prompt=not values.get("no_prompt"),
+        timeout=limits[0],
+        deadline_at=limits[1],
     )
     given = (
         source.file,
@@ -552,7 +662,12 @@ def _imap_secret(values: Mapping[str, Any], profile: Mapping[str, Any]) -> Secre
     return None
 
 
-def resolve_probe_mailbox(name: str, config: str | None, common: dict[str, Any]) -> MailboxSettings:
+def resolve_probe_mailbox(
+    name: str,
+    config: str | None,
+    common: dict[str, Any],
+    limits: tuple[float, float | None] = (DEFAULT_TIMEOUT, None),
+) -> MailboxSettings:
     """A ``--probe-mailbox NAME``: the profile NAME of the config file, as a mailbox to watch."""
     profile, _ = load_profile(config, name)
     address = profile.get("sender") or profile.get("username")
@@ -580,6 +695,8 @@ def resolve_probe_mailbox(name: str, config: str | None, common: dict[str, Any])
         profile_file=profile.get("imap_password_file") or profile.get("password_file"),
         profile_command=profile.get("imap_password_command") or profile.get("password_command"),
         env_var=None,
+        timeout=limits[0],
+        deadline_at=limits[1],
     )
     if not (secret.env_name or secret.profile_file or secret.profile_command):
         raise ConfigError(
