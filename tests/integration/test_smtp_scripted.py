@@ -14,11 +14,12 @@ import time
 
 import pytest
 
-from tests.conftest import cause_ids, run_cli, run_json
+from tests.conftest import LAB_PASSWORD, LabHandle, cause_ids, run_cli, run_json
 from tests.servers.scripted_smtp import Script, ScriptedSmtp, scripted_smtp
 
 PASSWORD = "s3cret-Pass!"
 ENV = {"MAILCHECK_PASSWORD": PASSWORD}
+LAB_ENV = {"MAILCHECK_PASSWORD": LAB_PASSWORD}
 
 
 def _args(server: ScriptedSmtp, ca_file: str, *extra: str) -> list[str]:
@@ -238,3 +239,66 @@ def test_a_port_that_drops_connections_is_a_connect_timeout() -> None:
     assert cause_ids(report) == ["smtp-connect-timeout"]
     assert [s["name"] for s in report["probes"][0]["steps"]] == ["resolve", "connect"]
     assert exit_code == 2
+
+
+# ---------------------------------------------------------------- the wrong TLS mode, known early
+# Against the lab's real Postfix: "submission" speaks STARTTLS, "submission_tls" implicit TLS.
+
+
+def test_starttls_on_an_implicit_tls_port_is_known_within_two_seconds(lab: LabHandle) -> None:
+    # The server waits silently for a ClientHello; --timeout 10 must not be waited out.
+    for mode in ("starttls", "none"):
+        start = time.monotonic()
+        exit_code, report = run_json(
+            ["smtp", *lab.smtp_args("submission_tls", mode), "--timeout", "10"],
+            env=LAB_ENV,
+        )
+        took = time.monotonic() - start
+        assert cause_ids(report) == ["starttls-on-implicit-tls-port"], mode
+        assert exit_code == 2
+        assert took < 2.5, f"{mode}: {took:.2f} s"  # ~1.3 s measured; bound generous for CI
+        steps = {s["name"]: s for s in report["probes"][0]["steps"]}
+        assert steps["sniff"]["data"]["speaks"] == "implicit-tls"
+        assert "auth" not in steps  # nothing was said on the silent connection
+
+
+def test_implicit_tls_on_a_starttls_port_is_known_within_two_seconds(lab: LabHandle) -> None:
+    start = time.monotonic()
+    exit_code, report = run_json(
+        ["smtp", *lab.smtp_args("submission", "tls"), "--timeout", "10"], env=LAB_ENV
+    )
+    took = time.monotonic() - start
+    assert cause_ids(report) == ["implicit-tls-on-starttls-port"]
+    assert exit_code == 2
+    assert took < 2.5, f"{took:.2f} s"
+
+
+def test_a_slow_plain_greeting_is_waited_for_not_taken_for_tls(
+    tls_server_context: tuple[ssl.SSLContext, str],
+) -> None:
+    context, ca_file = tls_server_context
+    with scripted_smtp(Script.load("slow-greeting"), tls=context) as server:
+        exit_code, report = run_json(_args(server, ca_file, "--timeout", "5"), env=ENV)
+    assert cause_ids(report) == ["smtp-login-ok"]
+    assert exit_code == 0
+    steps = {s["name"]: s for s in report["probes"][0]["steps"]}
+    assert steps["greeting"]["outcome"] == "ok"
+    assert steps["greeting"]["elapsed_ms"] > 1500
+    # The early look ran on a second connection; the greeting came first and won.
+    assert server.connections == 2
+    assert "sniff" not in steps
+
+
+def test_a_silent_port_that_is_not_tls_is_a_greeting_timeout_at_the_timeout(
+    tls_server_context: tuple[ssl.SSLContext, str],
+) -> None:
+    _, ca_file = tls_server_context
+    with scripted_smtp(Script.load("stall-greeting")) as server:
+        start = time.monotonic()
+        exit_code, report = run_json(_args(server, ca_file, "--timeout", "2"), env=ENV)
+        took = time.monotonic() - start
+    assert cause_ids(report) == ["smtp-greeting-timeout"]
+    assert exit_code == 2
+    assert 1.9 < took < 4
+    steps = [s["name"] for s in report["probes"][0]["steps"]]
+    assert steps == ["resolve", "connect", "greeting", "sniff"]  # one look, not two

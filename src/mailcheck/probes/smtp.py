@@ -15,10 +15,12 @@ the one place that knows aiosmtplib's exception tree.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import ssl
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Any
 
 import aiosmtplib
 
@@ -35,6 +37,10 @@ __all__ = ["SmtpProbe", "Submission", "probe_smtp", "smtp_target"]
 # Mechanisms mailcheck can do with a password, in order of preference. One is used.
 _MECHANISMS = ("plain", "login", "cram-md5")
 _SNIFF_TIMEOUT = 3.0
+# Servers greet within a few hundred milliseconds. A submission port still silent
+# after this long is asked, on a second connection, whether it waits for a TLS
+# ClientHello: the wrong TLS mode is then known in about this long, not --timeout.
+_EARLY_SNIFF_AFTER = 1.2
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -154,6 +160,62 @@ async def _sniff_tls(peer: str, port: int, host: str, timeout: float) -> bool:
         return False
     writer.close()
     return True
+
+
+@dataclass(slots=True)
+class _EarlyLook:
+    """What the early look at a silent port found (``elapsed_ms`` set once it ran)."""
+
+    elapsed_ms: float | None = None
+    tls: bool = False
+
+    def step(self) -> Step:
+        speaks = "implicit-tls" if self.tls else "unknown"
+        return Step(
+            name="sniff",
+            outcome=Outcome.OK,
+            elapsed_ms=self.elapsed_ms or 0.0,
+            data=(("speaks", speaks),),
+        )
+
+
+async def _greet_or_sniff(
+    smtp: aiosmtplib.SMTP, settings: SmtpSettings, peer: str, look: _EarlyLook
+) -> aiosmtplib.SMTPResponse | None:
+    """Wait for the greeting; a port silent for a while is asked whether it speaks TLS.
+
+    Returns the greeting, or ``None`` when the port turned out to speak TLS from
+    the first byte (an implicit-TLS port: it waits for our ClientHello and never
+    greets in clear). The greeting's own errors are raised as ``connect()`` raises them.
+    """
+    greeting = asyncio.ensure_future(smtp.connect())
+    sniff: asyncio.Future[bool] | None = None
+    try:
+        done, _ = await asyncio.wait({greeting}, timeout=_EARLY_SNIFF_AFTER)
+        if done:
+            return greeting.result()
+        # The sniff is bounded by what is left of the greeting's own timeout.
+        budget = min(_SNIFF_TIMEOUT, max(settings.timeout - _EARLY_SNIFF_AFTER, 0.1))
+        started = time.perf_counter()
+        sniff = asyncio.ensure_future(_sniff_tls(peer, settings.port, settings.host, budget))
+        either: set[asyncio.Future[Any]] = {greeting, sniff}
+        finished, _ = await asyncio.wait(either, return_when=asyncio.FIRST_COMPLETED)
+        if greeting in finished and greeting.exception() is None:
+            return greeting.result()
+        # The greeting failed (its timeout ends about when the look does) or the look is done:
+        # either way the look's answer is wanted, and it is bounded by its own budget.
+        look.elapsed_ms, look.tls = elapsed_ms(started), await sniff
+        if greeting.done():
+            return greeting.result()  # raises the greeting's own error
+        if look.tls:
+            return None
+        return await greeting  # not TLS: keep waiting for the greeting, up to --timeout
+    finally:
+        for task in (greeting, sniff):
+            if task is not None and not task.done():
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await task
 
 
 async def _sniff_plain(peer: str, port: int, timeout: float) -> str | None:
@@ -366,14 +428,24 @@ async def probe_smtp(probe: SmtpProbe, rec: Recorder) -> None:
     )
     try:
         start = rec.begin("tls" if implicit else "greeting")
+        look = _EarlyLook()
+        early = not implicit and settings.timeout > _EARLY_SNIFF_AFTER
         try:
-            greeting = await smtp.connect()
+            greeting = await (
+                _greet_or_sniff(smtp, settings, peer, look) if early else smtp.connect()
+            )
         except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
             for step in _greeting_failure(exc, start, implicit):
                 rec.add(step)
                 if step.reply:
                     rec.server(step.reply)
-            await _sniff_after_failure(rec, settings, peer)
+            if look.elapsed_ms is not None:
+                rec.add(look.step())  # already looked: the port does not speak TLS
+            else:
+                await _sniff_after_failure(rec, settings, peer)
+            return
+        if greeting is None:
+            _record_implicit_tls_port(rec, start, look)
             return
         if implicit:
             rec.note("TLS started")
@@ -395,6 +467,8 @@ async def probe_smtp(probe: SmtpProbe, rec: Recorder) -> None:
                 reply=reply,
             )
         )
+        if look.elapsed_ms is not None:
+            rec.add(look.step())  # a slow greeting: the second connection found no TLS
         if not await _ehlo(smtp, rec, "ehlo", settings.ehlo_name):
             return
         if settings.tls is TlsMode.STARTTLS:
@@ -414,6 +488,21 @@ async def probe_smtp(probe: SmtpProbe, rec: Recorder) -> None:
         await _quit(smtp, rec)
     finally:
         smtp.close()
+
+
+def _record_implicit_tls_port(rec: Recorder, start: float, look: _EarlyLook) -> None:
+    """The port stayed silent and a TLS handshake on a second connection worked."""
+    waited = elapsed_ms(start)
+    rec.note(f"no greeting after {waited:.0f} ms; the port answers a TLS handshake")
+    rec.add(
+        Step(
+            name="greeting",
+            outcome=Outcome.TIMEOUT,
+            elapsed_ms=waited,
+            data=(("stopped", "the port speaks TLS from the first byte"),),
+        )
+    )
+    rec.add(look.step())
 
 
 async def _quit(smtp: aiosmtplib.SMTP, rec: Recorder) -> None:
