@@ -50,6 +50,8 @@ class Outcome(enum.StrEnum):
     WITHHELD = "withheld"
     #: Something else went wrong; the error says what.
     ERROR = "error"
+    #: Not done: an earlier step left nothing to do it with, or no time was left.
+    SKIPPED = "skipped"
 
 
 class ProbeStatus(enum.StrEnum):

@@ -164,6 +164,13 @@ FACTS: Mapping[str, FactSpec] = _catalogue(
         str,
         "SPF for the sending IP: pass, fail, softfail, neutral, none, permerror, temperror.",
         "auth/spf",
+    FactSpec(
+        "recipient.resolver",
+        str,
+        "The DNS resolver, checked before a negative answer is believed (it must answer the "
+        "root's NS or the top-level domain's SOA): working, not-working.",
+        "dns/recipient",
+    ),
     ),
     FactSpec(
         "sender.dkim",
@@ -389,6 +396,8 @@ def _auth_facts(result: ProbeResult) -> dict[str, FactValue]:
             key = "sender.dkim" if step.get("mode") == "signature" else "sender.dkim_key"
             facts[key] = step.get("state") or ""
             bits = step.get("key_bits")
+        if recipient.get("resolver"):
+            facts["recipient.resolver"] = recipient.get("resolver") or ""
             if bits and bits.isdigit() and int(bits) != 256:  # 256: Ed25519, strong
                 facts["sender.dkim_weak"] = int(bits) < 2048
         elif step.name == "dmarc":

@@ -2,16 +2,23 @@
 
 The lookups are kept as evidence; the verdict is a small pure function of
 them, so "could not tell" (a DNS timeout, SERVFAIL, REFUSED) is never read as
-"the customer's domain is broken".
+"the customer's domain is broken". A negative answer (no such domain, no mail
+server) counts only once the resolver has shown it answers names that must
+exist (:meth:`Resolver.check_working`): a resolver that says NXDOMAIN for
+everything is "could not tell", not a broken customer domain.
+
+Lookups of one check go out together where they can: the MX, then every MX
+host's A and AAAA at once, then (for a negative verdict) the resolver check and
+the typo suggestion at once, so a check takes about three round trips at most.
 """
 
 from __future__ import annotations
 
 import asyncio
 import enum
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from mailcheck.dnsresolver import DnsOutcome, Lookup, Resolver
+from mailcheck.dnsresolver import DnsOutcome, Lookup, Resolver, ResolverCheck
 from mailcheck.suggest import suggest_domain
 
 __all__ = [
@@ -39,7 +46,7 @@ class DomainVerdict(enum.StrEnum):
     NO_MAIL = "no-mail"
     #: MX records, but none of their hosts resolves.
     MX_UNRESOLVABLE = "mx-unresolvable"
-    #: The DNS did not answer conclusively.
+    #: The DNS did not answer conclusively, or the resolver failed its check.
     UNKNOWN = "unknown"
 
 
@@ -76,6 +83,13 @@ class DomainCheck:
     """A/AAAA of the domain itself, looked up when it has no MX."""
     suggestion: str | None = None
     """A common mail domain it may be a typo of (only when that one has MX)."""
+    resolver: ResolverCheck | None = None
+    """The resolver's check, made before a negative verdict; not working: UNKNOWN."""
+
+    @property
+    def resolver_broken(self) -> bool:
+        """The verdict is UNKNOWN because the resolver does not answer names that must exist."""
+        return self.resolver is not None and not self.resolver.working
 
     @property
     def lookups(self) -> tuple[Lookup, ...]:
@@ -137,42 +151,61 @@ def _parse_mx(record: str) -> tuple[int, str] | None:
     return int(parts[0]), parts[1].rstrip(".").lower()
 
 
-async def _host(resolver: Resolver, preference: int, host: str) -> MxHost:
-    a = await resolver.lookup(host, "A")
-    # AAAA only when A does not settle it: halves the queries for ordinary hosts.
-    aaaa = None if a.ok else await resolver.lookup(host, "AAAA")
+async def _host(resolver: Resolver, preference: int, host: str, deadline: float | None) -> MxHost:
+    # A and AAAA together: an IPv6-only host costs no second round trip, and a silent
+    # server costs one timeout, not two.
+    a, aaaa = await asyncio.gather(
+        resolver.lookup(host, "A", deadline=deadline),
+        resolver.lookup(host, "AAAA", deadline=deadline),
+    )
     return MxHost(preference=preference, host=host, a=a, aaaa=aaaa)
 
 
-async def check_domain(domain: str, resolver: Resolver) -> DomainCheck:
-    """Look the domain up and decide; never raises for DNS behaviour."""
+async def check_domain(
+    domain: str, resolver: Resolver, *, deadline: float | None = None
+) -> DomainCheck:
+    """Look the domain up and decide; never raises for DNS behaviour.
+
+    ``deadline`` (``loop.time()``) bounds every lookup; one that could not start
+    before it is ``skipped``.
+    """
     domain = domain.lower().rstrip(".")
-    mx = await resolver.lookup(domain, "MX")
+    mx, early = await _mx(domain, resolver, deadline)
     if mx.outcome is DnsOutcome.NXDOMAIN:
-        return await _with_suggestion(
-            DomainCheck(domain=domain, verdict=DomainVerdict.NXDOMAIN, mx=mx), resolver
-        )
+        check = DomainCheck(domain=domain, verdict=DomainVerdict.NXDOMAIN, mx=mx)
+        return await _negative(check, resolver, deadline)
     if not mx.outcome.conclusive:
-        return DomainCheck(domain=domain, verdict=DomainVerdict.UNKNOWN, mx=mx)
+        check = DomainCheck(domain=domain, verdict=DomainVerdict.UNKNOWN, mx=mx)
+        if mx.outcome is DnsOutcome.SKIPPED:
+            return check
+        # Could not tell: is it this domain's DNS, or the resolver? The check was
+        # started while the MX was slow (or is asked now, after a quick failure).
+        vouch = await (early or resolver.check_working(domain, deadline=deadline))
+        return replace(check, resolver=vouch)
     if mx.ok:
         parsed = sorted(p for p in (_parse_mx(r) for r in mx.records) if p is not None)
         real = [(pref, host) for pref, host in parsed if host not in ("", ".")]
         if not real:
-            return await _with_suggestion(
-                DomainCheck(domain=domain, verdict=DomainVerdict.NULL_MX, mx=mx), resolver
-            )
-        hosts = tuple(await asyncio.gather(*(_host(resolver, p, h) for p, h in real)))
+            # MX 0 . is a record the domain published: the resolver answered; no check.
+            check = DomainCheck(domain=domain, verdict=DomainVerdict.NULL_MX, mx=mx)
+            return await _with_suggestion(check, resolver, deadline)
+        hosts = tuple(await asyncio.gather(*(_host(resolver, p, h, deadline) for p, h in real)))
         states = [h.resolves for h in hosts]
         if any(states):
             return DomainCheck(domain=domain, verdict=DomainVerdict.OK, mx=mx, hosts=hosts)
-        verdict = DomainVerdict.UNKNOWN if None in states else DomainVerdict.MX_UNRESOLVABLE
-        return await _with_suggestion(
-            DomainCheck(domain=domain, verdict=verdict, mx=mx, hosts=hosts), resolver
+        if None in states:
+            return DomainCheck(domain=domain, verdict=DomainVerdict.UNKNOWN, mx=mx, hosts=hosts)
+        check = DomainCheck(
+            domain=domain, verdict=DomainVerdict.MX_UNRESOLVABLE, mx=mx, hosts=hosts
         )
+        return await _negative(check, resolver, deadline)
     # No MX: the domain's own address is the implicit MX (RFC 5321 §5.1).
-    a = await resolver.lookup(domain, "A")
-    aaaa = None if a.ok else await resolver.lookup(domain, "AAAA")
-    addresses = tuple(x for x in (a, aaaa) if x is not None)
+    addresses = tuple(
+        await asyncio.gather(
+            resolver.lookup(domain, "A", deadline=deadline),
+            resolver.lookup(domain, "AAAA", deadline=deadline),
+        )
+    )
     if any(x.ok for x in addresses):
         verdict = DomainVerdict.IMPLICIT_MX
     elif all(x.outcome.conclusive for x in addresses):
@@ -180,22 +213,58 @@ async def check_domain(domain: str, resolver: Resolver) -> DomainCheck:
     else:
         verdict = DomainVerdict.UNKNOWN
     check = DomainCheck(domain=domain, verdict=verdict, mx=mx, addresses=addresses)
-    return await _with_suggestion(check, resolver) if verdict is DomainVerdict.NO_MAIL else check
+    if verdict is DomainVerdict.NO_MAIL:
+        return await _negative(check, resolver, deadline)
+    return check
 
 
-async def _with_suggestion(check: DomainCheck, resolver: Resolver) -> DomainCheck:
+#: An MX lookup slower than this starts the resolver check beside it, so that a
+#: silent resolver costs one timeout, not two; a healthy one answers well before.
+_VOUCH_AFTER = 0.5
+
+
+async def _mx(
+    domain: str, resolver: Resolver, deadline: float | None
+) -> tuple[Lookup, asyncio.Future[ResolverCheck] | None]:
+    """The MX lookup, and the resolver check if it was started because the MX was slow."""
+    loop = asyncio.get_running_loop()
+    mx = asyncio.ensure_future(resolver.lookup(domain, "MX", deadline=deadline))
+    await asyncio.wait((mx,), timeout=_VOUCH_AFTER)
+    if mx.done():
+        return mx.result(), None
+    # The check ends with the MX lookup at the latest: it must not add a wait of its own.
+    until = loop.time() + max(resolver.lifetime - _VOUCH_AFTER, 0.0)
+    if deadline is not None:
+        until = min(until, deadline)
+    early = asyncio.ensure_future(resolver.check_working(domain, deadline=until))
+    try:
+        return await mx, early
+    except BaseException:
+        early.cancel()
+        raise
+
+
+async def _negative(check: DomainCheck, resolver: Resolver, deadline: float | None) -> DomainCheck:
+    """A negative verdict stands only if the resolver answers names that must exist."""
+    vouch, suggested = await asyncio.gather(
+        resolver.check_working(check.domain, deadline=deadline),
+        _with_suggestion(check, resolver, deadline),
+    )
+    if not vouch.working:
+        # Its NXDOMAIN or "no data" says nothing about the customer's domain (nor does
+        # its answer about the suggested one).
+        return replace(check, verdict=DomainVerdict.UNKNOWN, resolver=vouch)
+    return replace(suggested, resolver=vouch)
+
+
+async def _with_suggestion(
+    check: DomainCheck, resolver: Resolver, deadline: float | None
+) -> DomainCheck:
     """Add a 'did you mean' only when the suggested domain really takes mail (has MX)."""
     candidate = suggest_domain(check.domain)
     if candidate is None:
         return check
-    mx = await resolver.lookup(candidate, "MX")
+    mx = await resolver.lookup(candidate, "MX", deadline=deadline)
     if not mx.ok or all((_parse_mx(r) or (0, ""))[1] in ("", ".") for r in mx.records):
         return check
-    return DomainCheck(
-        domain=check.domain,
-        verdict=check.verdict,
-        mx=check.mx,
-        hosts=check.hosts,
-        addresses=check.addresses,
-        suggestion=candidate,
-    )
+    return replace(check, suggestion=candidate)

@@ -131,3 +131,26 @@ def test_records_of_another_type_are_not_no_data() -> None:
         assert found.outcome is DnsOutcome.ERROR
         assert found.error is not None
         assert "does not answer the question" in found.error
+
+
+def test_a_silent_server_keeps_to_the_run_deadline_then_skips() -> None:
+    # The resolver's lifetime is the smaller of --timeout and what is left of --deadline.
+    with _server({}) as server:
+        server.default = "DROP"
+        assert server._udp is not None
+        address = ("127.0.0.1", int(server._udp.getsockname()[1]))
+
+        async def run() -> tuple[Lookup, Lookup, float]:
+            loop = asyncio.get_running_loop()
+            start = loop.time()
+            async with Resolver(address, timeout=5, lifetime=10, deadline=start + 0.6) as r:
+                first = await r.lookup("slow.test", "MX")
+                took = loop.time() - start
+                second = await r.lookup("later.test", "A")
+            return first, second, took
+
+        first, second, took = asyncio.run(run())
+    assert first.outcome is DnsOutcome.TIMEOUT
+    assert 0.5 < took < 1.2
+    assert second.outcome is DnsOutcome.SKIPPED
+    assert [name for _, name, _ in server.queries] == ["slow.test."]
