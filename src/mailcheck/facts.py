@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from mailcheck.evidence import Outcome, ProbeResult, ProbeStatus
+from mailcheck.evidence import Outcome, ProbeResult, ProbeStatus, Step
 
 __all__ = ["FACTS", "FactSpec", "FactValue", "Facts", "extract_facts", "roundtrip_timings"]
 
@@ -81,6 +81,12 @@ FACTS: Mapping[str, FactSpec] = _catalogue(
     FactSpec("smtp.data", str, "DATA: ok, rejected, timeout, closed, ..."),
     FactSpec("smtp.send.code", int, "Reply code of the refused MAIL, RCPT or DATA.", "smtp/*send"),
     FactSpec("smtp.send.text", str, "Text of the refused MAIL, RCPT or DATA reply.", "smtp/*send"),
+    FactSpec(
+        "smtp.rcpt.relay_denied",
+        bool,
+        "The submission server refused a RCPT as relaying (it will not send there for this login).",
+        "smtp/rcpt",
+    ),
     # --- The sender's own mailbox (probes/imap.py, probes/roundtrip.py)
     FactSpec("imap.probe", str, "Whether the IMAP probe ran: completed, deadline, crashed."),
     FactSpec("imap.login", str, "IMAP LOGIN: ok, rejected, withheld, not-offered, timeout, ..."),
@@ -311,6 +317,15 @@ _CONNECT_STEPS = ("resolve", "connect", "tls", "greeting", "starttls", "login")
 _PLACEMENT_RANK = {"inbox": 0, "other": 1, "junk": 2, "not-arrived": 3}
 
 
+def _is_relay_refusal(step: Step) -> bool:
+    """A refused RCPT whose words say relaying (Postfix, Exim, Sendmail, qmail, Microsoft)."""
+    if step.outcome is not Outcome.REJECTED or step.reply is None:
+        return False
+    from mailcheck.bounce.reasons import Reason, classify
+
+    return classify(step.reply.enhanced, step.reply.text) is Reason.RELAYING_DENIED
+
+
 def _send_facts(result: ProbeResult) -> dict[str, FactValue]:
     facts: dict[str, FactValue] = {}
     for step in result.steps:
@@ -319,6 +334,8 @@ def _send_facts(result: ProbeResult) -> dict[str, FactValue]:
         key = f"smtp.{step.name}"
         if facts.get(key) in (None, Outcome.OK.value):  # keep the worst RCPT
             facts[key] = step.outcome.value
+        if step.name == "rcpt" and _is_relay_refusal(step):
+            facts["smtp.rcpt.relay_denied"] = True
         if step.outcome is not Outcome.OK and "smtp.send.text" not in facts and step.reply:
             if step.reply.code is not None:
                 facts["smtp.send.code"] = step.reply.code

@@ -11,10 +11,11 @@ import json
 import socket
 import ssl
 import time
+from pathlib import Path
 
 import pytest
 
-from tests.conftest import LAB_PASSWORD, LabHandle, cause_ids, run_cli, run_json
+from tests.conftest import LAB_PASSWORD, LAB_USER, LabHandle, cause_ids, run_cli, run_json
 from tests.servers.scripted_smtp import Script, ScriptedSmtp, scripted_smtp
 
 PASSWORD = "s3cret-Pass!"
@@ -302,3 +303,117 @@ def test_a_silent_port_that_is_not_tls_is_a_greeting_timeout_at_the_timeout(
     assert 1.9 < took < 4
     steps = [s["name"] for s in report["probes"][0]["steps"]]
     assert steps == ["resolve", "connect", "greeting", "sniff"]  # one look, not two
+
+
+# ---------------------------------------------------------------- relaying refused after login
+# A scripted submission server (its refusal texts are the point) and the lab's real Dovecot
+# as the sender's mailbox: the CA file given trusts both.
+
+_RELAY_SESSION = """
+S: 220 mail.company.test ESMTP
+C: EHLO \\S+
+S: 250-mail.company.test
+S: 250-STARTTLS
+S: 250 8BITMIME
+C: STARTTLS
+S: 220 2.0.0 Ready to start TLS
+!tls
+C: EHLO \\S+
+S: 250-mail.company.test
+S: 250-AUTH PLAIN LOGIN
+S: 250 8BITMIME
+C: AUTH PLAIN \\S+
+S: 235 2.7.0 Authentication successful
+C: MAIL FROM:<\\S+>.*
+S: 250 2.1.0 Ok
+"""
+
+
+@pytest.fixture
+def both_cas(lab: LabHandle, tls_server_context: tuple[ssl.SSLContext, str], tmp_path: Path) -> str:
+    """One CA file trusting the scripted server and the lab (SMTP and IMAP share --ca-file)."""
+    bundle = tmp_path / "both.pem"
+    bundle.write_bytes(Path(tls_server_context[1]).read_bytes() + Path(lab.ca_file).read_bytes())
+    return str(bundle)
+
+
+def _roundtrip_args(server: ScriptedSmtp, lab: LabHandle, ca_file: str) -> list[str]:
+    imap = lab.imap_args()
+    return [
+        "--sender",
+        LAB_USER,
+        "--smtp-host",
+        "127.0.0.1",
+        "--smtp-port",
+        str(server.port),
+        *imap,
+        "--ca-file",
+        ca_file,
+        "--dns-server",
+        lab.dns,
+    ]
+
+
+@pytest.mark.parametrize(
+    "refusal",
+    [
+        "554 5.7.1 <{rcpt}>: Relay access denied",  # Postfix
+        "550 5.7.1 <{rcpt}>... Relaying denied",  # Sendmail
+        "550 relay not permitted",  # Exim
+        "550 5.4.4 <{rcpt}>... does not relay",  # 5.4.4 alone would read "domain not found"
+        "550 5.7.54 SMTP; Unable to relay recipient in non-accepted domain",  # Microsoft 365
+        "553 sorry, that domain isn't in my list of allowed rcpthosts (#5.7.1)",  # qmail
+    ],
+)
+def test_a_relay_refusal_after_login_is_its_own_cause_decided_at_once(
+    lab: LabHandle,
+    tls_server_context: tuple[ssl.SSLContext, str],
+    both_cas: str,
+    refusal: str,
+) -> None:
+    script = _RELAY_SESSION + "C: RCPT TO:<\\S+>\nS: " + refusal.format(rcpt=LAB_USER) + "\n"
+    with scripted_smtp(Script.parse(script), tls=tls_server_context[0]) as server:
+        start = time.monotonic()
+        exit_code, report = run_json(
+            ["roundtrip", *_roundtrip_args(server, lab, both_cas), "--wait", "30"], env=LAB_ENV
+        )
+        took = time.monotonic() - start
+    assert cause_ids(report)[0] == "submission-relay-denied"
+    assert "recipient-domain-not-found" not in cause_ids(report)
+    assert "send-rejected" not in cause_ids(report)
+    assert exit_code == 2
+    assert took < 10  # not the 30 s wait for a message that was never sent
+    assert not any(line.startswith("DATA") for line in server.received)
+    (evidence,) = report["causes"][0]["evidence"]
+    assert evidence["name"] == "rcpt"
+    assert evidence["outcome"] == "rejected"
+
+
+def test_diagnose_with_the_customer_refused_for_relaying_names_no_recipient_cause(
+    lab: LabHandle,
+    tls_server_context: tuple[ssl.SSLContext, str],
+    both_cas: str,
+) -> None:
+    script = (
+        _RELAY_SESSION
+        + "C: RCPT TO:<\\S+>\nS: 550 5.4.4 <x>... does not relay\n"
+        + "C: RCPT TO:<\\S+>\nS: 550 5.4.4 <x>... does not relay\n"
+    )
+    with scripted_smtp(Script.parse(script), tls=tls_server_context[0]) as server:
+        start = time.monotonic()
+        args = [
+            "diagnose",
+            *_roundtrip_args(server, lab, both_cas),
+            "--recipient",
+            "customer@customer.test",
+            "--send-to-recipient",
+        ]
+        exit_code, report = run_json(args, env=LAB_ENV)
+        took = time.monotonic() - start
+    ids = cause_ids(report)
+    assert ids[0] == "submission-relay-denied"
+    assert "recipient-domain-not-found" not in ids
+    assert "relaying-denied" not in ids
+    assert exit_code == 2
+    assert took < 10
+    assert server.received.count("QUIT") == 1

@@ -13,6 +13,7 @@ Script format (``fixtures/transcripts/smtp/*.txt``), one directive a line:
     !sleep SECONDS       say nothing for a while
     !close               drop the connection
     !raw TEXT            send TEXT without CRLF (Python escapes allowed)
+    !data                read a message up to its lone "." line (after "354"); kept whole
     # comment
 """
 
@@ -65,6 +66,8 @@ class ScriptedSmtp:
     received: list[str] = field(default_factory=list)
     connections: int = 0
     errors: list[str] = field(default_factory=list)
+    messages: list[bytes] = field(default_factory=list)
+    """Messages read by ``!data``, dot-stuffing and the final "." line included."""
 
 
 async def _serve_one(
@@ -98,6 +101,8 @@ async def _serve_one(
             elif verb == "raw":
                 writer.write(arg.encode().decode("unicode_escape").encode("latin-1"))
                 await writer.drain()
+            elif verb == "data":
+                state.messages.append(await _read_message(reader))
             elif verb == "close":
                 break
         # After the script: answer QUIT politely, then hang up.
@@ -110,6 +115,16 @@ async def _serve_one(
         pass
     finally:
         writer.close()
+
+
+async def _read_message(reader: asyncio.StreamReader) -> bytes:
+    """DATA's message, up to and including the line that is a lone "."."""
+    lines = []
+    while True:
+        line = await reader.readline()
+        lines.append(line)
+        if not line or line in (b".\r\n", b".\n"):
+            return b"".join(lines)
 
 
 @contextmanager

@@ -322,6 +322,17 @@ def test_single_message_is_not_split() -> None:
         ("4.7.5", "TLS handshake failed", "tls"),
         ("5.7.10", None, "tls"),
         ("5.4.4", None, "domain-unknown"),
+        ("5.4.4", "Unable to route: no MX for customer.test", "domain-unknown"),
+        ("5.4.4", "<ketoan@customer.test>... does not relay", "relaying-denied"),  # issue 11
+        (None, "relay not permitted", "relaying-denied"),  # Exim
+        ("5.7.54", "SMTP; Unable to relay recipient in non-accepted domain", "relaying-denied"),
+        (
+            None,
+            "sorry, that domain isn't in my list of allowed rcpthosts (#5.7.1)",
+            "relaying-denied",
+        ),
+        (None, "Relaying to <a@customer.test> denied", "relaying-denied"),
+        ("5.1.1", "does not relay", "recipient-unknown"),  # only 4.4 gives way to relay words
         ("5.1.2", None, "domain-unknown"),
         ("4.4.7", None, "expired"),
         ("5.3.4", None, "too-large"),

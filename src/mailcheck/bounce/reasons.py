@@ -154,7 +154,10 @@ TEXT_PATTERNS: Final[tuple[tuple[re.Pattern[str], Reason], ...]] = tuple(
         ),
         (
             r"relay(?:ing)? (?:access )?(?:denied|not permitted|not allowed|prohibited)"
-            r"|unable to relay|not (?:permitted|allowed) to relay|we do not relay|no relaying",
+            r"|unable to relay|not (?:permitted|allowed) to relay|we do not relay|no relaying"
+            r"|(?:does|do|will|can) not relay|(?:doesn't|don't|won't|cannot) relay"
+            r"|relaying (?:mail )?to [^\s]{1,255} (?:is )?(?:denied|not (?:permitted|allowed))"
+            r"|allowed rcpthosts",  # qmail: "that domain isn't in my list of allowed rcpthosts"
             _R.RELAYING_DENIED,
         ),
         (
@@ -284,6 +287,15 @@ def _classify_status(status: str) -> tuple[Reason, bool] | None:
     return (reason, False) if reason is not None else None
 
 
+# Specific statuses that a relay refusal's words still override: servers put "does not
+# relay" under 5.4.4 ("unable to route"), which alone would read as an unknown domain.
+_RELAY_OVERRIDES: Final = frozenset({"4.4"})
+
+
+def _says_relay_denied(text: str) -> bool:
+    return classify_text(text) is _R.RELAYING_DENIED
+
+
 def classify(status: str | None, text: str | None) -> Reason:
     """Return the reason for one recipient from its enhanced status and the server's words.
 
@@ -292,6 +304,9 @@ def classify(status: str | None, text: str | None) -> Reason:
     """
     by_status = _classify_status(status) if status and _STATUS_RE.fullmatch(status) else None
     if by_status is not None and by_status[1]:
+        overridable = status is not None and status.split(".", 1)[1] in _RELAY_OVERRIDES
+        if overridable and text and _says_relay_denied(text):
+            return _R.RELAYING_DENIED
         return by_status[0]
     by_text = classify_text(text) if text else None
     if by_text is not None:

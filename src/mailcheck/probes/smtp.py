@@ -58,6 +58,9 @@ class Submission:
     authenticated: Callable[[bool], None] = lambda ok: None
     """Told whether the login was accepted (an IMAP login with the same password waits
     for it, so a wrong password fails once per run, not twice)."""
+    refused: Callable[[str], None] = lambda recipient: None
+    """Told each recipient the server refused at RCPT TO (no bounce can come for it:
+    a watcher waiting for one stops). Every one refused: nothing is sent at all."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -389,6 +392,10 @@ async def _submit(smtp: aiosmtplib.SMTP, rec: Recorder, submission: Submission) 
         call = smtp.rcpt(recipient)
         if await _command(rec, "rcpt", f"RCPT TO:<{recipient}>", call, ("recipient", recipient)):
             accepted += 1
+        elif rec.steps[-1].outcome is Outcome.REJECTED:
+            submission.refused(recipient)
+        else:
+            return  # the session is lost (closed, timed out): nothing more is said on it
     if not accepted:
         return
     size = str(len(submission.data))
