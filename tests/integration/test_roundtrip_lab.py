@@ -429,3 +429,98 @@ def test_probe_rcpt_asks_the_customers_server(
     # It never gets to DATA: nothing reaches the customer.
     rcpt = next(p for p in report["probes"] if p["probe"] == "rcpt")
     assert not any(s["name"].endswith("data") for s in rcpt["steps"])
+
+
+def _old_test_invoice(token: str, sender: str, message_id: str | None = None) -> bytes:
+    mid = message_id or f"<mailcheck.{token}@lab.test>"
+    return (
+        f"From: Test <{sender}>\r\nTo: {sender}\r\nSubject: old test invoice\r\n"
+        f"Message-ID: {mid}\r\nX-Mailcheck-Token: {token}\r\n\r\nleft behind\r\n"
+    ).encode()
+
+
+def test_next_run_removes_only_old_leftovers_of_its_own(lab: LabHandle) -> None:
+    user = "sender@lab.test"
+    lab.lab.reset_mailboxes()
+    old = "mc-20200101t000000z-0123456789ab"
+    lab.lab.deliver(user, _old_test_invoice(old, user))
+    lab.lab.deliver(user, _old_test_invoice(old, user, "<user-reply@lab.test>"), folder="Junk")
+    lab.lab.deliver(user, _old_test_invoice(old, "other@lab.test"))
+    try:
+        code, report = run_json(["roundtrip", *_args(lab, user)], env=_env(lab, user))
+        leftovers = _step(report, "imap", "leftovers")["data"]
+        assert leftovers["removed"] == "1"
+        assert leftovers["where"] == "INBOX"
+        inbox = _test_messages(lab, user, "INBOX")
+        assert len(inbox) == 1
+        assert b"other@lab.test" in inbox[0]
+        assert len(_test_messages(lab, user, "Junk")) == 1
+        # --keep never sweeps.
+        lab.lab.deliver(user, _old_test_invoice(old, user))
+        run_json(["roundtrip", *_args(lab, user), "--keep"], env=_env(lab, user))
+        assert any(b"Test <sender@lab.test>" in m for m in _test_messages(lab, user, "INBOX"))
+        assert code == 0
+    finally:
+        lab.lab.reset_mailboxes()
+
+
+def test_cancelled_after_submission_removes_the_test_message(lab: LabHandle) -> None:
+    import asyncio
+    import contextlib
+
+    from mailcheck.app import _watch_probe
+    from mailcheck.config import ImapSettings, MailboxSettings, TlsMode
+    from mailcheck.invoice import build_invoice
+    from mailcheck.probes.recorder import Recorder
+    from mailcheck.probes.roundtrip import Signals, token_matcher
+    from mailcheck.secret import Secret
+
+    user = "sender@lab.test"
+    lab.lab.reset_mailboxes()
+    invoice = build_invoice(sender=user, recipient=user)
+    mailbox = MailboxSettings(
+        label="sender",
+        address=user,
+        imap=ImapSettings(
+            host=lab.host,
+            port=lab.ports["imaps"],
+            tls=TlsMode.TLS,
+            username=user,
+            ca_file=lab.ca_file,
+            timeout=5.0,
+        ),
+        secret_source=None,
+    )
+
+    async def scenario() -> Recorder:
+        loop = asyncio.get_running_loop()
+        rec = Recorder("imap", "lab")
+        signals = Signals()
+        prepared: asyncio.Future[bool] = loop.create_future()
+        task = asyncio.ensure_future(
+            _watch_probe(
+                mailbox,
+                Secret(lab.lab.info().users[user], "test"),
+                rec,
+                token_matcher(invoice.token, invoice.message_id, user),
+                signals,
+                prepared,
+                wait=10,
+                deadline=loop.time() + 30,
+                delete=True,
+                same_password=False,
+            )
+        )
+        assert await prepared
+        await asyncio.to_thread(lab.lab.deliver, user, invoice.message.as_bytes())
+        signals.mark_submitted()
+        await asyncio.sleep(0)
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        return rec
+
+    rec = asyncio.run(scenario())
+    cleanup = next(s for s in rec.steps if s.name == "cleanup")
+    assert cleanup.get("result") == "deleted", cleanup
+    assert _test_messages(lab, user, "INBOX") == []
