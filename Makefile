@@ -44,9 +44,12 @@ demo: install
 	@$(LAB) install
 	@PATH="$(CURDIR)/$(BIN):$$PATH" bash fixtures/lab/demo.sh
 
+# FAMILY=exim-courier make lab-up: Exim 4 + Courier IMAP instead of Postfix + Dovecot.
+FAMILY ?= postfix-dovecot
+
 lab-up: install
 	@$(LAB) install
-	@$(LAB) up --state $(LAB_STATE)
+	@$(LAB) up --state $(LAB_STATE) --family $(FAMILY)
 
 lab-down:
 	@$(LAB) down --state $(LAB_STATE)

@@ -117,6 +117,35 @@ def lab() -> Iterator[LabHandle]:
 
 
 @pytest.fixture(scope="session")
+def lab2() -> Iterator[LabHandle]:
+    """The second server family (Exim 4 + Courier IMAP + Knot on 127.0.0.1), for the session.
+
+    Same port names as ``lab`` for what it has (submission, submission_tls, imap,
+    imaps, dns) and the users of ``EXIM_COURIER_USERS``; its Junk folder is
+    ``COURIER_JUNK`` ("INBOX.Junk", no \\Junk flag).
+    """
+    module = load_lab_module()
+    missing = module.missing_packages() + module.missing_vendor()
+    if missing:
+        message = f"the exim-courier lab cannot run: {'; '.join(missing)} (make lab-install)"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)  # under CI a missing lab is a failure, never a skip
+        pytest.skip(message)
+    instance = module.EximCourierLab()
+    info = instance.start()
+    try:
+        yield LabHandle(
+            lab=instance,
+            host=info.host,
+            ports=dict(info.ports),
+            ca_file=info.ca_file,
+            dns=f"{info.host}:{info.ports['dns']}",
+        )
+    finally:
+        instance.destroy()
+
+
+@pytest.fixture(scope="session")
 def tls_server_context(tmp_path_factory: pytest.TempPathFactory) -> tuple[ssl.SSLContext, str]:
     """A server context for scripted servers and the CA file that trusts it."""
     import trustme

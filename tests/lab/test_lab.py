@@ -1199,3 +1199,281 @@ def test_stop_closes_every_port_and_warm_restart(lab: Any, info: Any) -> None:
         print(f"warm start: {time.monotonic() - began:.3f} s")
     with smtp_starttls(info) as smtp:
         assert auth_plain(smtp, SENDER, "secret1")[0] == 235
+
+
+# --------------------------------------------------------------------------
+# the second server family: Exim 4 + Courier IMAP (lab.py up --family exim-courier)
+
+
+@pytest.fixture(scope="module")
+def ec_lab() -> Iterator[Any]:
+    reason = _unavailable()
+    missing: list[str] = labmod.missing_vendor()
+    if reason is None and missing:
+        reason = "the exim-courier family cannot run: " + "; ".join(missing)
+    if reason is not None:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{reason} (CI=true: the lab is required)")
+        pytest.skip(reason)
+    the_lab = labmod.EximCourierLab()
+    began = time.monotonic()
+    try:
+        the_lab.start()
+        print(f"\nexim-courier cold start: {time.monotonic() - began:.3f} s (base {the_lab.base})")
+        yield the_lab
+    finally:
+        began = time.monotonic()
+        the_lab.destroy()
+        print(f"\nexim-courier stop + remove: {time.monotonic() - began:.3f} s")
+
+
+@pytest.fixture(scope="module")
+def ec_info(ec_lab: Any) -> Any:
+    return ec_lab.info()
+
+
+def namespace_processes(lab: Any) -> list[int]:
+    """Live processes in the lab's private mount namespace (Exim, Courier, gam_server)."""
+    return list(lab._ns_members())
+
+
+def test_ec_info_ports_and_lab_json(ec_lab: Any, ec_info: Any) -> None:
+    assert ec_info.family == "exim-courier"
+    offsets = labmod.EXIM_COURIER_OFFSETS
+    assert ec_info.ports == {name: ec_info.base + off for name, off in offsets.items()}
+    # The same names and offsets as the Postfix/Dovecot family, for the names it has.
+    assert all(labmod.OFFSETS[name] == off for name, off in offsets.items())
+    assert ec_info.users == labmod.EXIM_COURIER_USERS
+    saved = labmod.load_info(ec_info.state)
+    assert saved == ec_info
+    assert all(ec_lab.status().values())
+    assert len(namespace_processes(ec_lab)) >= 4  # sh, authdaemond, 2 couriertcpd, exim
+
+
+def test_ec_submission_offers_auth_only_after_tls(ec_info: Any) -> None:
+    with smtplib.SMTP(ec_info.host, ec_info.ports["submission"], local_hostname=EHLO) as smtp:
+        smtp.ehlo()
+        assert smtp.has_extn("starttls")
+        assert not smtp.has_extn("auth")
+        code, reply = smtp.docmd("AUTH", "PLAIN")
+        assert code == 503, reply  # not advertised, not accepted
+    with smtp_starttls(ec_info) as smtp:
+        assert set(smtp.esmtp_features["auth"].split()) == {"PLAIN", "LOGIN"}
+        assert auth_plain(smtp, SENDER, "wrong") == (535, b"Incorrect authentication data")
+    with smtp_starttls(ec_info) as smtp:
+        assert auth_plain(smtp, SENDER, "secret1")[0] == 235
+
+
+def test_ec_auth_login_and_implicit_tls(ec_info: Any) -> None:
+    context = tls_context(ec_info)
+    port = ec_info.ports["submission_tls"]
+    with smtplib.SMTP_SSL(ec_info.host, port, local_hostname=EHLO, context=context) as smtp:
+        smtp.ehlo()
+        smtp.user, smtp.password = SENDER, "secret1"
+        assert smtp.auth("LOGIN", smtp.auth_login, initial_response_ok=False)[0] == 235
+        assert smtp.sock is not None
+        peer = smtp.sock.getpeercert()  # type: ignore[attr-defined]
+        assert ("DNS", "mail.lab.test") in peer["subjectAltName"]
+
+
+def test_ec_recipients_refused_at_rcpt(ec_info: Any) -> None:
+    with smtplib.SMTP(ec_info.host, ec_info.ports["submission"], local_hostname=EHLO) as smtp:
+        smtp.starttls(context=tls_context(ec_info))
+        smtp.ehlo()
+        assert smtp.mail(SENDER)[0] == 250
+        code, reply = smtp.rcpt(SENDER)  # not logged in
+        assert code == 550
+        assert b"Relay access denied" in reply
+    with smtp_starttls(ec_info) as smtp:
+        assert auth_plain(smtp, SENDER, "secret1")[0] == 235
+        assert smtp.mail(SENDER)[0] == 250
+        code, reply = smtp.rcpt("someone@example.com")
+        assert (code, reply[:5]) == (550, b"5.4.4")
+        code, reply = smtp.rcpt("nobody@lab.test")
+        assert (code, reply[:5]) == (550, b"5.1.1")
+
+
+def test_ec_imap_capabilities_and_folders(ec_info: Any) -> None:
+    with imap_login(ec_info, SENDER) as imap:
+        caps = {cap.upper() for cap in set().union(*capabilities(imap))}
+        assert {"IDLE", "UIDPLUS", "IMAP4REV1"} <= caps
+        boxes = listing(imap)
+        assert any(box.endswith(b'"INBOX.Junk"') for box in boxes), boxes
+        assert not any(b"\\Junk" in box for box in boxes)  # Courier has no SPECIAL-USE
+    plain = imaplib.IMAP4(ec_info.host, ec_info.ports["imap"], timeout=10)
+    try:
+        assert {"STARTTLS", "LOGINDISABLED"} <= set(plain.capabilities)
+        plain.starttls(tls_context(ec_info))
+        assert "LOGINDISABLED" not in plain.capabilities
+        assert plain.login(SENDER, "secret1")[0] == "OK"
+    finally:
+        plain.logout()
+
+
+def test_ec_mail_to_self_in_inbox_and_junked_in_junk(ec_info: Any) -> None:
+    token = uuid.uuid4().hex
+    send_to_self(ec_info, SENDER, token)
+    assert wait_for_mail(ec_info, "INBOX", ("HEADER", "X-Lab-Token", token)) == 1
+    user = "junked@lab.test"
+    send_to_self(ec_info, user, token)
+    assert wait_for_mail(ec_info, labmod.COURIER_JUNK, ("HEADER", "X-Lab-Token", token), user) == 1
+    with imap_login(ec_info, user) as imap:
+        raw = fetch_one(imap, labmod.COURIER_JUNK, token)
+        assert search(imap, "INBOX", "HEADER", "X-Lab-Token", token) == []
+    headers = BytesParser(policy=email.policy.compat32).parsebytes(raw)
+    spam = [(k, v) for k, v in headers.items() if k.startswith("X-Spam-")]
+    assert spam == list(labmod.SPAM_HEADERS)
+    send_to_self(ec_info, SENDER, token, subject="[LAB-SPAM] invoice")
+    assert wait_for_mail(ec_info, labmod.COURIER_JUNK, ("HEADER", "X-Lab-Token", token)) == 1
+
+
+def test_ec_lost_is_accepted_then_discarded(ec_lab: Any, ec_info: Any) -> None:
+    token = uuid.uuid4().hex
+    send_to_self(ec_info, "lost@lab.test", token)
+    deadline = time.monotonic() + 5
+    while ":blackhole:" not in ec_lab.exim_log() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    log = ec_lab.exim_log()
+    assert f"id={token}@client.lab.test" in log  # accepted (250)
+    assert "=> :blackhole: <lost@lab.test> R=lost" in log
+    for folder in ("INBOX", labmod.COURIER_JUNK):
+        assert ec_lab.list_messages("lost@lab.test", folder) == []
+
+
+def test_ec_idle_pushes_new_mail(ec_info: Any) -> None:
+    token = uuid.uuid4().hex
+    raw = socket.create_connection((ec_info.host, ec_info.ports["imaps"]), timeout=5)
+    with tls_context(ec_info).wrap_socket(raw, server_hostname=ec_info.host) as tls:
+        reader = tls.makefile("rb")
+        assert reader.readline().startswith(b"* OK")
+
+        def command(tag: bytes, text: bytes) -> None:
+            tls.sendall(tag + b" " + text + b"\r\n")
+            while not (line := reader.readline()).startswith(tag + b" "):
+                assert line, "connection closed"
+            assert line.startswith(tag + b" OK"), line
+
+        command(b"a", b'LOGIN "sender@lab.test" "secret1"')
+        command(b"b", b"SELECT INBOX")
+        tls.sendall(b"c IDLE\r\n")
+        assert reader.readline().startswith(b"+ ")
+        began = time.monotonic()
+        send_to_self(ec_info, SENDER, token)
+        while not (line := reader.readline()).endswith(b" EXISTS\r\n"):
+            assert line, "connection closed"
+        print(f"\nCourier IDLE push {time.monotonic() - began:.3f} s after submission")
+        tls.sendall(b"DONE\r\n")
+        while not (line := reader.readline()).startswith(b"c "):
+            assert line, "connection closed"
+        assert line.startswith(b"c OK")
+
+
+def test_ec_deliver_list_and_flags(ec_lab: Any) -> None:
+    user = "rcpt@customer.test"
+    raw = b"From: a@customer.test\r\nSubject: kept\r\n\r\nHo\xc3\xa1 \xc4\x91\xc6\xa1n\r\n"
+    uid = ec_lab.deliver(user, raw, folder=labmod.COURIER_JUNK, flags="\\Deleted \\Seen")
+    assert uid >= 1
+    assert raw in ec_lab.list_messages(user, labmod.COURIER_JUNK)
+    assert {"\\Deleted", "\\Seen"} in ec_lab.message_flags(user, labmod.COURIER_JUNK)
+    ec_lab.reset_mailboxes()
+    assert ec_lab.list_messages(user, labmod.COURIER_JUNK) == []
+
+
+def test_ec_passwd_changes_smtp_and_imap(ec_lab: Any) -> None:
+    user = "postmaster@lab.test"
+    ec_lab.passwd(user, "n3w-pass")
+    info = ec_lab.info()
+    try:
+        with smtp_starttls(info) as smtp:
+            assert auth_plain(smtp, user, "secret3")[0] == 535
+        with smtp_starttls(info) as smtp:
+            assert auth_plain(smtp, user, "n3w-pass")[0] == 235
+        with (
+            pytest.raises(imaplib.IMAP4.error),
+            imaplib.IMAP4_SSL(
+                info.host, info.ports["imaps"], ssl_context=tls_context(info)
+            ) as imap,
+        ):
+            imap.login(user, "secret3")
+        with imap_login(info, user) as imap:
+            assert imap.select("INBOX")[0] == "OK"
+    finally:
+        ec_lab.passwd(user, "secret3")
+
+
+def test_ec_cli_up_status_env_down(ec_info: Any) -> None:
+    state = Path(ec_info.state).parent / f"mclab-cli-{uuid.uuid4().hex[:8]}"
+    lab_py = [sys.executable, str(LAB_PY)]
+    try:
+        up = subprocess.run(
+            [*lab_py, "up", "--family", "exim-courier", "--state", str(state)],
+            capture_output=True, text=True, check=False, timeout=60,
+        )  # fmt: skip
+        assert up.returncode == 0, up.stderr
+        assert "# mail lab (exim-courier)" in up.stdout
+        saved = labmod.load_info(str(state))
+        assert saved.family == "exim-courier"
+        assert saved.base != ec_info.base  # two labs side by side
+        assert f"export MAILCHECK_SMTP_PORT={saved.ports['submission']}" in up.stdout
+        status = subprocess.run(
+            [*lab_py, "status", "--state", str(state)], capture_output=True, text=True, check=False
+        )
+        assert status.returncode == 0, status.stderr
+        assert status.stdout.count(" up") == len(labmod.EXIM_COURIER_OFFSETS)
+        other = subprocess.run(
+            [*lab_py, "up", "--family", "postfix-dovecot", "--state", str(state)],
+            capture_output=True, text=True, check=False,
+        )  # fmt: skip
+        assert other.returncode == 1
+        assert "holds a exim-courier lab" in other.stderr
+        down = subprocess.run(
+            [*lab_py, "down", "--state", str(state)], capture_output=True, text=True, check=False
+        )
+        assert down.returncode == 0, down.stderr
+        assert all(port_refuses(port) for port in saved.ports.values())
+    finally:
+        subprocess.run([*lab_py, "down", "--purge", "--state", str(state)], check=False,
+                       capture_output=True)  # fmt: skip
+    assert not state.exists()
+
+
+def test_ec_beside_the_other_family_and_a_second_of_its_own(ec_lab: Any, ec_info: Any) -> None:
+    postfix = labmod.Lab()
+    second = labmod.EximCourierLab()
+    try:
+        others = [postfix.start(), second.start()]
+        bases = {ec_info.base, *(o.base for o in others)}
+        assert len(bases) == 3
+        for each in (ec_info, *others):
+            with smtp_starttls(each) as smtp:
+                assert auth_plain(smtp, SENDER, "secret1")[0] == 235
+            with imap_login(each, SENDER) as imap:
+                assert imap.select("INBOX")[0] == "OK"
+        assert set(namespace_processes(second)).isdisjoint(namespace_processes(ec_lab))
+        second.stop()
+        assert namespace_processes(second) == []
+        assert all(port_refuses(port) for port in others[1].ports.values())
+        assert all(ec_lab.status().values()), "stopping the second lab touched the first"
+        assert all(postfix.status().values())
+    finally:
+        second.destroy()
+        postfix.destroy()
+
+
+def test_ec_stop_leaves_no_process_and_warm_restart(ec_lab: Any, ec_info: Any) -> None:
+    imap = imap_login(ec_info, SENDER)  # an open session (imapd, gam_server) too
+    assert imap.select("INBOX")[0] == "OK"
+    began = time.monotonic()
+    ec_lab.stop()
+    print(f"\nexim-courier stop: {time.monotonic() - began:.3f} s")
+    imap.shutdown()
+    try:
+        assert all(port_refuses(port) for port in ec_info.ports.values())
+        assert namespace_processes(ec_lab) == []
+        assert not any(ec_lab.status().values())
+    finally:
+        began = time.monotonic()
+        ec_lab.start()
+        print(f"exim-courier warm start: {time.monotonic() - began:.3f} s")
+    with smtp_starttls(ec_info) as smtp:
+        assert auth_plain(smtp, SENDER, "secret1")[0] == 235
