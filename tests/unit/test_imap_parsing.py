@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from mailcheck.probes.imap import (
     decode_mailbox_name,
@@ -10,6 +12,13 @@ from mailcheck.probes.imap import (
     imap_reply,
     parse_fetch,
     parse_list_line,
+)
+from mailcheck.probes.imapwire import (
+    MAX_UID,
+    parse_fetch_responses,
+    parse_list_responses,
+    parse_search_responses,
+    reassemble,
 )
 from mailcheck.probes.roundtrip import criteria_matcher, token_matcher
 
@@ -117,3 +126,70 @@ def test_watch_criteria_decode_encoded_subjects() -> None:
     assert criteria_matcher(None, None, "0000123")(header)
     assert not criteria_matcher(None, None, "0000124")(header)
     assert not criteria_matcher("other@company.vn", "hóa đơn", None)(header)
+
+
+# ---------------------------------------------------------------- imapwire property tests
+
+
+_NASTY = st.sampled_from([b"UID 7", b")", b"(", b"\r\n", b'"', b"\\", b"* 9 FETCH (UID 9 ", b"{5}"])
+_LITERALS = st.lists(st.one_of(_NASTY, st.binary(max_size=20)), max_size=8).map(b"".join)
+
+
+@given(
+    uid=st.integers(1, MAX_UID),
+    seq=st.integers(1, MAX_UID),
+    body=_LITERALS,
+    uid_first=st.booleans(),
+    flags=st.booleans(),
+)
+def test_fetch_any_item_order_and_any_literal(
+    uid: int, seq: int, body: bytes, uid_first: bool, flags: bool
+) -> None:
+    items = [f"UID {uid}".encode(), b"BODY[HEADER] {%d}" % len(body)]
+    if not uid_first:
+        items.reverse()
+    if flags:
+        items.append(b"FLAGS (\\Seen)")
+    # Written as aioimaplib keeps it: the line up to the literal, the literal, the rest.
+    text = b"%d FETCH (" % seq + b" ".join(items) + b")"
+    head, sep, tail = text.partition(b"{%d}" % len(body))
+    lines: list[bytes | bytearray] = [head + sep, bytearray(body), tail, b"Fetch completed"]
+    found = parse_fetch_responses(reassemble(lines))
+    assert [(f.seq, f.uid, f.body()) for f in found] == [(seq, uid, body)]
+
+
+@given(garbage=st.binary(max_size=60), body=_LITERALS)
+def test_a_malformed_response_is_never_given_to_the_next_message(
+    garbage: bytes, body: bytes
+) -> None:
+    good = [b"2 FETCH (UID 8 BODY[HEADER] {%d}" % len(body), bytearray(body), b")"]
+    bad = garbage.replace(b"\r\n", b" ").replace(b"{", b"")
+    found = parse_fetch_responses(reassemble([b"1 FETCH (UID 7 " + bad, *good]))
+    assert all(f.uid in (7, 8) for f in found)
+    assert [f.body() for f in found if f.uid == 8] == [body]
+
+
+_NAMES = st.text(
+    alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\0\r\n"),
+    min_size=1,
+    max_size=20,
+)
+
+
+@given(name=_NAMES, as_literal=st.booleans())
+def test_list_names_with_quotes_backslashes_and_non_ascii(name: str, as_literal: bool) -> None:
+    raw = name.encode()
+    if as_literal:
+        lines: list[bytes | bytearray] = [b'LIST (\\HasNoChildren) "/" {%d}' % len(raw)]
+        lines += [bytearray(raw), b""]
+    else:
+        quoted = b'"' + raw.replace(b"\\", b"\\\\").replace(b'"', b'\\"') + b'"'
+        lines = [b'LIST (\\HasNoChildren) "/" ' + quoted]
+    found = parse_list_responses(reassemble([*lines, b'LIST () "/" INBOX']))
+    assert [m.name for m in found] == [name, "INBOX"]
+
+
+@given(numbers=st.lists(st.integers(-5, 2 * MAX_UID), max_size=20))
+def test_search_keeps_only_valid_uids(numbers: list[int]) -> None:
+    text = b"SEARCH " + b" ".join(str(n).encode() for n in numbers)
+    assert parse_search_responses(reassemble([text])) == {n for n in numbers if 1 <= n <= MAX_UID}
