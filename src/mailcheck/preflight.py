@@ -93,9 +93,14 @@ class Row:
 
 def _sniff(sample: str) -> csv.Dialect | type[csv.Dialect]:
     try:
-        return csv.Sniffer().sniff(sample, delimiters=",;\t")
+        dialect = csv.Sniffer().sniff(sample, delimiters=",;\t")
     except csv.Error:
         return csv.excel
+    # Spreadsheets write a quote inside a quoted cell as two (""); the sniffer
+    # often guesses otherwise when the sample has few of them, and then reads
+    # 'Công ty ""ABC""' wrong. Nothing that writes customer lists uses another way.
+    dialect.doublequote = True
+    return dialect
 
 
 def read_addresses(

@@ -7,12 +7,21 @@ verdict or reorder text; the JSON report keeps the server's words as they were.
 
 from __future__ import annotations
 
+import contextlib
+import csv
+import io
 import json
+import os
 import re
 import ssl
+import stat
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 from tests.conftest import run_cli
 from tests.servers.scripted_smtp import Script, scripted_smtp
@@ -194,3 +203,197 @@ def test_a_reply_with_a_byte_that_is_not_utf8_prints_without_a_traceback(
     assert "internal error" not in human.stderr
     assert _controls(human.stdout) == []
     assert "\ufffd" in human.stdout  # the stray byte is shown as one, not acted on
+
+
+# ---------------------------------------------------------------- preflight: files
+
+# Addresses that are invalid need no DNS: these runs never leave the process.
+NO_DNS = ["--dns-server", "127.0.0.1:9", "--timeout", "1"]
+LIST = "Tên khách hàng,Email\nCông ty A,not an address\nCông ty B,also bad\n".encode()
+
+
+def _one_line_error(stderr: str) -> str:
+    lines = stderr.strip().splitlines()
+    assert len(lines) == 1, stderr
+    assert "internal error" not in stderr
+    assert "Traceback" not in stderr
+    return lines[0]
+
+
+def _leftovers(directory: Path) -> list[str]:
+    return sorted(p.name for p in directory.iterdir() if p.name.endswith(".tmp"))
+
+
+@pytest.mark.parametrize("form", ["same", "dot", "dotdot", "absolute", "symlink", "hardlink"])
+def test_output_onto_the_list_itself_is_refused_before_anything_is_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, form: str
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "sub").mkdir()
+    listed = tmp_path / "customers.csv"
+    listed.write_bytes(LIST)
+    output = {
+        "same": "customers.csv",
+        "dot": "./customers.csv",
+        "dotdot": "sub/../customers.csv",
+        "absolute": str(listed),
+        "symlink": "link.csv",
+        "hardlink": "hard.csv",
+    }[form]
+    if form == "symlink":
+        (tmp_path / "link.csv").symlink_to("customers.csv")
+    if form == "hardlink":
+        os.link(listed, tmp_path / "hard.csv")
+    result = run_cli(["preflight", "customers.csv", "-o", output, *NO_DNS])
+    assert result.exit_code == 3
+    assert "is the list being checked" in _one_line_error(result.stderr)
+    assert listed.read_bytes() == LIST
+    assert result.stdout == ""
+    assert _leftovers(tmp_path) == []
+
+
+def test_the_list_on_standard_input_is_not_overwritten_either(tmp_path: Path) -> None:
+    listed = tmp_path / "customers.csv"
+    listed.write_bytes(LIST)
+    with listed.open("rb") as stdin:
+        done = subprocess.run(
+            [sys.executable, "-m", "mailcheck", "preflight", "-", "-o", str(listed), *NO_DNS],
+            stdin=stdin,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+    assert done.returncode == 3
+    assert "standard input" in _one_line_error(done.stderr)
+    assert listed.read_bytes() == LIST
+
+
+def test_a_run_that_fails_half_way_leaves_the_old_output_as_it_was(tmp_path: Path) -> None:
+    # More rows than one batch are written before the NUL byte stops the run.
+    rows = "".join(f"KH {i},bad address {i}\n" for i in range(2500))
+    listed = tmp_path / "customers.csv"
+    listed.write_text(f"name,email\n{rows}KH x,a\x00b@example.test\n", encoding="utf-8")
+    out = tmp_path / "results.csv"
+    out.write_text("yesterday's results\n", encoding="utf-8")
+    result = run_cli(["preflight", str(listed), "-o", str(out), *NO_DNS])
+    assert result.exit_code == 3
+    assert "line 2502" in _one_line_error(result.stderr)
+    assert out.read_text(encoding="utf-8") == "yesterday's results\n"
+    assert _leftovers(tmp_path) == []
+
+
+def test_output_replaces_the_old_file_and_keeps_links_and_permissions(tmp_path: Path) -> None:
+    listed = tmp_path / "customers.csv"
+    listed.write_bytes(LIST)
+    real = tmp_path / "real-results.csv"
+    real.write_text("old\n", encoding="utf-8")
+    real.chmod(0o600)
+    link = tmp_path / "results.csv"
+    link.symlink_to(real.name)
+    result = run_cli(["preflight", str(listed), "-o", str(link), *NO_DNS])
+    assert result.exit_code == 2, result.stderr
+    assert link.is_symlink()
+    assert real.read_text(encoding="utf-8").startswith("address,verdict,")
+    assert stat.S_IMODE(real.stat().st_mode) == 0o600
+    assert _leftovers(tmp_path) == []
+
+
+def test_formula_cells_are_neutralised_in_the_csv_output(tmp_path: Path) -> None:
+    hostile = ['=HYPERLINK("http://x")', "+1+cmd|' /C calc'!A0", "-2+3", "@SUM(A1)", "\tx", "\rx"]
+    listed = tmp_path / "customers.csv"
+    with listed.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["name", "email"])
+        writer.writerows([["x", cell] for cell in hostile])
+    result = run_cli(["preflight", str(listed), *NO_DNS])
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    # Addresses are read stripped (so "\tx" is "x"); the rest keep their neutralising quote.
+    shown = [cell.strip() for cell in hostile]
+    assert [r["address"] for r in rows] == [c if c == "x" else "'" + c for c in shown]
+    for row in rows:
+        for cell in row.values():
+            assert not cell.startswith(("=", "+", "-", "@", "\t", "\r")), row
+    # JSON is no spreadsheet: the addresses stay as they were.
+    raw = run_cli(["preflight", str(listed), "--format", "json", *NO_DNS])
+    assert next(r["address"] for r in json.loads(raw.stdout)) == hostile[0]
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        # A cell over the csv module's field limit (131072 characters).
+        (b'name,email\nA,"' + b"a" * 200_000 + b'"\n', "line 2: a cell is longer than 131072"),
+        # A quote opened and never closed: every later line would be one cell.
+        (b'name,email\nA,a@b.test\n"B,b@b.test\nC,c@b.test\n', "line 3: a quote"),
+        (b"name,email\nA,a@b.test\nB,b\x00@b.test\n", "line 3: contains NUL bytes"),
+        (b"email\nt\x81st@b.test\n", "not Windows-1258 either (line 2, byte 0x81)"),
+        (b"\xff\xfea\x00@\x00\x00\xd8\n\x00", "broken UTF-16 text"),
+        (b"a@b.test\n" + b"x" * (2 << 20) + b"\n", "line 2: longer than 1048576"),
+    ],
+)
+def test_a_list_that_cannot_be_read_ends_in_one_line_naming_the_line(
+    tmp_path: Path, content: bytes, expected: str
+) -> None:
+    listed = tmp_path / "customers.csv"
+    listed.write_bytes(content)
+    result = run_cli(["preflight", str(listed), *NO_DNS])
+    assert result.exit_code == 3
+    line = _one_line_error(result.stderr)
+    assert expected in line
+    assert str(listed) in line
+
+
+def test_an_empty_list_says_so_and_exits_unknown(tmp_path: Path) -> None:
+    for content in (b"", b"name,email\n", b"\n\n"):
+        listed = tmp_path / "customers.csv"
+        listed.write_bytes(content)
+        result = run_cli(["preflight", str(listed), *NO_DNS])
+        assert result.exit_code == 3
+        assert f"no addresses in {listed}" in result.stderr
+
+
+def test_a_windows_1258_list_is_read_and_said_to_be(tmp_path: Path) -> None:
+    listed = tmp_path / "customers.csv"
+    listed.write_bytes("Tên khách hàng,Email\nCông ty Đ,not an address\n".encode("cp1258"))
+    result = run_cli(["preflight", str(listed), *NO_DNS])
+    assert result.exit_code == 2, result.stderr
+    assert "read it as Windows-1258" in result.stderr
+    assert "line 1" in result.stderr  # where it stopped being UTF-8
+    assert next(iter(csv.DictReader(io.StringIO(result.stdout))))["address"] == "not an address"
+
+
+def test_a_utf16_list_from_excel_is_read(tmp_path: Path) -> None:
+    listed = tmp_path / "customers.txt"
+    listed.write_bytes("Tên\tEmail\r\nCông ty A\tnot an address\r\n".encode("utf-16"))
+    result = run_cli(["preflight", str(listed), *NO_DNS])
+    assert result.exit_code == 2, result.stderr
+    assert next(iter(csv.DictReader(io.StringIO(result.stdout))))["address"] == "not an address"
+
+
+def test_a_gigabyte_line_on_a_pipe_stops_early_with_one_line() -> None:
+    # 1 GiB without a line end, written into a pipe while mailcheck reads it:
+    # mailcheck must stop at its line limit, not hold the line in memory.
+    block = b"a" * (1 << 20)
+    written = 0
+    with subprocess.Popen(
+        [sys.executable, "-m", "mailcheck", "preflight", "-", *NO_DNS],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        bufsize=0,
+    ) as proc:
+        assert proc.stdin is not None
+        assert proc.stderr is not None
+        with contextlib.suppress(BrokenPipeError):
+            while written < 1 << 30:
+                proc.stdin.write(block)
+                written += len(block)
+        with contextlib.suppress(BrokenPipeError):
+            proc.stdin.close()
+        err = proc.stderr.read()
+        proc.wait(timeout=60)
+    assert proc.returncode == 3
+    line = _one_line_error(err.decode())
+    assert "standard input, line 1: longer than" in line
+    assert written < 1 << 29  # it stopped reading long before the end

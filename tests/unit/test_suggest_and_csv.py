@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import csv
 import io
+from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from mailcheck.errors import ConfigError
 from mailcheck.preflight import read_addresses
@@ -92,3 +96,68 @@ def test_the_per_domain_cache_gives_the_same_answers_as_a_full_check() -> None:
         checker.check("a b@gmail.com")
     with pytest.raises(AddressError):
         checker.check("x" * 250 + "@gmail.com")
+
+
+# ---------------------------------------------------------------- CSV safety
+
+
+@given(st.text())
+def test_no_written_cell_can_start_a_formula(cell: str) -> None:
+    from mailcheck.preflight import FORMULA_START, neutralise
+
+    safe = neutralise(cell)
+    assert not safe.startswith(FORMULA_START)
+    # Only cells that would start a formula change, and only by the leading quote.
+    assert safe == cell or safe == "'" + cell
+
+
+@pytest.mark.parametrize("cell", ["=1+1", "+1", "-1", "@SUM(A1)", "\tx", "\rx"])
+def test_every_formula_start_is_neutralised_in_the_written_csv(cell: str) -> None:
+    from mailcheck.preflight import Row, _Writer
+
+    out = io.StringIO()
+    writer = _Writer(out, "csv")
+    writer.write(Row(cell, "invalid", "recipient-address-invalid", cell, cell))
+    writer.close()
+    row = list(csv.reader(io.StringIO(out.getvalue())))[1]
+    assert row == ["'" + cell, "invalid", "recipient-address-invalid", "'" + cell, "'" + cell]
+
+
+def test_doubled_quotes_inside_a_quoted_cell_are_read_as_one() -> None:
+    text = 'name,email\n"Công ty ""ABC""",a@a.vn\n"=HYPERLINK(""x"")",b@b.vn\n'
+    assert list(read_addresses(io.StringIO(text))) == ["a@a.vn", "b@b.vn"]
+
+
+class _EndlessLine(io.RawIOBase):
+    """A 1 GiB line made on the fly; fails the test if more than 64 MiB of it is read."""
+
+    def __init__(self) -> None:
+        self.given = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        assert self.given < 64 << 20, "read 64 MiB of a single line"
+        if self.given >= 1 << 30:
+            return 0
+        count = len(buffer)
+        buffer[:count] = b"a" * count
+        self.given += count
+        return count
+
+
+def test_a_gigabyte_line_is_not_read_into_memory() -> None:
+    from mailcheck.preflight import ListReader
+
+    source = _EndlessLine()
+    reader = ListReader(io.BufferedReader(source), "big.csv", "utf-8-sig", None)
+    with pytest.raises(ConfigError, match=r"^big\.csv, line 1: longer than 1048576"):
+        list(read_addresses(reader, name="big.csv"))
+    assert source.given < 4 << 20
+
+
+def test_a_cell_over_the_field_limit_names_the_file_and_line() -> None:
+    text = 'name,email\nA,a@a.vn\nB,"' + "x" * 200_000 + '"\n'
+    with pytest.raises(ConfigError, match=r"^list\.csv, line 3: a cell is longer than 131072"):
+        list(read_addresses(io.StringIO(text), name="list.csv"))
