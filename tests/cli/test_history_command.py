@@ -257,3 +257,35 @@ def test_listed_in_help() -> None:
     assert "history" in result.stdout
     assert "Past check runs per profile" in result.stdout
     json.loads(run_cli(["history", "--format", "json"]).stdout)  # still JSON when empty
+
+
+def test_stored_server_words_reach_the_terminal_without_their_escape_sequences(
+    tmp_path: Path,
+) -> None:
+    # A history row keeps what a server said in an error; shown later, it must not
+    # retitle the terminal or rewind the line over the table.
+    hostile = "535 \x1b]0;pwned\x07bad\x1b[2K password\rALL OK \u202eevil\x08"
+    path = tmp_path / "history.sqlite3"
+    with History(path) as history:
+        result = run("main\x1b[31m", 1, Severity.CRITICAL, None, ("password-changed",))
+        history.record(
+            ProfileResult(
+                profile=result.profile,
+                started_at=result.started_at,
+                elapsed_s=1.0,
+                status=Severity.CRITICAL,
+                summary=hostile,
+                stages={},
+                placement=None,
+                causes=(),
+                error=hostile,
+            )
+        )
+    shown = run_cli(["history", "--history", str(path), "--lang", "en"])
+    assert shown.exit_code == 0, shown.stderr
+    for control in ("\x1b", "\x07", "\r", "\x08", "\u202e"):
+        assert control not in shown.stdout
+    assert "535 bad password ALL OK evil" in shown.stdout
+    # JSON keeps the words as they were stored.
+    _, report = run_json(["history", "--history", str(path)])
+    assert report["runs"][0]["error"] == hostile

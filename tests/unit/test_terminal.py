@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import unicodedata
 
 import pytest
@@ -91,3 +92,52 @@ def test_escape_heavy_strings_leave_no_control_behind(text: str) -> None:
 def test_text_without_controls_is_unchanged(text: str) -> None:
     assert printable(text) == text
     assert printable(text, layout=True) == text
+
+
+HOSTILE = "550 \x1b]0;pwned\x07no\x1b[2K such user\rOK \u202eevil\x08"
+
+
+def _clean(text: str, *, layout: bool = True) -> bool:
+    return _forbidden(text, layout=layout) == []
+
+
+def test_the_progress_line_shows_no_escape_sequence() -> None:
+    from mailcheck.progress import Progress
+
+    progress = Progress()
+    progress.update("imap", "watch " + HOSTILE)
+    line = progress.line()
+    assert _clean(line, layout=False)
+    assert "no such user OK evil" in line
+
+
+def test_the_check_report_shows_no_escape_sequence() -> None:
+    from datetime import UTC, datetime
+
+    from mailcheck.checkresult import CheckRun, ProfileResult
+    from mailcheck.report.check import render_check_human, render_check_json
+    from mailcheck.rules import Severity
+
+    result = ProfileResult(
+        profile="main\x1b[31m",
+        started_at=datetime(2025, 11, 27, tzinfo=UTC),
+        elapsed_s=1.0,
+        status=Severity.UNKNOWN,
+        summary=HOSTILE,
+        error=HOSTILE,
+    )
+    skipped = ProfileResult(
+        profile="backup",
+        started_at=datetime(2025, 11, 27, tzinfo=UTC),
+        elapsed_s=0.0,
+        status=Severity.UNKNOWN,
+        summary="skipped",
+        skipped=HOSTILE,
+    )
+    run = CheckRun(results=(result, skipped))
+    for lang in ("en", "vi"):
+        text = render_check_human(run, lang=lang, colour=False)
+        assert _clean(text), text
+        assert "no such user OK evil" in text
+    # JSON keeps the server's words as they were.
+    assert json.loads(render_check_json(run))["profiles"][0]["error"] == HOSTILE

@@ -33,7 +33,9 @@ def command(file: str, fmt: str, lang: str | None, color: bool | None) -> int:
             with open(file, "rb") as handle:
                 raw = handle.read()
     except OSError as exc:
-        raise ConfigError(f"cannot read {file}: {exc.strerror}") from None
+        from mailcheck.terminal import printable
+
+        raise ConfigError(f"cannot read {printable(file)}: {exc.strerror}") from None
     diagnoses = run_bounce_diagnoses(raw, file)
     language = lang or default_lang()
     if fmt == "json" and len(diagnoses) > 1:
