@@ -15,6 +15,25 @@ BOUNCES = Path(__file__).resolve().parents[2] / "fixtures" / "bounces"
 
 # file -> (kind, mta_style, reasons in order, recipients in order)
 EXPECTED: dict[str, tuple[str, str, tuple[str, ...], tuple[str | None, ...]]] = {
+    # No Status field (issue 11): the reason comes from Diagnostic-Code, else from the prose.
+    "dsn-no-status-diagnostic-code.eml": (
+        "failure",
+        "rfc3464",
+        ("mailbox-full",),
+        ("ketoan@customer.test",),
+    ),
+    "dsn-no-status-prose-only.eml": (
+        "failure",
+        "exchange",
+        ("recipient-unknown",),
+        ("thukho@customer.test",),
+    ),
+    "dsn-no-status-relay-diagnostic.eml": (
+        "failure",
+        "postfix",
+        ("relaying-denied",),
+        ("banhang@customer.test",),
+    ),
     "postfix-user-unknown.eml": (
         "failure",
         "postfix",

@@ -227,6 +227,9 @@ TEXT_PATTERNS: Final[tuple[tuple[re.Pattern[str], Reason], ...]] = tuple(
             r"|unbekannt|existiert nicht|nicht gefunden|inconnu|n'existe pas|introuvable"
             r"|addressee unknown|unknown addressee|user not known|illegal user|no longer valid"
             r"|invalid (?:final delivery )?user ?id|(?:user|recipient) name is not recognized"
+            # Microsoft's NDR prose: "The email address you entered couldn't be found."
+            r"|(?:address|recipient|mailbox|user)(?: you entered)? (?:couldn't|could not|can't"
+            r"|cannot|wasn't|was not) (?:be )?found"
             r"|không tồn tại|không có thật|sai địa chỉ",
             _R.RECIPIENT_UNKNOWN,
         ),
