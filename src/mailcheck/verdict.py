@@ -120,6 +120,9 @@ PARTS: tuple[Part, ...] = (
         _mailbox_open,
         ("imap.",),
         passed=_mailbox_open,
+        # With the same password, IMAP does not log in after SMTP refused it (one failure
+        # per run): the refused login is the finding.
+        after=("login",),
     ),
     Part(
         "send",
@@ -194,10 +197,9 @@ def _has_probe(results: Sequence[ProbeResult], probe: str) -> bool:
     return any(r.probe == probe for r in results)
 
 
-def _probe_finished(results: Sequence[ProbeResult], probe: str) -> bool:
-    """The probe ran to its end (a deadline, crash or signal leaves every part unconfirmed)."""
+def _ran(results: Sequence[ProbeResult], probe: str) -> bool:
     return all(
-        r.status is ProbeStatus.COMPLETED
+        r.status is not ProbeStatus.NOT_RUN
         for r in results
         if r.probe == probe or (probe.endswith(":") and r.probe.startswith(probe))
     )
@@ -226,8 +228,11 @@ def unchecked_parts(
         if blocked.intersection(part.after):
             blocked.add(part.name)  # the earlier part's finding says why this one did not happen
             continue
+        # Steps are evidence even from a probe the deadline or a crash ended (the
+        # step in flight is recorded as timed out); the run.* causes say it ended early.
+        # A probe marked not-run proves nothing, whatever it holds.
         owner = "smtp" if part.name in ("login", "send") else part.probe
-        if _probe_finished(results, owner) and part.confirmed(facts, results):
+        if _ran(results, owner) and part.confirmed(facts, results):
             if part.passed is not None and not part.passed(facts, results):
                 blocked.add(part.name)
             continue

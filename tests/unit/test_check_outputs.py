@@ -121,6 +121,7 @@ def _imap(
             elapsed_ms=5.0,
             data=(("found_by", "special-use"), ("folder", "Junk")),
         ),
+        Step(name="select INBOX", outcome=Outcome.OK, elapsed_ms=5.0),
     ]
     if deadline:
         steps.append(Step(name="watch", outcome=Outcome.TIMEOUT, elapsed_ms=30000.0))
@@ -140,6 +141,13 @@ def _imap(
             ),
             Step(
                 name="headers", outcome=Outcome.OK, elapsed_ms=20.0, data=(("header", _RECEIVED),)
+            ),
+            # A complete round trip removes its test message (an OK needs that too).
+            Step(
+                name="cleanup",
+                outcome=Outcome.OK,
+                elapsed_ms=5.0,
+                data=(("result", "deleted"), ("uid", "7")),
             ),
         ]
     else:

@@ -117,7 +117,9 @@ def _probe_case(suite: _Suite, outcome: ProbeOutcome, diagnosis: Diagnosis) -> N
         ]
         kind = "failure"
     titles = [f.cause.title["en"] for f in bad]
-    message = "; ".join(titles) or outcome.error or outcome.status.value
+    if outcome.error:  # why the probe ended early comes first: it explains the rest
+        titles.insert(0, f"the probe did not finish: {outcome.error}")
+    message = "; ".join(titles) or outcome.status.value
     type_ = " ".join(f.cause.id for f in bad) or "probe-not-finished"
     parts = [_cause_text(f, diagnosis) for f in bad]
     if outcome.error:
