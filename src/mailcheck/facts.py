@@ -164,12 +164,6 @@ FACTS: Mapping[str, FactSpec] = _catalogue(
     FactSpec(
         "recipient.suggestion", str, "A common mail domain it may be a typo of.", "dns/recipient"
     ),
-    # --- The sender's authentication (probes/auth.py)
-    FactSpec(
-        "sender.spf",
-        str,
-        "SPF for the sending IP: pass, fail, softfail, neutral, none, permerror, temperror.",
-        "auth/spf",
     FactSpec(
         "recipient.resolver",
         str,
@@ -177,6 +171,12 @@ FACTS: Mapping[str, FactSpec] = _catalogue(
         "root's NS or the top-level domain's SOA): working, not-working.",
         "dns/recipient",
     ),
+    # --- The sender's authentication (probes/auth.py)
+    FactSpec(
+        "sender.spf",
+        str,
+        "SPF for the sending IP: pass, fail, softfail, neutral, none, permerror, temperror.",
+        "auth/spf",
     ),
     FactSpec(
         "sender.dkim",
@@ -396,6 +396,8 @@ def _dns_facts(result: ProbeResult) -> dict[str, FactValue]:
         facts["recipient.verdict"] = (recipient.get("verdict") or "") if ok else "unknown"
         if recipient.get("suggestion"):
             facts["recipient.suggestion"] = recipient.get("suggestion") or ""
+        if recipient.get("resolver"):
+            facts["recipient.resolver"] = recipient.get("resolver") or ""
     return facts
 
 
@@ -413,8 +415,6 @@ def _auth_facts(result: ProbeResult) -> dict[str, FactValue]:
             key = "sender.dkim" if step.get("mode") == "signature" else "sender.dkim_key"
             facts[key] = step.get("state") or ""
             bits = step.get("key_bits")
-        if recipient.get("resolver"):
-            facts["recipient.resolver"] = recipient.get("resolver") or ""
             if bits and bits.isdigit() and int(bits) != 256:  # 256: Ed25519, strong
                 facts["sender.dkim_weak"] = int(bits) < 2048
         elif step.name == "dmarc":
