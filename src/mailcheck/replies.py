@@ -6,7 +6,7 @@ import re
 
 from mailcheck.evidence import Reply
 
-__all__ = ["make_reply", "split_enhanced"]
+__all__ = ["clean_text", "make_reply", "split_enhanced"]
 
 # class.subject.detail: class is 2, 4 or 5; subject and detail up to 3 digits (RFC 3463 sec. 2).
 _ENHANCED = re.compile(r"^([245]\.\d{1,3}\.\d{1,3})(?:\s+|$)")
@@ -34,9 +34,19 @@ def split_enhanced(text: str) -> tuple[str | None, str]:
     return code, "\n".join(stripped)
 
 
+def clean_text(text: str) -> str:
+    """Server text made safe to keep: bytes that were not UTF-8 become U+FFFD.
+
+    aiosmtplib decodes replies with ``surrogateescape``; a lone surrogate left in
+    a string cannot be written as UTF-8 (JSON, the terminal, a file) and would
+    end the run with an encoding error instead of a report.
+    """
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
 def make_reply(code: int, message: str) -> Reply:
     """Build a :class:`Reply` from aiosmtplib's ``(code, message)``."""
-    enhanced, text = split_enhanced(message.strip())
+    enhanced, text = split_enhanced(clean_text(message).strip())
     if len(text) > MAX_TEXT:
         text = text[:MAX_TEXT] + " [...]"
     return Reply(code=code, enhanced=enhanced, text=text)

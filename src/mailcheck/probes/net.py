@@ -27,9 +27,11 @@ def elapsed_ms(start: float) -> float:
 def error_info(exc: BaseException, detail: str | None = None) -> ErrorInfo:
     """Describe an exception, keeping its cause's type so failures stay distinct."""
     cause = exc.__cause__ or exc.__context__
+    # A server's words inside the message may carry bytes that were not UTF-8.
+    message = (str(exc) or type(exc).__name__).encode("utf-8", "surrogateescape")
     return ErrorInfo(
         exception=type(exc).__name__,
-        message=str(exc) or type(exc).__name__,
+        message=message.decode("utf-8", "replace"),
         cause=type(cause).__name__ if cause is not None else None,
         detail=detail,
     )

@@ -93,7 +93,11 @@ def _command_failure(name: str, exc: BaseException, start: float) -> Step:
         )
     if isinstance(exc, aiosmtplib.SMTPResponseException):
         reply = make_reply(exc.code, exc.message)
-        outcome = Outcome.PROTOCOL_ERROR if exc.code < 0 else Outcome.REJECTED
+        # Only a 4xx or 5xx reply is a refusal. A 250 where AUTH wants 235, a "999" or an
+        # unparsable line (aiosmtplib's code -1) is a server not speaking SMTP: never read
+        # as "wrong password" or "recipient refused".
+        refusal = 400 <= exc.code <= 599
+        outcome = Outcome.REJECTED if refusal else Outcome.PROTOCOL_ERROR
         return Step(name=name, outcome=outcome, elapsed_ms=ms, reply=reply, error=error_info(exc))
     if isinstance(exc, TimeoutError):  # aiosmtplib's timeouts are TimeoutErrors too
         return Step(name=name, outcome=Outcome.TIMEOUT, elapsed_ms=ms, error=error_info(exc))
