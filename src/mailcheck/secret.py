@@ -300,17 +300,31 @@ def _unescape(text: str) -> str:
     return decoded.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
 
 
+#: What starts a continuation line of a reply: ``535-``, ``5.7.8``, ``*``, indentation.
+_LINE_PREFIX = re.compile(r"^[ \t*]*(?:\d{3}[ -]?)?[ \t]*(?:\d\.\d{1,3}\.\d{1,3}[ \t]?)?")
+
+
+def _join_lines(text: str) -> str:
+    """A multi-line reply as one string, each line's codes dropped: a password split
+    across lines reads whole again."""
+    lines = text.replace("\r", "").split("\n")
+    return lines[0] + "".join(_LINE_PREFIX.sub("", line, count=1) for line in lines[1:])
+
+
 def _views(text: str) -> set[str]:
-    """The text as written, and as it reads once its wire encodings are undone."""
+    """The text as written, and as it reads once its wire encodings are undone.
+
+    Escapes are undone first (an exception's repr writes a reply's line break as ``\\n``),
+    then the lines are joined, then percent-encoding is undone.
+    """
     from urllib.parse import unquote, unquote_plus
 
-    joined = text.replace("\r", "").replace("\n", "")
     views: set[str] = set()
-    for base in {text, joined}:
-        views.add(base)
-        views.add(_unescape(base))
-        for undo in (unquote, unquote_plus):
-            views.add(undo(base, errors="surrogateescape"))
+    for decoded in {text, _unescape(text)}:
+        for base in {decoded, decoded.replace("\r", "").replace("\n", ""), _join_lines(decoded)}:
+            views.add(base)
+            for undo in (unquote, unquote_plus):
+                views.add(undo(base, errors="surrogateescape"))
     return views
 
 
@@ -334,13 +348,10 @@ def _mojibake(password: str) -> set[str]:
     """The password as a server in another charset may echo it, and as it then decodes."""
     forms = set()
     for charset in ("latin-1", "cp1252"):
-        try:
-            raw = password.encode(charset)
-        except UnicodeEncodeError:
-            raw = None
-        if raw is not None:
-            forms.add(raw.decode("utf-8", "surrogateescape"))
-            forms.add(raw.decode("utf-8", "replace"))
+        # A character the charset lacks becomes "?" on the way out.
+        raw = password.encode(charset, "replace")
+        forms.add(raw.decode("utf-8", "surrogateescape"))
+        forms.add(raw.decode("utf-8", "replace"))
         forms.add(password.encode("utf-8", "surrogatepass").decode(charset, "replace"))
     return forms
 
@@ -380,10 +391,8 @@ class Redactor:
         """Whether ``text`` holds the password in any form mailcheck knows."""
         if not text:
             return False
-        joined = text.replace("\r", "").replace("\n", "")
-        if any(form in text or form in joined for form in self._base64):
-            return True
-        return any(form in view for view in _views(text) for form in self._clear)
+        forms = self._clear | self._base64
+        return any(form in view for view in _views(text) for form in forms)
 
     def withhold(self, text: str, notice: str = WITHHELD_TEXT) -> str:
         """``text`` itself, or ``notice`` when it holds the password."""

@@ -13,6 +13,13 @@ Script format (``fixtures/transcripts/smtp/*.txt``), one directive a line:
     !sleep SECONDS       say nothing for a while
     !close               drop the connection
     !raw TEXT            send TEXT without CRLF (Python escapes allowed)
+    E: TEMPLATE          send TEMPLATE (CRLF added) filled from the client's last line:
+                         {line} the line, {arg} its last word, {decoded} that word
+                         base64-decoded, {password} what follows the decoded word's
+                         last NUL, and {password_json}, {password_quoted},
+                         {password_percent}, {password_b64}, {password_head} and
+                         {password_tail} (its halves; see ``echo_fields``)
+    L: TEMPLATE          the same, sent in Latin-1 (a server of another charset)
     !data                read a message up to its lone "." line (after "354"); kept whole
     !repeat COUNT TEXT   send the line TEXT (CRLF added) COUNT times, as fast as the client reads
     # comment
@@ -45,7 +52,7 @@ class Script:
         for raw in text.splitlines():
             if not raw.strip() or raw.startswith("#"):
                 continue
-            if raw.startswith(("S: ", "C: ")):
+            if raw.startswith(("S: ", "C: ", "E: ", "L: ")):
                 lines.append((raw[0], raw[3:]))
             elif raw.startswith("!"):
                 verb, _, arg = raw[1:].partition(" ")
@@ -57,6 +64,33 @@ class Script:
     @classmethod
     def load(cls, name: str) -> Script:
         return cls.parse((TRANSCRIPTS / f"{name}.txt").read_text(encoding="utf-8"))
+
+
+def echo_fields(line: str) -> dict[str, str]:
+    """What an ``E:`` line can echo of the client's last line (a hostile server's echo)."""
+    import base64
+    import binascii
+    import json
+    from urllib.parse import quote
+
+    arg = line.rsplit(" ", 1)[-1]
+    try:
+        decoded = base64.b64decode(arg, validate=True).decode("utf-8", "replace")
+    except (binascii.Error, ValueError):
+        decoded = arg
+    password = decoded.rsplit("\0", 1)[-1]
+    return {
+        "line": line,
+        "arg": arg,
+        "decoded": decoded.replace("\0", "^@"),
+        "password": password,
+        "password_json": json.dumps(password),
+        "password_quoted": '"' + password.replace("\\", "\\\\").replace('"', '\\"') + '"',
+        "password_percent": quote(password, safe=""),
+        "password_b64": base64.b64encode(password.encode()).decode(),
+        "password_head": password[: len(password) // 2],
+        "password_tail": password[len(password) // 2 :],
+    }
 
 
 @dataclass
@@ -83,6 +117,11 @@ async def _serve_one(
         for verb, arg in script.lines:
             if verb == "S":
                 writer.write(arg.encode() + b"\r\n")
+                await writer.drain()
+            elif verb in ("E", "L"):
+                text = arg.format(**echo_fields(state.received[-1] if state.received else ""))
+                charset = "latin-1" if verb == "L" else "utf-8"
+                writer.write(text.encode(charset, "replace") + b"\r\n")
                 await writer.drain()
             elif verb == "C":
                 line = (await reader.readline()).decode("utf-8", "replace").rstrip("\r\n")

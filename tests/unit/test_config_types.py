@@ -49,7 +49,6 @@ def _run(args: list[str], config: Path, tmp_path: Path) -> tuple[int, str]:
         "MAILCHECK_CONFIG": str(config),
         "BILLING_PASSWORD": "not-used",
         "XDG_STATE_HOME": str(tmp_path / "state"),
-        "MAILCHECK_PASSWORD": None,
     }
     result = run_cli([*args, "--format", "json"] if args[0] == "check" else args, env=env)
     if args[0] == "check":
