@@ -219,3 +219,61 @@ def test_a_send_without_its_250_is_never_ok(
     assert report["status"] != "ok"
     # Nobody waits 30 s for a message whose acceptance was never heard.
     assert took < 10, f"{fault}: {took:.1f} s"
+
+
+_STALL_IN_STARTTLS = """
+S: 220 mail.company.test ESMTP
+C: EHLO \\S+
+S: 250-mail.company.test
+S: 250 STARTTLS
+C: STARTTLS
+S: 220 2.0.0 Ready to start TLS
+!sleep 30
+"""
+
+
+@pytest.mark.parametrize(
+    ("mode", "script", "step"),
+    [("starttls", _STALL_IN_STARTTLS, "starttls"), ("tls", "!sleep 30\n", "tls")],
+)
+@pytest.mark.parametrize(
+    ("limits", "bound"),
+    [(("--timeout", "2.5"), 4.3), (("--timeout", "20", "--deadline", "1.5"), 3.0)],
+)
+def test_a_tls_handshake_that_never_completes_keeps_timeout_and_deadline(
+    tls_server_context: tuple[ssl.SSLContext, str],
+    mode: str,
+    script: str,
+    step: str,
+    limits: tuple[str, ...],
+    bound: float,
+) -> None:
+    # The server takes the connection (and STARTTLS) and never answers our ClientHello.
+    _, ca_file = tls_server_context
+    with scripted_smtp(Script.parse(script)) as server:
+        start = time.monotonic()
+        result = run_cli(
+            [
+                "smtp",
+                "--smtp-host",
+                "127.0.0.1",
+                "--smtp-port",
+                str(server.port),
+                "--smtp-tls",
+                mode,
+                "--ca-file",
+                ca_file,
+                "--username",
+                LAB_USER,
+                *limits,
+                "--format",
+                "json",
+            ],
+            env=ENV,
+        )
+        took = time.monotonic() - start
+    assert "Traceback" not in result.stderr
+    report = json.loads(result.stdout)
+    assert _smtp_steps(report)[step]["outcome"] == "timeout"
+    assert result.exit_code != 0
+    assert took < bound, f"{took:.2f} s"

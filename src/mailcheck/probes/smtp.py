@@ -37,6 +37,7 @@ __all__ = ["SmtpProbe", "Submission", "probe_smtp", "smtp_target"]
 # Mechanisms mailcheck can do with a password, in order of preference. One is used.
 _MECHANISMS = ("plain", "login", "cram-md5")
 _SNIFF_TIMEOUT = 3.0
+_SNIFF_AFTER_TIMEOUT = 1.0
 # Servers greet within a few hundred milliseconds. A submission port still silent
 # after this long is asked, on a second connection, whether it waits for a TLS
 # ClientHello: the wrong TLS mode is then known in about this long, not --timeout.
@@ -536,7 +537,10 @@ async def _sniff_after_failure(rec: Recorder, settings: SmtpSettings, peer: str)
     for our ClientHello). A second, short connection tells which it is.
     """
     last = rec.steps[-1]
-    timeout = min(settings.timeout, _SNIFF_TIMEOUT)
+    # After a wait that already took --timeout, the second look is short: a STARTTLS
+    # server greets at once (and would have broken our handshake, not let it time out).
+    cap = _SNIFF_AFTER_TIMEOUT if last.outcome is Outcome.TIMEOUT else _SNIFF_TIMEOUT
+    timeout = min(settings.timeout, cap)
     if settings.tls is TlsMode.TLS and last.get("tls_failure") in (
         TlsFailure.NOT_TLS,
         TlsFailure.HANDSHAKE,
