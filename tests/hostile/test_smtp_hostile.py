@@ -277,3 +277,39 @@ def test_a_tls_handshake_that_never_completes_keeps_timeout_and_deadline(
     assert _smtp_steps(report)[step]["outcome"] == "timeout"
     assert result.exit_code != 0
     assert took < bound, f"{took:.2f} s"
+
+
+@pytest.mark.parametrize("reply", ["S: 999 5.1.1 what", "S: 5x0 5.1.1 garbled"])
+def test_a_garbled_rcpt_reply_from_the_customers_server_is_not_a_refusal(
+    lab: LabHandle, reply: str
+) -> None:
+    # --probe-rcpt asks the customer's MX (customer.test's MX is 127.0.0.1 in the lab's DNS;
+    # --mx-port sends it to the scripted server) whether it takes the address.
+    script = Script.parse(
+        "S: 220 mx.customer.test ESMTP\nC: EHLO \\S+\nS: 250 mx.customer.test\n"
+        "C: MAIL FROM:<\\S*>.*\nS: 250 2.1.0 Ok\nC: RCPT TO:<\\S+>\n" + reply + "\n"
+    )
+    with scripted_smtp(script) as server:
+        result = run_cli(
+            [
+                "diagnose",
+                *lab.smtp_args(),
+                *lab.imap_args(),
+                "--sender",
+                LAB_USER,
+                "--recipient",
+                "rcpt@customer.test",
+                "--probe-rcpt",
+                "--mx-port",
+                str(server.port),
+                "--format",
+                "json",
+            ],
+            env=ENV,
+        )
+    assert "Traceback" not in result.stderr
+    report = json.loads(result.stdout)
+    ids = [c["id"] for c in report["causes"]]
+    assert "rcpt-probe-could-not-check" in ids
+    assert "recipient-unknown" not in ids
+    assert result.exit_code == 3

@@ -109,7 +109,9 @@ async def probe_rcpt(
         except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
             step = rec.add(_command_failure("rcpt-probe rcpt", exc, start))
             code = step.reply.code if step.reply is not None else None
-            result = "rejected" if code is not None and code >= 500 else "could-not-check"
+            # Only a 5xx refusal says "no"; a 999 or a garbled reply says nothing.
+            refused = step.outcome is Outcome.REJECTED and code is not None and code >= 500
+            result = "rejected" if refused else "could-not-check"
             _verdict(rec, result, step.outcome, host=host, reply=step.reply)
             return
         reply = make_reply(response.code, response.message)
