@@ -311,21 +311,25 @@ def _join_lines(text: str) -> str:
     return lines[0] + "".join(_LINE_PREFIX.sub("", line, count=1) for line in lines[1:])
 
 
+def _joins(text: str) -> set[str]:
+    return {text, text.replace("\r", "").replace("\n", ""), _join_lines(text)}
+
+
 def _views(text: str) -> set[str]:
     """The text as written, and as it reads once its wire encodings are undone.
 
-    Escapes are undone first (an exception's repr writes a reply's line break as ``\\n``),
-    then the lines are joined, then percent-encoding is undone.
+    Lines are joined both before escapes are undone (a split that cuts an escape in two)
+    and after (an exception's repr writes a reply's line break as ``\\n``); then
+    percent-encoding is undone.
     """
     from urllib.parse import unquote, unquote_plus
 
-    views: set[str] = set()
-    for decoded in {text, _unescape(text)}:
-        for base in {decoded, decoded.replace("\r", "").replace("\n", ""), _join_lines(decoded)}:
-            views.add(base)
-            for undo in (unquote, unquote_plus):
-                views.add(undo(base, errors="surrogateescape"))
-    return views
+    views = _joins(text)
+    views |= {_unescape(view) for view in views}
+    views = {joined for view in views for joined in _joins(view)}
+    return views | {
+        undo(view, errors="surrogateescape") for view in views for undo in (unquote, unquote_plus)
+    }
 
 
 def _stable_base64(raw: bytes) -> list[str]:
