@@ -11,7 +11,6 @@ import asyncio
 import codecs
 import csv
 import io
-import json
 import os
 import re
 import stat
@@ -30,6 +29,7 @@ from mailcheck.recipient import (
     DomainVerdict,
     check_domain,
 )
+from mailcheck.report.json import dump_json
 from mailcheck.terminal import printable
 
 __all__ = [
@@ -559,7 +559,7 @@ class _Writer:
                 "suggestion": row.suggestion or None,
                 "detail": row.detail or None,
             }
-            self.out.write(sep + json.dumps(record, ensure_ascii=False))
+            self.out.write(sep + dump_json(record, indent=None))
         self.count += 1
 
     def close(self) -> None:

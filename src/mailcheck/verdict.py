@@ -174,7 +174,13 @@ PARTS: tuple[Part, ...] = (
         _fact_in("rcpt_probe.result", ["accepted", "rejected", "no-mx"]),
         ("rcpt_probe.result",),
     ),
-    Part("bounce", "bounce", lambda facts, _: "bounce.kind" in facts, ("bounce.", "recipient.")),
+    Part(
+        "bounce",
+        "bounce",
+        lambda facts, _: "bounce.kind" in facts,
+        ("bounce.", "recipient."),
+        after=("send",),  # nothing sent (every RCPT refused, say): no bounce to wait for
+    ),
 )
 
 

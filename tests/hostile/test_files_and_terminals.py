@@ -205,6 +205,21 @@ def test_a_reply_with_a_byte_that_is_not_utf8_prints_without_a_traceback(
     assert "\ufffd" in human.stdout  # the stray byte is shown as one, not acted on
 
 
+def test_a_reply_with_a_byte_that_is_not_utf8_gives_valid_json(
+    tls_server_context: tuple[ssl.SSLContext, str],
+) -> None:
+    context, ca_file = tls_server_context
+    with scripted_smtp(_hostile_535_script(invalid_utf8=True), tls=context) as server:
+        raw = run_cli(
+            _smtp_args(server.port, ca_file, "--transcript", "--format", "json"), env=SMTP_ENV
+        )
+    assert raw.exit_code == 2, raw.stderr
+    assert "internal error" not in raw.stderr
+    raw.stdout.encode("utf-8")  # no lone surrogate: any UTF-8 stream can carry it
+    report = json.loads(raw.stdout)
+    assert report["status"] == "critical"
+
+
 # ---------------------------------------------------------------- preflight: files
 
 # Addresses that are invalid need no DNS: these runs never leave the process.

@@ -39,11 +39,9 @@ def command(file: str, fmt: str, lang: str | None, color: bool | None) -> int:
     diagnoses = run_bounce_diagnoses(raw, file)
     language = lang or default_lang()
     if fmt == "json" and len(diagnoses) > 1:
-        import json
+        from mailcheck.report.json import dump_json, report_dict
 
-        from mailcheck.report.json import report_dict
-
-        click.echo(json.dumps([report_dict(d) for d in diagnoses], ensure_ascii=False, indent=2))
+        click.echo(dump_json([report_dict(d) for d in diagnoses]))
     else:
         for diagnosis in diagnoses:
             emit(diagnosis, fmt=fmt, lang=language, transcript=False, color=color)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 import click
 
 from mailcheck.options import lang_option
@@ -35,7 +33,9 @@ def command(fmt: str, lang: str | None) -> int:
             }
             for c in causes.values()
         ]
-        click.echo(json.dumps({"schema": 1, "causes": doc}, ensure_ascii=False, indent=2))
+        from mailcheck.report.json import dump_json
+
+        click.echo(dump_json({"schema": 1, "causes": doc}))
         return 0
     language = lang or default_lang()
     for cause in causes.values():

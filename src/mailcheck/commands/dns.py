@@ -60,11 +60,9 @@ def command(
     diagnoses = run_dns_diagnoses(targets, options)
     language = lang or default_lang()
     if fmt == "json" and len(diagnoses) > 1:
-        import json
+        from mailcheck.report.json import dump_json, report_dict
 
-        from mailcheck.report.json import report_dict
-
-        click.echo(json.dumps([report_dict(d) for d in diagnoses], ensure_ascii=False, indent=2))
+        click.echo(dump_json([report_dict(d) for d in diagnoses]))
         return max(diagnoses, key=lambda d: d.severity.rank).exit_code
     codes = [emit(d, fmt=fmt, lang=language, transcript=False, color=color) for d in diagnoses]
     worst = max(diagnoses, key=lambda d: d.severity.rank)

@@ -20,7 +20,6 @@ Times in the human table are local time, with the UTC offset in the heading.
 
 from __future__ import annotations
 
-import json
 import re
 import unicodedata
 from datetime import UTC, datetime, timedelta
@@ -32,6 +31,7 @@ import click
 from mailcheck.history import DeliveryStats, HistoryRow, ProfileSummary
 from mailcheck.options import format_option, lang_option
 from mailcheck.report.human import STATUS_WORDS
+from mailcheck.report.json import dump_json
 from mailcheck.terminal import printable
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
@@ -217,7 +217,7 @@ def command(
 
 
 def _dumps(doc: dict[str, Any]) -> str:
-    return json.dumps(doc, ensure_ascii=False, indent=2)
+    return dump_json(doc)
 
 
 def _iso(when: datetime) -> str:

@@ -6,13 +6,12 @@ for a profile that is not OK its causes with their fixes and the server's words.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from mailcheck import __version__
 from mailcheck.checkresult import CheckRun, ProfileResult
 from mailcheck.report.human import STATUS_WORDS, quote_lines
-from mailcheck.report.json import SCHEMA, report_dict
+from mailcheck.report.json import SCHEMA, dump_json, report_dict
 from mailcheck.rules import Severity
 from mailcheck.runner import evidence_steps
 from mailcheck.terminal import printable
@@ -145,4 +144,4 @@ def check_dict(run: CheckRun) -> dict[str, Any]:
 
 def render_check_json(run: CheckRun) -> str:
     """The check run as one JSON document."""
-    return json.dumps(check_dict(run), ensure_ascii=False, indent=2)
+    return dump_json(check_dict(run))

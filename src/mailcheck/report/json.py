@@ -7,16 +7,33 @@ to an internal type cannot silently change the schema.
 from __future__ import annotations
 
 import json
-from typing import Any
+import re
+from typing import TYPE_CHECKING, Any
 
 from mailcheck import __version__
 from mailcheck.evidence import ProbeResult, Step
-from mailcheck.runner import Diagnosis, evidence_steps
 
-__all__ = ["SCHEMA", "render_json", "report_dict"]
+if TYPE_CHECKING:  # preflight writes JSON lines through dump_json without the rule engine
+    from mailcheck.runner import Diagnosis
+
+__all__ = ["SCHEMA", "dump_json", "render_json", "report_dict"]
 
 #: Bumped on any incompatible change of the report's shape.
 SCHEMA = 1
+
+
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def dump_json(data: Any, *, indent: int | None = 2) -> str:
+    """JSON text for every machine-readable output: UTF-8, and always encodable.
+
+    A server's non-UTF-8 byte survives decoding as a lone surrogate, which no
+    UTF-8 stream can write; it becomes U+FFFD here (the raw bytes are not
+    mailcheck's to invent), so a hostile reply cannot crash the report.
+    """
+    text = json.dumps(data, ensure_ascii=False, indent=indent)
+    return _LONE_SURROGATE.sub("\ufffd", text)
 
 
 def _step(step: Step) -> dict[str, Any]:
@@ -64,11 +81,13 @@ def _probe(result: ProbeResult, transcript: bool) -> dict[str, Any]:
 
 def render_json(diagnosis: Diagnosis, *, transcript: bool = False) -> str:
     """The report as a JSON document (one object, UTF-8, indented)."""
-    return json.dumps(report_dict(diagnosis, transcript=transcript), ensure_ascii=False, indent=2)
+    return dump_json(report_dict(diagnosis, transcript=transcript))
 
 
 def report_dict(diagnosis: Diagnosis, *, transcript: bool = False) -> dict[str, Any]:
     """The report as plain data (schema 1)."""
+    from mailcheck.runner import evidence_steps
+
     return {
         "schema": SCHEMA,
         "mailcheck": __version__,
