@@ -779,3 +779,13 @@ def test_write_junit_is_atomic_and_errors_are_clear(outdir: Path) -> None:
     assert [p.name for p in outdir.iterdir()] == ["report.xml"]
     with pytest.raises(ConfigError, match=r"cannot write the JUnit report .*missing"):
         write_junit(_run(junk()), outdir / "missing" / "report.xml")
+
+
+def test_json_text_never_carries_a_lone_surrogate() -> None:
+    from mailcheck.report.json import dump_json
+
+    # A byte decoded with surrogateescape (a server's non-UTF-8 reply) cannot be written as
+    # UTF-8; every JSON output goes through dump_json, which shows it as U+FFFD instead.
+    text = dump_json({"reply": "535 bad \udc9b byte"})
+    text.encode("utf-8")
+    assert json.loads(text)["reply"] == "535 bad \ufffd byte"
