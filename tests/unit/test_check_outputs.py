@@ -9,6 +9,7 @@ grammar, Prometheus by prometheus_client's parser, JUnit by Jenkins' schema.
 from __future__ import annotations
 
 import errno
+import json
 import os
 import re
 import stat
