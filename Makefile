@@ -20,7 +20,8 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/python tests/schemas/fetch_junit_xsd.py
 	touch $@
 
-# Debian packages of the mail lab (Postfix, Dovecot, Knot, rspamd); a no-op when present.
+# Debian packages of the mail lab (Postfix, Dovecot, Knot, rspamd; Exim and Courier unpacked
+# into /var/cache/mailcheck-lab for the second family); a no-op when present.
 # Needs root; on a developer machine without them the lab tests are skipped (never under CI).
 lab-install:
 	@$(LAB) install || echo "make: the mail lab could not be installed; lab tests will be skipped"
