@@ -79,7 +79,7 @@ async def smtp_diagnosis(
 
     started = time.perf_counter()
     started_at = datetime.now(UTC)
-    deadline = asyncio.get_running_loop().time() + settings.deadline
+    deadline = run_deadline(settings)
     probe = SmtpProbe(settings=settings.smtp, secret=secret, dns_server=settings.dns_server)
     result = await run_probe(
         "smtp",
@@ -91,6 +91,18 @@ async def smtp_diagnosis(
     if sender_dns and settings.sender:
         results.append(await _sender_probe(settings, results, None, deadline))
     return diagnose(command, _target(settings, secret), results, started, started_at)
+
+
+def run_deadline(settings: Settings) -> float:
+    """The run's overall deadline as a ``loop.time()`` value.
+
+    It counts from when the settings were read, so the time a password
+    command took is inside ``--deadline``, not added to it (the event loop's
+    clock is ``time.monotonic``, the clock the secret source's limit uses).
+    """
+    deadline = asyncio.get_running_loop().time() + settings.deadline
+    started = settings.secret_source.deadline_at
+    return min(deadline, started) if started is not None else deadline
 
 
 def run_smtp_diagnosis(command: str, settings: Settings, secret: Secret) -> Diagnosis:
@@ -178,7 +190,7 @@ async def roundtrip_diagnosis(
     started = time.perf_counter()
     started_at = datetime.now(UTC)
     loop = asyncio.get_running_loop()
-    deadline = loop.time() + settings.deadline
+    deadline = run_deadline(settings)
     if settings.mailbox is None or settings.sender is None:
         raise ConfigError(
             "the round trip needs --sender (the mailbox it sends the test invoice to)"
@@ -523,8 +535,7 @@ async def _watch_diagnosis(
 
     started = time.perf_counter()
     started_at = datetime.now(UTC)
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + settings.deadline
+    deadline = run_deadline(settings)
     mailbox = settings.mailbox
     if mailbox is None:
         raise ConfigError(

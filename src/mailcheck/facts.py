@@ -475,11 +475,31 @@ def _header_facts(header: str) -> dict[str, FactValue]:
     return facts
 
 
+#: ``ErrorInfo.exception`` of a step mailcheck itself cut short (probes/recorder.py).
+_CUT = ("DeadlineExceeded", "Interrupted")
+
+
+def _without_cut_steps(result: ProbeResult) -> ProbeResult:
+    """The probe's steps less the one the deadline or a signal cut short.
+
+    Such a step says nothing about the server (a greeting cut off by --deadline
+    is not a server that never greets); the run.* facts say the run ended early,
+    and the verdict names the part left without a verdict.
+    """
+    if not any(s.error is not None and s.error.exception in _CUT for s in result.steps):
+        return result
+    from dataclasses import replace
+
+    kept = tuple(s for s in result.steps if s.error is None or s.error.exception not in _CUT)
+    return replace(result, steps=kept)
+
+
 def extract_facts(results: Iterable[ProbeResult]) -> dict[str, FactValue]:
     """Turn probe results into facts."""
     facts: dict[str, FactValue] = {}
     others: list[str] = []
     for result in results:
+        result = _without_cut_steps(result)
         if result.probe == "smtp":
             facts.update(_smtp_facts(result))
             facts.update(_send_facts(result))

@@ -91,8 +91,8 @@ def _sender_records(facts: Facts, _: Sequence[ProbeResult]) -> bool:
     return spf_ok and facts.get("sender.dmarc_record") in decided
 
 
+# Not smtp.probe: a deadline or a crash explains why the run ended, not what it left unchecked.
 _SMTP_SESSION = (
-    "smtp.probe",
     "smtp.resolve",
     "smtp.connect",
     "smtp.tls",

@@ -30,11 +30,21 @@ from mailcheck.evidence import (
 from mailcheck.probes.net import elapsed_ms
 from mailcheck.secret import WITHHELD_SERVER, WITHHELD_TEXT, Redactor
 
-__all__ = ["REDACTED", "WITHHELD_SERVER", "WITHHELD_TEXT", "Recorder"]
+__all__ = [
+    "CUT_BY_DEADLINE",
+    "CUT_BY_SIGNAL",
+    "REDACTED",
+    "WITHHELD_SERVER",
+    "WITHHELD_TEXT",
+    "Recorder",
+]
 
 #: What mailcheck writes for the password in its own lines (``AUTH PLAIN ***``): always
 #: the same three characters, whatever the password.
 REDACTED = "***"
+#: ``ErrorInfo.exception`` of a step that mailcheck cut short: the server did not time out.
+CUT_BY_DEADLINE = "DeadlineExceeded"
+CUT_BY_SIGNAL = "Interrupted"
 #: A codec error's message quotes the characters it failed on, the password's included.
 _CODEC_ERROR = re.compile(r"^(\s*)(Unicode(?:En|De)codeError|UnicodeError)\b.*$", re.MULTILINE)
 _STATUS_CODE = re.compile(r"[245]\.\d{1,3}\.\d{1,3}")
@@ -132,17 +142,20 @@ class Recorder:
         return replace(reply, text=WITHHELD_SERVER, enhanced=keep)
 
     def result(self, status: ProbeStatus = ProbeStatus.COMPLETED) -> ProbeResult:
-        """Finish: a step still in flight (deadline hit) is recorded as timed out."""
+        """Finish: a step still in flight (deadline or signal) is recorded as cut short."""
         if self._current is not None:
             name, start = self._current
+            interrupted = status is ProbeStatus.INTERRUPTED
             self.add(
                 Step(
                     name=name,
                     outcome=Outcome.TIMEOUT,
                     elapsed_ms=elapsed_ms(start),
                     error=ErrorInfo(
-                        exception="DeadlineExceeded",
-                        message="the overall deadline ended this step",
+                        exception=CUT_BY_SIGNAL if interrupted else CUT_BY_DEADLINE,
+                        message="a signal stopped this step"
+                        if interrupted
+                        else "the overall deadline ended this step",
                     ),
                 )
             )
