@@ -142,14 +142,22 @@ async def _watch_probe(
     removes the test message within the grace and says what was left where.
     Afterwards it removes test invoices earlier runs left (never with --keep).
     """
-    from mailcheck.probes.roundtrip import MailboxWatch
+    from mailcheck.pending import journal_for
+    from mailcheck.probes.roundtrip import LEFTOVER_AGE, MailboxWatch
 
     # With the SMTP password, LOGIN waits for the SMTP verdict: a wrong password
     # then fails once per run, not once per protocol (account lockouts count failures).
     gate = signals.login_accepted if same_password else None
     watch = MailboxWatch(mailbox.imap, secret, rec, matcher, delete=delete, before_login=gate)
+    token = getattr(matcher, "token", None)
+    imap = mailbox.imap
+    # --keep leaves the invoice on purpose: nothing to note, nothing to sweep.
+    journal = journal_for(imap.username, imap.host, imap.port) if delete and token else None
+    age = LEFTOVER_AGE.total_seconds()
     try:
         ok = await watch.prepare()
+        if ok and journal is not None and token:
+            journal.note(token)  # before the send: a run that dies still leaves the note
         prepared.set_result(ok)
         if not ok:
             return
@@ -161,17 +169,39 @@ async def _watch_probe(
                 if message is not None:
                     captured["message"] = message
         await watch.finish(signals)
-        token = getattr(matcher, "token", None)
-        if delete and token and asyncio.get_running_loop().time() < deadline - 1.0:
+        if (
+            journal is not None
+            and token
+            and journal.sweep_due(age)
+            and asyncio.get_running_loop().time() < deadline - 1.0
+        ):
+            due = [t for t in journal.pending(age) if t != token]
             sender = getattr(matcher, "sender", None) or mailbox.address
             await watch.sweep_leftovers(sender, token)
+            if _last_step_ok(rec, "leftovers"):
+                journal.swept(due)
     except asyncio.CancelledError:
         await watch.interrupted(signals)
         raise
     finally:
         if not prepared.done():
             prepared.set_result(False)
+        if journal is not None and token and (_removed(rec) or not signals.submitted.is_set()):
+            journal.forget(token)
         await watch.close()
+
+
+def _last_step_ok(rec: Recorder, name: str) -> bool:
+    step = next((s for s in reversed(rec.steps) if s.name == name), None)
+    return step is not None and step.outcome is Outcome.OK
+
+
+def _removed(rec: Recorder) -> bool:
+    """The run's own cleanup is confirmed: the test invoice is gone (deleted or moved)."""
+    for step in reversed(rec.steps):
+        if step.name.rpartition(":")[2] == "cleanup":
+            return step.outcome is Outcome.OK and step.get("result") in ("deleted", "moved")
+    return False
 
 
 async def roundtrip_diagnosis(
@@ -251,7 +281,7 @@ async def roundtrip_diagnosis(
             mailbox,
             secrets[i],
             rec,
-            token_matcher(invoice.token),
+            token_matcher(invoice.token, invoice.message_id, settings.sender),
             signals,
             prepared[i],
             wait=options.wait,

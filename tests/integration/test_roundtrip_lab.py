@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import time
@@ -524,3 +525,34 @@ def test_cancelled_after_submission_removes_the_test_message(lab: LabHandle) -> 
     cleanup = next(s for s in rec.steps if s.name == "cleanup")
     assert cleanup.get("result") == "deleted", cleanup
     assert _test_messages(lab, user, "INBOX") == []
+
+
+def test_leftovers_are_looked_for_when_a_run_noted_one_and_daily_otherwise(
+    lab: LabHandle,
+) -> None:
+    from mailcheck.pending import journal_for
+
+    user = "sender@lab.test"
+    lab.lab.reset_mailboxes()
+    try:
+        # The first run on this machine sweeps (no sweep yet today) and leaves no note.
+        run_json(["roundtrip", *_args(lab, user)], env=_env(lab, user))
+        journal = journal_for(user, lab.host, lab.ports["imaps"])
+        assert journal.pending(0) == []
+        # A later healthy run does not search the whole mailbox again.
+        code, report = run_json(["roundtrip", *_args(lab, user)], env=_env(lab, user))
+        assert code == 0
+        steps = next(p for p in report["probes"] if p["probe"] == "imap")["steps"]
+        assert "leftovers" not in [s["name"] for s in steps]
+        # A run that died after sending (kill -9: no cleanup) left its invoice and its note.
+        dead = "mc-20261204t000000z-00000000dead"
+        lab.lab.deliver(user, _old_test_invoice(dead, user))
+        journal.note(dead)
+        os.utime(journal.folder / dead, (time.time() - 3600, time.time() - 3600))
+        code, report = run_json(["roundtrip", *_args(lab, user)], env=_env(lab, user))
+        assert code == 0
+        assert _step(report, "imap", "leftovers")["data"]["removed"] == "1"
+        assert _test_messages(lab, user, "INBOX") == []
+        assert journal.pending(0) == []  # the note went with the invoice
+    finally:
+        lab.lab.reset_mailboxes()
