@@ -110,6 +110,10 @@ def run_smtp_diagnosis(command: str, settings: Settings, secret: Secret) -> Diag
     return interrupt.run(smtp_diagnosis(command, settings, secret))
 
 
+#: Seconds before the run's deadline at which DNS lookups stop, so they end with an outcome
+#: of their own before the runner cancels the probe.
+_DNS_MARGIN = 0.1
+
 #: Seconds kept back from the deadline for reading headers and cleaning up.
 _CLEANUP_MARGIN = 3.0
 
@@ -421,7 +425,9 @@ async def _rcpt_probe(address: str, settings: Settings, deadline: float) -> Prob
     from mailcheck.runner import run_probe
 
     timeout = settings.smtp.timeout
-    resolver = Resolver(settings.dns_server, timeout=timeout / 2, lifetime=timeout)
+    resolver = Resolver(
+        settings.dns_server, timeout=timeout / 2, lifetime=timeout, deadline=deadline - _DNS_MARGIN
+    )
 
     async def probe(rec: Recorder) -> None:
         async with resolver:
@@ -446,11 +452,13 @@ async def recipient_domain_probe(
     from mailcheck.probes.dns import probe_recipient
     from mailcheck.runner import run_probe
 
-    resolver = Resolver(dns_server, timeout=timeout / 2, lifetime=timeout)
+    resolver = Resolver(
+        dns_server, timeout=timeout / 2, lifetime=timeout, deadline=deadline - _DNS_MARGIN
+    )
 
     async def probe(rec: Recorder) -> None:
         async with resolver:
-            await probe_recipient(domain, resolver, rec)
+            await probe_recipient(domain, resolver, rec, deadline=deadline - _DNS_MARGIN)
 
     return await run_probe("dns", domain, probe, deadline)
 
@@ -463,7 +471,9 @@ async def sender_domain_probe(
     from mailcheck.probes.auth import probe_sender
     from mailcheck.runner import run_probe
 
-    resolver = Resolver(dns_server, timeout=timeout / 2, lifetime=timeout)
+    resolver = Resolver(
+        dns_server, timeout=timeout / 2, lifetime=timeout, deadline=deadline - _DNS_MARGIN
+    )
 
     async def probe(rec: Recorder) -> None:
         async with resolver:
@@ -639,15 +649,18 @@ async def _dns_diagnosis(target: str, resolver: Any, options: Mapping[str, Any])
         except UnicodeError:
             raise ConfigError(f"{target!r} is not a valid domain name") from None
     deadline = asyncio.get_running_loop().time() + float(options.get("deadline") or 60)
+    # One resolver serves every target of the run: the earliest deadline is the run's.
+    ends = deadline - _DNS_MARGIN
+    resolver.deadline = ends if resolver.deadline is None else min(resolver.deadline, ends)
 
     async def probe(rec: Recorder) -> None:
-        await probe_recipient(domain, resolver, rec)
+        await probe_recipient(domain, resolver, rec, deadline=ends)
 
-    results = [await run_probe("dns", domain, probe, deadline)]
+    jobs = [run_probe("dns", domain, probe, deadline)]
     ip = options.get("sending_ip")
     selector = options.get("dkim_selector")
     if "@" not in target or ip or selector:
-        # A domain (not a customer's address) is checked as a sender too.
+        # A domain (not a customer's address) is checked as a sender too, at the same time.
         from mailcheck.config import _dnsbls
         from mailcheck.probes.auth import SenderCheck, probe_sender
 
@@ -661,7 +674,8 @@ async def _dns_diagnosis(target: str, resolver: Any, options: Mapping[str, Any])
         async def sender(rec: Recorder) -> None:
             await probe_sender(check, resolver, rec)
 
-        results.append(await run_probe("auth", domain, sender, deadline))
+        jobs.append(run_probe("auth", domain, sender, deadline))
+    results = list(await asyncio.gather(*jobs))
     summary: dict[str, str | int | None] = {"target": target, "domain": domain}
     if resolver.server:
         summary["dns_server"] = f"{resolver.server[0]}:{resolver.server[1]}"

@@ -349,6 +349,7 @@ class Resolver:
         self._limit = asyncio.Semaphore(concurrency)
         self._inflight: dict[tuple[str, str], asyncio.Future[Lookup]] = {}
         self._done: dict[tuple[str, str], Lookup] = {}
+        self._failed: dict[tuple[str, str], tuple[float, Lookup]] = {}
         self._interval = 1.0 / rate if rate else 0.0
         self._next_slot = 0.0
         self.queries = 0
@@ -379,6 +380,11 @@ class Resolver:
         done = self._done.get(key)
         if done is not None:
             return done
+        failed = self._failed.get(key)
+        if failed is not None and asyncio.get_running_loop().time() - failed[0] < self._lifetime:
+            # Asked moments ago and no answer came: asking again at once would wait the
+            # same time for the same silence (SPF then DMARC on a dead resolver: one wait).
+            return failed[1]
         pending = self._inflight.get(key)
         if pending is not None:
             return await asyncio.shield(pending)
@@ -392,7 +398,12 @@ class Resolver:
             raise
         finally:
             self._inflight.pop(key, None)
-        # Outcomes that say "could not tell" are not remembered: a retry may do better.
+        # Outcomes that say "could not tell" are remembered only briefly: a retry later
+        # may do better.
+        if not result.outcome.conclusive:
+            if len(self._failed) >= _MAX_REMEMBERED:
+                self._failed.clear()
+            self._failed[key] = (asyncio.get_running_loop().time(), result)
         if result.outcome.conclusive:
             if len(self._done) >= _MAX_REMEMBERED:
                 self._done.clear()  # a crude bound: long preflight lists keep memory flat

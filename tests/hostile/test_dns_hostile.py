@@ -154,3 +154,24 @@ def test_a_silent_server_keeps_to_the_run_deadline_then_skips() -> None:
     assert 0.5 < took < 1.2
     assert second.outcome is DnsOutcome.SKIPPED
     assert [name for _, name, _ in server.queries] == ["slow.test."]
+
+
+def test_a_domain_on_a_silent_resolver_ends_within_the_timeout_once() -> None:
+    """Recipient and sender checks of one domain wait for one silence, not one each."""
+    import socket
+    import time
+
+    from tests.conftest import run_json
+
+    silent = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    silent.bind(("127.0.0.1", 0))
+    try:
+        port = silent.getsockname()[1]
+        start = time.monotonic()
+        _, reports = run_json(["dns", "example.test", "--dns-server", f"127.0.0.1:{port}",
+                               "--timeout", "2"])  # fmt: skip
+        took = time.monotonic() - start
+    finally:
+        silent.close()
+    assert took < 3.5  # was 6 s: the DNS and sender probes one after the other, SPF then DMARC
+    assert {p["probe"] for p in reports["probes"]} == {"dns", "auth"}

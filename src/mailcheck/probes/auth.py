@@ -6,6 +6,8 @@ report can say not just "SPF fails" but for which IP, against which record.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import Sequence
 
 from mailcheck.auth.dkim import DkimResult, check_dkim, check_dkim_key
@@ -61,6 +63,20 @@ class SenderCheck:
 
 async def probe_sender(check: SenderCheck, resolver: Resolver, rec: Recorder) -> None:
     """Run the sender checks, recording a step for each verdict."""
+    # DMARC's record does not depend on SPF's answer: ask for it now, beside SPF's lookups
+    # (the resolver shares one lookup between askers), so a slow DNS costs one wait, not two.
+    early = asyncio.ensure_future(
+        resolver.lookup(f"_dmarc.{check.domain.lower().rstrip('.')}", "TXT")
+    )
+    try:
+        await _probe_sender(check, resolver, rec)
+    finally:
+        early.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await early
+
+
+async def _probe_sender(check: SenderCheck, resolver: Resolver, rec: Recorder) -> None:
     spf_result: str | None = None
     rec.begin("spf")
     # Without the sending IP, the record is still evaluated (for a documentation address,
