@@ -502,9 +502,11 @@ def _row(address: str, check: DomainCheck) -> Row:
         detail = "MX hosts do not resolve: " + " ".join(h.host for h in check.hosts)
     elif check.verdict is DomainVerdict.UNKNOWN:
         detail = f"DNS could not tell ({check.mx.outcome.value})"
-    return Row(
-        address, check.verdict.value, CAUSE_OF[check.verdict.value], check.suggestion or "", detail
-    )
+    cause = CAUSE_OF[check.verdict.value]
+    if check.resolver_broken:  # not the customer's fault: this machine's DNS does not work
+        cause = "resolver-not-working"
+        detail = "the DNS resolver does not answer names that must exist"
+    return Row(address, check.verdict.value, cause, check.suggestion or "", detail)
 
 
 async def _batch(

@@ -12,9 +12,11 @@ outcome, never an answer or "no data" to conclude from.
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 
@@ -175,3 +177,56 @@ def test_a_domain_on_a_silent_resolver_ends_within_the_timeout_once() -> None:
         silent.close()
     assert took < 3.5  # was 6 s: the DNS and sender probes one after the other, SPF then DMARC
     assert {p["probe"] for p in reports["probes"]} == {"dns", "auth"}
+
+
+def test_lookups_never_asked_are_shown_as_skipped_not_as_ok() -> None:
+    import socket
+
+    from tests.conftest import run_cli
+
+    silent = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    silent.bind(("127.0.0.1", 0))
+    try:
+        port = silent.getsockname()[1]
+        result = run_cli(
+            ["dns", "x@example.test", "--dns-server", f"127.0.0.1:{port}", "--timeout", "1"]
+        )
+    finally:
+        silent.close()
+    assert result.exit_code == 3
+    assert "recipient A/AAAA skipped (not asked" in result.stdout
+    assert "skipped (0 ms)" not in result.stdout
+
+
+def test_preflight_on_a_silent_resolver_blames_the_resolver_not_the_customer(
+    tmp_path: Path,
+) -> None:
+    import socket
+
+    from tests.conftest import run_cli
+
+    source = tmp_path / "customers.csv"
+    source.write_text("email\nketoan@customer.example\n", encoding="utf-8")
+    out = tmp_path / "out.json"
+    silent = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    silent.bind(("127.0.0.1", 0))
+    try:
+        port = silent.getsockname()[1]
+        run_cli(
+            [
+                "preflight",
+                str(source),
+                "--dns-server",
+                f"127.0.0.1:{port}",
+                "--timeout",
+                "1",
+                "--format",
+                "json",
+                "-o",
+                str(out),
+            ]
+        )
+    finally:
+        silent.close()
+    row = json.loads(out.read_text(encoding="utf-8"))[0]
+    assert row["cause"] == "resolver-not-working", row

@@ -169,6 +169,9 @@ def _step_summary(step: Step) -> str:
         extra = f" {step.get('speaks')}"
     elif step.get("dns") and step.get("dns") != "answer":
         extra = f" ({step.get('dns')})"
+    if step.outcome is Outcome.SKIPPED:  # never asked: no time to show, only why
+        why = step.get("skipped") or (step.error.message if step.error else "")
+        return printable(f"{step.name} {step.outcome.value}" + (f" ({why})" if why else ""))
     return printable(f"{step.name} {step.outcome.value}{extra} ({step.elapsed_ms:.0f} ms)")
 
 
