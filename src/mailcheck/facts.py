@@ -139,8 +139,15 @@ FACTS: Mapping[str, FactSpec] = _catalogue(
     FactSpec(
         "roundtrip.cleanup",
         str,
-        "The test message afterwards: deleted, moved, kept, keep-asked.",
+        "The test message afterwards: deleted, moved, kept (no safe way), refused (the "
+        "server said no), unknown, keep-asked (--keep).",
         "imap/cleanup",
+    ),
+    FactSpec(
+        "roundtrip.leftovers_removed",
+        int,
+        "Test invoices of earlier runs this run found and removed.",
+        "imap/leftovers",
     ),
     FactSpec(
         "probes.placement",
@@ -377,9 +384,16 @@ def _imap_facts(result: ProbeResult) -> dict[str, FactValue]:
             cleanup = "unknown"
             if step.outcome is Outcome.OK:
                 cleanup = step.get("result") or "unknown"
-            elif step.outcome is Outcome.WITHHELD:
-                cleanup = "keep-asked" if step.get("why") == "--keep" else "kept"
+            elif step.outcome is Outcome.WITHHELD and step.get("why") == "--keep":
+                cleanup = "keep-asked"
+            elif step.outcome is Outcome.WITHHELD and step.get("result") == "kept":
+                cleanup = "kept"  # no safe way to remove it (no UIDPLUS, no MOVE, ...)
+            elif step.outcome is Outcome.REJECTED and step.get("result") == "refused":
+                cleanup = "refused"  # the server said no to STORE, EXPUNGE or MOVE
             facts["roundtrip.cleanup"] = cleanup
+        elif step.name == "leftovers" and step.outcome is Outcome.OK:
+            removed = step.get("removed") or "0"
+            facts["roundtrip.leftovers_removed"] = int(removed) if removed.isdigit() else 0
         elif step.name == "headers" and step.get("header"):
             facts.update(_header_facts(step.get("header") or ""))
         elif step.name == "criteria" and step.get("mode") == "watch":

@@ -148,6 +148,13 @@ def test_store_refused_is_quoted_in_the_cleanup_step() -> None:
     assert "read-only for you" in cleanup.reply.text
     assert "UID STORE" in (cleanup.get("why") or "")
     assert len(server.folders["INBOX"]) == 1
+    # The finding says the invoice was left, quoting what the server refused (issue 11, 9).
+    from mailcheck.runner import diagnose, evidence_steps
+
+    diagnosis = diagnose("roundtrip", {}, [result], 0.0)
+    finding = next(f for f in diagnosis.findings if f.cause.id == "cleanup-incomplete")
+    quoted = [s.reply.text for s in evidence_steps(finding, diagnosis.probes) if s.reply]
+    assert any("read-only for you" in text for text in quoted)
 
 
 def test_expunge_refused_is_quoted_in_the_cleanup_step() -> None:
