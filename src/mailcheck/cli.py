@@ -17,7 +17,7 @@ import click
 
 from mailcheck import __version__
 
-__all__ = ["cli", "main"]
+__all__ = ["cli", "main", "say"]
 
 EXIT_UNKNOWN = 3
 
@@ -93,8 +93,18 @@ class _LazyGroup(click.Group):
         return code
 
 
+def say(kind: str, message: str) -> None:
+    """One ``mailcheck: error: ...`` (or ``warning``) line on stderr: the only place they are made.
+
+    Messages may quote a file name or a server's words: no escape sequence reaches the terminal.
+    """
+    from mailcheck.terminal import printable
+
+    click.echo(f"mailcheck: {kind}: {printable(message)}", err=True)
+
+
 def _fail(message: str) -> int:
-    click.echo(f"mailcheck: error: {message}", err=True)
+    say("error", message)
     return EXIT_UNKNOWN
 
 

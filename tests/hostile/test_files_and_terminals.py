@@ -412,3 +412,25 @@ def test_a_gigabyte_line_on_a_pipe_stops_early_with_one_line() -> None:
     line = _one_line_error(err.decode())
     assert "standard input, line 1: longer than" in line
     assert written < 1 << 29  # it stopped reading long before the end
+
+
+def test_an_error_line_quoting_a_hostile_file_name_carries_no_escape_sequence(
+    tmp_path: Path,
+) -> None:
+    # A config path (or a server's words) quoted in the one-line error must not retitle the
+    # terminal or move its cursor.
+    hostile = tmp_path / "conf\x1b]0;pwned\x07\x1b[2J.toml"
+    result = run_cli(["check", "--config", str(hostile), "--all"])
+    assert result.exit_code == 3
+    assert result.stderr.startswith("mailcheck: error:")
+    assert _controls(result.stderr.rstrip("\n")) == []
+
+
+def test_the_nagios_line_carries_no_escape_sequence(tmp_path: Path) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text(
+        '[profiles."x\\u001b]0;pwned\\u0007"]\nchecks = ["sender-dns"]\n', encoding="utf-8"
+    )
+    result = run_cli(["check", "--config", str(config), "--all", "--format", "nagios"])
+    assert result.stdout.startswith("MAILCHECK "), result.output
+    assert _controls(result.stdout.rstrip("\n")) == []

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from mailcheck.cli import say
 from mailcheck.options import format_option, lang_option
 
 if TYPE_CHECKING:
@@ -111,7 +112,7 @@ def command(
         # Even a broken config must reach the monitoring system as an UNKNOWN result.
         from mailcheck.check import error_result
 
-        click.echo(f"mailcheck: error: {exc}", err=True)
+        say("error", str(exc))
         results = [error_result(name, str(exc)) for name in (profiles or ("config",))]
     run = CheckRun(results=tuple(results), warning=warning, critical=critical)
     if not no_history:
@@ -180,7 +181,7 @@ def _record(run: CheckRun, history_file: str | None, config: str | None) -> None
                 history.record(result)
     except MailcheckError as exc:
         # The check's own verdict still stands; losing the history line is reported, not fatal.
-        click.echo(f"mailcheck: warning: history not recorded: {exc}", err=True)
+        say("warning", f"history not recorded: {exc}")
 
 
 def _write_files(run: CheckRun, textfile: str | None, junit: str | None) -> bool:
@@ -190,7 +191,7 @@ def _write_files(run: CheckRun, textfile: str | None, junit: str | None) -> bool
     try:
         _write(run, textfile, junit)
     except MailcheckError as exc:
-        click.echo(f"mailcheck: error: {exc}", err=True)
+        say("error", str(exc))
         return False
     return True
 

@@ -53,8 +53,11 @@ _QUOTE_CHARS = 200
 
 
 def _text(value: str) -> str:
-    """One line of plugin text: no newline (a new line of output) and no ``|`` (perfdata)."""
-    return " ".join(value.replace("|", "/").split())
+    """One line of plugin text: no newline (a new line of output), no ``|`` (perfdata), and
+    no control character or escape sequence (it is shown on terminals and web pages)."""
+    from mailcheck.terminal import printable
+
+    return " ".join(printable(value).replace("|", "/").split())
 
 
 def _label(profile: str | None, metric: str) -> str:
