@@ -245,6 +245,8 @@ async def roundtrip_diagnosis(
     )
     data = invoice.message.as_bytes(policy=email.policy.SMTP)
     signals = Signals()
+    # The customer's server refused the test at RCPT: no bounce can come, none is waited for.
+    customer_refused = asyncio.Event()
     captured: dict[str, bytes] = {}
     prepared: list[asyncio.Future[bool]] = [loop.create_future() for _ in mailboxes]
     bounce_ready: asyncio.Future[bool] = loop.create_future()
@@ -268,6 +270,7 @@ async def roundtrip_diagnosis(
             ready=ready,
             sent=signals.mark_submitted,
             authenticated=signals.mark_login,
+            refused=lambda address: customer_refused.set() if address == customer else None,
         ),
     )
 
@@ -316,6 +319,7 @@ async def roundtrip_diagnosis(
                         (invoice.token, invoice.message_id),
                         wait=options.wait,
                         deadline=deadline,
+                        refused=customer_refused,
                     ),
                     deadline,
                     progress,
@@ -377,8 +381,13 @@ async def _bounce_probe(
     *,
     wait: float,
     deadline: float,
+    refused: asyncio.Event,
 ) -> None:
-    """Watch the sender's mailbox for a bounce that refers to the test message."""
+    """Watch the sender's mailbox for a bounce that refers to the test message.
+
+    The watch ends early when the customer's server refused the test at RCPT
+    (``refused``): that refusal is the verdict, and no bounce can follow it.
+    """
     from mailcheck.bounce import parse_bounce, refers_to
     from mailcheck.probes.bounce import record_bounce
     from mailcheck.probes.roundtrip import MailboxWatch, bounce_candidate
@@ -402,7 +411,16 @@ async def _bounce_probe(
         prepared.set_result(ok)
         if not ok:
             return
-        if await watch.wait(signals, wait, deadline - _CLEANUP_MARGIN) is None:
+        waiting = asyncio.ensure_future(watch.wait(signals, wait, deadline - _CLEANUP_MARGIN))
+        stop = asyncio.ensure_future(refused.wait())
+        await asyncio.wait([waiting, stop], return_when=asyncio.FIRST_COMPLETED)
+        stop.cancel()
+        if not waiting.done():  # refused at RCPT: the facts take the refusal's reason
+            waiting.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await waiting
+            return
+        if waiting.result() is None:
             if signals.submitted.is_set():
                 rec.add(
                     Step(

@@ -195,3 +195,23 @@ def test_users_own_messages_survive_many_runs_byte_for_byte(lab2: LabHandle, run
         assert code == (1 if run % 2 else 0)
     assert snapshot() == before
     lab2.lab.reset_mailboxes()
+
+
+def test_a_customer_refused_at_rcpt_is_told_at_once_not_after_the_wait(lab2: LabHandle) -> None:
+    # Exim relays only for lab.test: the customer's address is refused at RCPT. That refusal
+    # is the verdict; nobody waits --wait for a bounce that cannot come.
+    import time
+
+    args = _roundtrip_args(lab2, LAB_USER)
+    args[args.index("--wait") + 1] = "30"
+    args[0] = "diagnose"
+    start = time.monotonic()
+    code, report = run_json(
+        [*args, "--recipient", "ketoan@customer.test", "--send-to-recipient"],
+        env=_env(lab2, LAB_USER),
+    )
+    took = time.monotonic() - start
+    assert took < 10, cause_ids(report)
+    assert code == 2
+    assert "not-checked-bounce" not in cause_ids(report)
+    assert _test_messages(lab2, LAB_USER, "INBOX") == []
