@@ -92,17 +92,15 @@ class LabHandle:
         ]
 
 
-@pytest.fixture(scope="session")
-def lab() -> Iterator[LabHandle]:
-    """One real lab (Postfix, Dovecot, Knot on 127.0.0.1) for the whole test session."""
-    module = load_lab_module()
-    missing = module.missing_packages()
+def _session_lab(family: str, missing: list[str]) -> Iterator[LabHandle]:
+    """Start one lab of ``family`` for the session; a missing install skips (fails under CI)."""
     if missing:
-        message = f"the mail lab needs Debian packages: {' '.join(missing)} (make lab-install)"
+        message = f"the {family} lab cannot run: {'; '.join(missing)} (make lab-install)"
         if os.environ.get("CI") == "true":
             pytest.fail(message)  # under CI a missing lab is a failure, never a skip
         pytest.skip(message)
-    instance = module.Lab()
+    module = load_lab_module()
+    instance = module.EximCourierLab() if family == "exim-courier" else module.Lab()
     info = instance.start()
     try:
         yield LabHandle(
@@ -114,6 +112,12 @@ def lab() -> Iterator[LabHandle]:
         )
     finally:
         instance.destroy()
+
+
+@pytest.fixture(scope="session")
+def lab() -> Iterator[LabHandle]:
+    """One real lab (Postfix, Dovecot, Knot on 127.0.0.1) for the whole test session."""
+    yield from _session_lab("postfix-dovecot", load_lab_module().missing_packages())
 
 
 @pytest.fixture(scope="session")
@@ -125,24 +129,7 @@ def lab2() -> Iterator[LabHandle]:
     ``COURIER_JUNK`` ("INBOX.Junk", no \\Junk flag).
     """
     module = load_lab_module()
-    missing = module.missing_packages() + module.missing_vendor()
-    if missing:
-        message = f"the exim-courier lab cannot run: {'; '.join(missing)} (make lab-install)"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)  # under CI a missing lab is a failure, never a skip
-        pytest.skip(message)
-    instance = module.EximCourierLab()
-    info = instance.start()
-    try:
-        yield LabHandle(
-            lab=instance,
-            host=info.host,
-            ports=dict(info.ports),
-            ca_file=info.ca_file,
-            dns=f"{info.host}:{info.ports['dns']}",
-        )
-    finally:
-        instance.destroy()
+    yield from _session_lab("exim-courier", module.missing_packages() + module.missing_vendor())
 
 
 @pytest.fixture(scope="session")

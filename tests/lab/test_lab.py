@@ -1016,7 +1016,8 @@ def test_round_trip_nospecial_lands_in_spam_without_junk_flag(info: Any) -> None
         assert not any(b"\\Junk" in box for box in special), special
 
 
-def test_idle_pushes_new_mail_on_the_normal_port(info: Any) -> None:
+def _idle_push_seconds(info: Any) -> float:
+    """Seconds from submitting a message to self until an IDLE-ing IMAP client hears EXISTS."""
     token = uuid.uuid4().hex
     raw = socket.create_connection((info.host, info.ports["imaps"]), timeout=5)
     with tls_context(info).wrap_socket(raw, server_hostname=info.host) as tls:
@@ -1037,11 +1038,16 @@ def test_idle_pushes_new_mail_on_the_normal_port(info: Any) -> None:
         send_to_self(info, SENDER, token)
         while not (line := reader.readline()).endswith(b" EXISTS\r\n"):
             assert line, "connection closed"
-        print(f"\nIDLE push (* N EXISTS) {time.monotonic() - began:.3f} s after submission")
+        took = time.monotonic() - began
         tls.sendall(b"DONE\r\n")
         while not (line := reader.readline()).startswith(b"c "):
             assert line, "connection closed"
         assert line.startswith(b"c OK")
+    return took
+
+
+def test_idle_pushes_new_mail_on_the_normal_port(info: Any) -> None:
+    print(f"\nIDLE push (* N EXISTS) {_idle_push_seconds(info):.3f} s after submission")
 
 
 def test_deliver_and_list_messages_are_byte_exact(lab: Any, info: Any) -> None:
@@ -1341,31 +1347,7 @@ def test_ec_lost_is_accepted_then_discarded(ec_lab: Any, ec_info: Any) -> None:
 
 
 def test_ec_idle_pushes_new_mail(ec_info: Any) -> None:
-    token = uuid.uuid4().hex
-    raw = socket.create_connection((ec_info.host, ec_info.ports["imaps"]), timeout=5)
-    with tls_context(ec_info).wrap_socket(raw, server_hostname=ec_info.host) as tls:
-        reader = tls.makefile("rb")
-        assert reader.readline().startswith(b"* OK")
-
-        def command(tag: bytes, text: bytes) -> None:
-            tls.sendall(tag + b" " + text + b"\r\n")
-            while not (line := reader.readline()).startswith(tag + b" "):
-                assert line, "connection closed"
-            assert line.startswith(tag + b" OK"), line
-
-        command(b"a", b'LOGIN "sender@lab.test" "secret1"')
-        command(b"b", b"SELECT INBOX")
-        tls.sendall(b"c IDLE\r\n")
-        assert reader.readline().startswith(b"+ ")
-        began = time.monotonic()
-        send_to_self(ec_info, SENDER, token)
-        while not (line := reader.readline()).endswith(b" EXISTS\r\n"):
-            assert line, "connection closed"
-        print(f"\nCourier IDLE push {time.monotonic() - began:.3f} s after submission")
-        tls.sendall(b"DONE\r\n")
-        while not (line := reader.readline()).startswith(b"c "):
-            assert line, "connection closed"
-        assert line.startswith(b"c OK")
+    print(f"\nCourier IDLE push {_idle_push_seconds(ec_info):.3f} s after submission")
 
 
 def test_ec_deliver_list_and_flags(ec_lab: Any) -> None:
