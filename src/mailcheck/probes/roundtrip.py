@@ -278,6 +278,8 @@ class MailboxWatch:
         self._ruled_out: set[tuple[str, int]] = set()
         self.control: ImapSession | None = None
         self.folders: list[tuple[ImapSession, Mailbox, int]] = []
+        self.spare: list[ImapSession] = []
+        """Other connections opened (Junk's), to log out even if their folder never opened."""
         self.mailboxes: list[Mailbox] = []
         self.found: Found | None = None
         self._found_event = asyncio.Event()
@@ -308,19 +310,27 @@ class MailboxWatch:
                 data=(("found_by", how),) + ((("folder", junk.display),) if junk else ()),
             )
         )
-        watched = [inbox] + ([junk] if junk is not None else [])
-        sessions: list[ImapSession | None] = [control]
-        if junk is not None:
-            sessions.append(
-                await open_session(self.settings, self.secret, self.rec, prefix="junk:")
-            )
-        for session, box in zip(sessions, watched, strict=True):
+
+        async def watch_inbox() -> tuple[ImapSession, Mailbox, int] | None:
+            uidnext = await control.select(inbox, step=f"select {inbox.display}")
+            return None if uidnext is None else (control, inbox, uidnext)
+
+        async def watch_junk(junk: Mailbox) -> tuple[ImapSession, Mailbox, int] | None:
+            session = await open_session(self.settings, self.secret, self.rec, prefix="junk:")
             if session is None:
+                return None
+            self.spare.append(session)  # logged out by close() whatever happens next
+            uidnext = await session.select(junk, step=f"select {junk.display}")
+            return None if uidnext is None else (session, junk, uidnext)
+
+        # INBOX is selected while the Junk connection logs in: on a large folder the
+        # server's SELECT (reading its index) then costs no extra time.
+        jobs = [watch_inbox()] + ([watch_junk(junk)] if junk is not None else [])
+        folders = await asyncio.gather(*jobs)
+        for folder in folders:
+            if folder is None:
                 return False
-            uidnext = await session.select(box, step=f"select {box.display}")
-            if uidnext is None:
-                return False
-            self.folders.append((session, box, uidnext))
+            self.folders.append(folder)
         return True
 
     def _inbox(self) -> Mailbox:
@@ -795,6 +805,7 @@ class MailboxWatch:
     async def close(self) -> None:
         """LOGOUT every connection (never CLOSE: it would expunge the user's \\Deleted mail)."""
         sessions = {id(s): s for s, _, _ in self.folders}
+        sessions.update((id(s), s) for s in self.spare)
         if self.control is not None:
             sessions[id(self.control)] = self.control
         await asyncio.gather(*(s.logout() for s in sessions.values()))
