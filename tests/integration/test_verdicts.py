@@ -248,3 +248,31 @@ def test_a_sender_domain_only_profile_reports_like_mailcheck_dns(
     code, report = run_json(["dns", "lab.test", "--dns-server", lab.dns])
     assert code == 0
     assert "sender-records-ok" in cause_ids(report)
+
+
+def _plaintext_imap_roundtrip(lab: LabHandle, *extra: str) -> tuple[int, dict[str, Any]]:
+    args = ["roundtrip", "--sender", "sender@lab.test", *lab.smtp_args()]
+    args += ["--imap-host", lab.host, "--imap-port", str(lab.ports["imap"]), "--imap-tls", "none"]
+    return run_json([*args, "--wait", "5", *extra], env=_env(lab))
+
+
+def test_a_withheld_imap_login_is_unknown_not_ok(lab: LabHandle) -> None:
+    """The false OK of issue 11, on the real lab (it said OK, exit 0, and sent nothing).
+
+    IMAP over plaintext without --allow-plaintext: the password is withheld, the mailbox
+    cannot be watched, so nothing is sent; the run is UNKNOWN and names what it missed.
+    """
+    code, report = _plaintext_imap_roundtrip(lab)
+    assert code == 3, cause_ids(report)
+    assert "not-checked-mailbox" in cause_ids(report)
+    assert "smtp.data" not in report["facts"]  # nothing was sent
+
+
+def test_logindisabled_on_the_second_family_is_unknown_not_ok(lab2: LabHandle) -> None:
+    # Courier says LOGINDISABLED before STARTTLS: even allowed, no password can be sent.
+    code, report = _plaintext_imap_roundtrip(lab2, "--allow-plaintext")
+    imap = next(p for p in report["probes"] if p["probe"] == "imap")
+    login = next(s for s in imap["steps"] if s["name"] == "login")
+    assert login["outcome"] == "not-offered"
+    assert code == 3, cause_ids(report)
+    assert "not-checked-mailbox" in cause_ids(report)
