@@ -289,3 +289,13 @@ def test_stored_server_words_reach_the_terminal_without_their_escape_sequences(
     # JSON keeps the words as they were stored.
     _, report = run_json(["history", "--history", str(path)])
     assert report["runs"][0]["error"] == hostile
+
+
+def test_a_broken_config_is_said_and_the_default_history_shown(tmp_path: Path) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text('history = ["a"]\n', encoding="utf-8")
+    result = run_cli(["history", "--config", str(config)])
+    assert result.exit_code == 0
+    assert "mailcheck: warning: config file" in result.stderr
+    assert "history must be a string" in result.stderr
+    assert "showing the default history file" in result.stderr

@@ -197,6 +197,8 @@ def command(
 
     language = (lang or default_lang()).lower()
     path = history_path(history_file, config)
+    if not history_file:
+        _warn_if_config_unreadable(config)
     since_at = parse_since(since, datetime.now(UTC)) if since is not None else None
     if not path.exists():
         click.echo(_TEXT[language]["none"].format(path=printable(str(path))), err=fmt == "json")
@@ -418,3 +420,15 @@ def render_history(
         ]
         out.extend(_table(run_header, run_rows, right={4}))
     return "\n".join(out) + "\n"
+
+
+def _warn_if_config_unreadable(config: str | None) -> None:
+    """A broken config is no reason not to show the history, but the user is told which one."""
+    from mailcheck.cli import say
+    from mailcheck.config import read_config
+    from mailcheck.errors import MailcheckError
+
+    try:
+        read_config(config)
+    except MailcheckError as exc:
+        say("warning", f"{exc}; showing the default history file")
