@@ -141,24 +141,22 @@ class Recorder:
         keep = reply.enhanced if not self.contains_secret(searched) else None
         return replace(reply, text=WITHHELD_SERVER, enhanced=keep)
 
+    def cut(self, exception: str = CUT_BY_SIGNAL, message: str = "the run was interrupted") -> None:
+        """Record the step in flight, if any, as cut short by mailcheck (not by the server)."""
+        if self._current is None:
+            return
+        name, start = self._current
+        error = ErrorInfo(exception=exception, message=message)
+        self.add(
+            Step(name=name, outcome=Outcome.TIMEOUT, elapsed_ms=elapsed_ms(start), error=error)
+        )
+
     def result(self, status: ProbeStatus = ProbeStatus.COMPLETED) -> ProbeResult:
         """Finish: a step still in flight (deadline or signal) is recorded as cut short."""
-        if self._current is not None:
-            name, start = self._current
-            interrupted = status is ProbeStatus.INTERRUPTED
-            self.add(
-                Step(
-                    name=name,
-                    outcome=Outcome.TIMEOUT,
-                    elapsed_ms=elapsed_ms(start),
-                    error=ErrorInfo(
-                        exception=CUT_BY_SIGNAL if interrupted else CUT_BY_DEADLINE,
-                        message="a signal stopped this step"
-                        if interrupted
-                        else "the overall deadline ended this step",
-                    ),
-                )
-            )
+        if status is ProbeStatus.INTERRUPTED:
+            self.cut(CUT_BY_SIGNAL, "a signal stopped this step")
+        else:
+            self.cut(CUT_BY_DEADLINE, "the overall deadline ended this step")
         return ProbeResult(
             probe=self.probe,
             status=status,

@@ -38,7 +38,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from mailcheck.config import ImapSettings
-from mailcheck.evidence import ErrorInfo, Outcome, Step
+from mailcheck.evidence import Outcome, Step
 from mailcheck.probes.imap import (
     ImapSession,
     Mailbox,
@@ -674,17 +674,7 @@ class MailboxWatch:
         Called from an ``except CancelledError`` block: the work runs as its own
         task, shielded from a second cancellation, and is given up at ``grace``.
         """
-        current = getattr(self.rec, "_current", None)  # the step the cancellation cut short
-        if current is not None:
-            name, begun = current
-            self.rec.add(
-                Step(
-                    name=name,
-                    outcome=Outcome.TIMEOUT,
-                    elapsed_ms=elapsed_ms(begun),
-                    error=ErrorInfo(exception="Interrupted", message="the run was interrupted"),
-                )
-            )
+        self.rec.cut()  # the step the cancellation cut short
         if not self.delete or not signals.submitted.is_set() or self.cleaned:
             return
         start = time.perf_counter()
