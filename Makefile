@@ -9,7 +9,7 @@ LAB    := $(PYTHON) fixtures/lab/lab.py
 # `make lab-up` keeps its lab here, so `make lab-down` can find it.
 LAB_STATE ?= /tmp/mailcheck-lab
 
-.PHONY: install lab-install test lint fmt demo lab-up lab-down lab-env bench clean
+.PHONY: install lab-install test test-fast lint fmt demo lab-up lab-down lab-env bench clean
 
 install: $(VENV)/.installed
 
@@ -31,6 +31,10 @@ lab-install:
 
 test: install lab-install
 	$(BIN)/pytest
+
+# Everything that needs no mail lab (unit, CLI, hostile servers on loopback): no root, seconds.
+test-fast: install
+	$(BIN)/pytest -m "not lab"
 
 lint: install
 	$(BIN)/ruff check src tests bench fixtures/lab

@@ -38,6 +38,17 @@ def load_lab_module() -> ModuleType:
     return module
 
 
+#: Fixtures that start a real mail lab: a test that uses one (directly or through another
+#: fixture) is marked ``lab``, so ``make test-fast`` (``-m "not lab"``) leaves it out.
+LAB_FIXTURES = frozenset({"lab", "lab2"})
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if LAB_FIXTURES.intersection(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.lab)
+
+
 @pytest.fixture(autouse=True)
 def clean_environ(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """A developer's shell (MAILCHECK_*, locale, config) must not change test results."""
