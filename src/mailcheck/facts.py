@@ -274,7 +274,12 @@ RUN_FACTS: Mapping[str, FactSpec] = _catalogue(
     ),
     FactSpec("run.deadline", str, "Probes the overall deadline ended, e.g. 'imap, auth'."),
     FactSpec("run.crashed", str, "Probes that ended with a bug of mailcheck."),
-    FactSpec("run.interrupted", str, "Probes a signal (SIGINT, SIGTERM, SIGHUP) stopped."),
+    FactSpec(
+        "run.interrupted",
+        str,
+        "Probes a signal (SIGINT, SIGTERM, SIGHUP) stopped.",
+        "imap/cleanup",  # what became of the test message is the evidence that matters then
+    ),
     FactSpec("run.signal", str, "The signal that stopped the run, e.g. SIGTERM."),
 )
 FACTS = {**FACTS, **RUN_FACTS}

@@ -114,3 +114,20 @@ def test_check_under_sigterm_prints_its_line_and_records_the_run(
     runs = json.loads(shown.stdout)["runs"]
     assert [r["status"] for r in runs] == ["unknown"]
     assert "interrupted" in json.dumps(runs[0])
+
+
+def test_the_human_report_of_an_interrupted_run_says_what_became_of_the_invoice(
+    lab: LabHandle,
+) -> None:
+    user = "lost@lab.test"
+    proc = _start(
+        _roundtrip(lab, user, fmt="human"), {"MAILCHECK_PASSWORD": lab.lab.info().users[user]}
+    )
+    out, err, _ = _signal_after(proc, signal.SIGTERM, 2.5)
+    text = out.decode()
+    assert proc.returncode == 3, err.decode()
+    assert "interrupted" in text
+    # Under the finding, beside it: where the test invoice is (or may still arrive).
+    finding = text.split("interrupted", 1)[1].split("Fix:", 1)[0]
+    assert "Test invoice" in finding
+    assert "INBOX" in finding

@@ -45,6 +45,7 @@ _LABELS: dict[str, dict[str, Any]] = {
         "none": "No cause found: mailcheck could not conclude anything.",
         "crash": "mailcheck crashed; please report this traceback",
         "found_in": "Found in",
+        "test_invoice": "Test invoice",
         "after_submit": "after the server accepted it",
         "spam_filter": "Spam filter",
         "did_you_mean": "Did you mean",
@@ -78,6 +79,7 @@ _LABELS: dict[str, dict[str, Any]] = {
         "none": "Không tìm ra nguyên nhân: mailcheck chưa kết luận được.",
         "crash": "mailcheck gặp lỗi nội bộ; vui lòng báo lỗi kèm đoạn sau",
         "found_in": "Tìm thấy trong",
+        "test_invoice": "Hoá đơn thử",
         "after_submit": "sau khi máy chủ nhận thư",
         "spam_filter": "Bộ lọc spam",
         "did_you_mean": "Có phải ý bạn là",
@@ -126,6 +128,11 @@ def _quote_raw(step: Step, labels: dict[str, Any]) -> list[str]:
         after = step.get("after_submit_ms")
         timing = f", {float(after):.0f} ms {labels['after_submit']}" if after else ""
         lines.append(f"{labels['found_in']}: {step.get('folder')} ({step.get('via')}{timing})")
+    if step.name == "cleanup" and step.get("result"):
+        # What became of the test message, in the words the cleanup recorded (what was left where).
+        where = f" ({step.get('folder')})" if step.get("folder") else ""
+        why = f": {step.get('why')}" if step.get("why") else ""
+        lines.append(f"{labels['test_invoice']}{where}: {step.get('result')}{why}")
     if step.name == "bounced-recipient":
         words = step.get("diagnostic") or ""
         who = step.get("recipient") or "?"
