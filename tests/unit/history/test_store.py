@@ -1,14 +1,10 @@
-"""The check history (SQLite) and the per-profile run lock, on real files and processes."""
+"""The check history (SQLite): writes, typed reads and summaries, on real files and processes."""
 
 from __future__ import annotations
 
 import os
-import signal
 import sqlite3
-import subprocess
-import sys
 import time
-from contextlib import ExitStack
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -18,76 +14,10 @@ import mailcheck
 from mailcheck.checkresult import STAGES, ProfileResult
 from mailcheck.errors import ConfigError
 from mailcheck.evidence import Outcome, ProbeResult, ProbeStatus, Reply, Step
-from mailcheck.history import (
-    SCHEMA_VERSION,
-    STAGE_COLUMNS,
-    DeliveryStats,
-    History,
-    LockHeld,
-    Trend,
-    default_history_path,
-    default_lock_dir,
-    delivery_trend,
-    lock_file_name,
-    profile_lock,
-)
+from mailcheck.history import SCHEMA_VERSION, STAGE_COLUMNS, DeliveryStats, History, Trend
 from mailcheck.rules import Severity
 from mailcheck.runner import diagnose
-
-T0 = datetime(2025, 3, 1, 8, 0, tzinfo=UTC)
-SRC = str(Path(__file__).resolve().parents[2] / "src")
-
-
-def result(
-    profile: str = "main",
-    minutes: int = 0,
-    *,
-    status: Severity = Severity.OK,
-    delivery: float | None = 1.0,
-    skipped: str | None = None,
-    causes: tuple[str, ...] = ("smtp-login-ok",),
-) -> ProfileResult:
-    stages = {"auth": 0.1, "submit": 0.2, "total": 3.5}
-    if delivery is not None:
-        stages["delivery"] = delivery
-    return ProfileResult(
-        profile=profile,
-        started_at=T0 + timedelta(minutes=minutes),
-        elapsed_s=3.5,
-        status=status,
-        summary=f"{status.value} run",
-        stages={} if skipped else stages,
-        placement=None if skipped else "inbox",
-        causes=() if skipped else causes,
-        skipped=skipped,
-    )
-
-
-def python(code: str) -> subprocess.Popen[str]:
-    """A real second process running ``code`` with mailcheck importable."""
-    env = {**os.environ, "PYTHONPATH": SRC}
-    return subprocess.Popen(
-        [sys.executable, "-c", code], env=env, stdout=subprocess.PIPE, text=True
-    )
-
-
-# ---------------------------------------------------------------- paths
-
-
-def test_default_paths_follow_mailcheck_history_and_xdg_state_home(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
-    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
-    assert default_history_path() == tmp_path / "state" / "mailcheck" / "history.sqlite3"
-    assert default_lock_dir() == tmp_path / "state" / "mailcheck" / "locks"
-    monkeypatch.setenv("MAILCHECK_HISTORY", str(tmp_path / "h.db"))
-    assert default_history_path() == tmp_path / "h.db"
-    monkeypatch.delenv("XDG_STATE_HOME")
-    monkeypatch.setenv("HOME", str(tmp_path / "home"))
-    assert default_lock_dir() == tmp_path / "home" / ".local" / "state" / "mailcheck" / "locks"
-
-
-# ---------------------------------------------------------------- storage
+from tests.unit.history.helpers import T0, python, result
 
 
 def test_a_result_reads_back_as_it_was_recorded(tmp_path: Path) -> None:
@@ -254,26 +184,6 @@ def test_delivery_windows_median_and_p95(tmp_path: Path) -> None:
     assert main.trend is Trend.SLOWER
 
 
-def stats(median: float, runs: int = 10) -> DeliveryStats:
-    return DeliveryStats(runs=runs, median=median, p95=median)
-
-
-@pytest.mark.parametrize(
-    ("recent", "before", "trend"),
-    [
-        (stats(10.0), stats(4.0), Trend.SLOWER),
-        (stats(4.0), stats(10.0), Trend.FASTER),
-        (stats(5.0), stats(4.5), Trend.STEADY),  # 11 %: within noise
-        (stats(0.6), stats(0.3), Trend.STEADY),  # doubled, but only 0.3 s
-        (stats(2.6), stats(1.5), Trend.SLOWER),  # 73 % and 1.1 s
-        (stats(10.0, runs=4), stats(1.0), Trend.NOT_ENOUGH_DATA),
-        (stats(10.0), stats(1.0, runs=0), Trend.NOT_ENOUGH_DATA),
-    ],
-)
-def test_trend_rule(recent: DeliveryStats, before: DeliveryStats, trend: Trend) -> None:
-    assert delivery_trend(recent, before) is trend
-
-
 # ---------------------------------------------------------------- unusable files
 
 
@@ -394,95 +304,3 @@ def test_two_processes_appending_at_once_both_succeed(tmp_path: Path) -> None:
         summaries = history.profile_summaries()
     assert len(rows) == 100
     assert [(s.profile, s.runs) for s in summaries] == [("a", 50), ("b", 50)]
-
-
-HOLD = """
-import sys, time
-from pathlib import Path
-from mailcheck.history import profile_lock
-with profile_lock(Path({lock_dir!r}), {profile!r}):
-    print("locked", flush=True)
-    time.sleep(120)
-"""
-
-
-def test_a_second_run_gets_lock_held_naming_the_holder(tmp_path: Path) -> None:
-    holder = python(HOLD.format(lock_dir=str(tmp_path / "locks"), profile="main"))
-    try:
-        assert holder.stdout is not None
-        assert holder.stdout.readline() == "locked\n"
-        with (
-            pytest.raises(
-                LockHeld, match=rf"profile 'main' \(pid {holder.pid}, started 20"
-            ) as info,
-            profile_lock(tmp_path / "locks", "main"),
-        ):
-            pass  # pragma: no cover - the lock is held
-        assert info.value.pid == holder.pid
-        assert info.value.started_at is not None
-        # Other profiles are not blocked.
-        with profile_lock(tmp_path / "locks", "backup"):
-            pass
-        # SIGKILL: no cleanup code runs, the kernel drops the flock.
-        holder.send_signal(signal.SIGKILL)
-        holder.wait(timeout=10)
-        with profile_lock(tmp_path / "locks", "main"):
-            content = (tmp_path / "locks" / "main.lock").read_text()
-            assert content.startswith(f"{os.getpid()} ")
-    finally:
-        holder.kill()
-        holder.wait(timeout=10)
-        assert holder.stdout is not None
-        holder.stdout.close()
-
-
-def test_the_lock_is_released_after_the_block_and_the_file_stays(tmp_path: Path) -> None:
-    locks = tmp_path / "locks"
-    with (
-        profile_lock(locks, "main"),
-        pytest.raises(LockHeld, match=f"pid {os.getpid()}"),
-        profile_lock(locks, "main"),
-    ):
-        pass  # pragma: no cover - the lock is held
-    with pytest.raises(RuntimeError), profile_lock(locks, "main"):
-        raise RuntimeError("the check crashed")
-    with profile_lock(locks, "main"):
-        pass
-    assert [p.name for p in locks.iterdir()] == ["main.lock"]
-    assert locks.stat().st_mode & 0o777 == 0o700
-    with pytest.raises(ConfigError, match="empty"), profile_lock(locks, ""):
-        pass  # pragma: no cover - refused
-
-
-def test_profile_names_map_to_distinct_lock_files(tmp_path: Path) -> None:
-    names = [
-        "main",
-        "Main",
-        "a/b",
-        "a%2Fb",
-        "a b",
-        "a_b",
-        "a~b",
-        "hóa đơn",
-        "hoa don",
-        "发票",
-        ".",
-        "..",
-        "x" * 300,
-        "x" * 299 + "y",
-        "%" * 100,
-    ]
-    files = [lock_file_name(n) for n in names]
-    assert len(set(files)) == len(names)
-    assert len({f.lower() for f in files}) == len(names)  # case-insensitive file systems
-    for file in files:
-        assert "/" not in file
-        assert file.endswith(".lock")
-        assert len(file.encode()) <= 255
-    # All held at once: distinct files, no false contention, nothing outside the directory.
-    locks = tmp_path / "locks"
-    with ExitStack() as stack:
-        for name in names:
-            stack.enter_context(profile_lock(locks, name))
-        assert sorted(p.name for p in locks.iterdir()) == sorted(files)
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["locks"]

@@ -1,25 +1,8 @@
-"""The local history of ``mailcheck check`` runs, and the per-profile run lock.
+"""The SQLite store of ``mailcheck check`` runs: its versioned schema, writes and reads.
 
-Every check appends one row per profile to an SQLite file, so ``mailcheck
-history`` can answer "since when is it failing?" and "is delivery getting
-slower?". The file is local state, not configuration:
-``$XDG_STATE_HOME/mailcheck/history.sqlite3`` unless ``$MAILCHECK_HISTORY`` says
-otherwise.
-
-Cron and CI both run checks, so runs overlap. SQLite in WAL mode with a busy
-timeout lets two processes append at once; :func:`profile_lock` makes sure two
-runs never check the same profile at the same time (both would send a test
-message and each would find the other's).
-
-**Delivery trend.** Per profile, the runs that measured a delivery time are
-taken newest first: the newest ``window`` (10) form the *recent* window, the
-``window`` before them the *before* window. Each window needs at least
-:data:`TREND_MIN_RUNS` (5) delivery times, else the trend is
-``not-enough-data``. Otherwise the medians are compared: ``slower`` when the
-recent median is more than :data:`TREND_RATIO` (1.25) times the earlier one *and*
-at least :data:`TREND_MIN_DELTA_S` (1 s) longer; ``faster`` for the mirror
-case; else ``steady``. The absolute floor keeps 0.4 s → 0.6 s (noise at
-sub-second times) from reading as "slower".
+Every check appends one row per profile, so ``mailcheck history`` can answer
+"since when is it failing?" and "is delivery getting slower?". SQLite in WAL
+mode with a busy timeout lets two processes (cron and CI) append at once.
 
 Nothing secret is stored: the row holds the result's plain fields (status,
 summary, placement, stage times, cause ids), never a transcript or a fact.
@@ -27,64 +10,33 @@ summary, placement, stage times, cause ids), never a transcript or a fact.
 
 from __future__ import annotations
 
-import contextlib
-import enum
-import fcntl
-import hashlib
 import json
-import math
 import os
 import sqlite3
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from types import TracebackType
 
 from mailcheck import __version__
 from mailcheck.checkresult import ProfileResult
-from mailcheck.errors import ConfigError, MailcheckError
+from mailcheck.errors import ConfigError
+from mailcheck.history.state import format_time, parse_time
+from mailcheck.history.stats import TREND_WINDOW, ProfileSummary, StatusCount, summarise
 from mailcheck.rules import Severity
 
-__all__ = [
-    "SCHEMA_VERSION",
-    "STAGE_COLUMNS",
-    "TREND_MIN_DELTA_S",
-    "TREND_MIN_RUNS",
-    "TREND_RATIO",
-    "TREND_WINDOW",
-    "DeliveryStats",
-    "History",
-    "HistoryRow",
-    "LockHeld",
-    "ProfileSummary",
-    "Trend",
-    "default_history_path",
-    "default_lock_dir",
-    "delivery_trend",
-    "lock_file_name",
-    "profile_lock",
-]
+__all__ = ["SCHEMA_VERSION", "STAGE_COLUMNS", "History", "HistoryRow"]
 
 #: ``PRAGMA user_version`` of the schema this module writes; bump it with a migration.
 SCHEMA_VERSION = 1
 #: The stages stored as columns (``<stage>_s``): the keys of ``checkresult.STAGES``.
 STAGE_COLUMNS = ("auth", "submit", "delivery", "detection", "total")
-#: Delivery times per trend window.
-TREND_WINDOW = 10
-#: Fewest delivery times a window needs before a trend is claimed.
-TREND_MIN_RUNS = 5
-#: How much the median must change (as a factor) to count as faster or slower.
-TREND_RATIO = 1.25
-#: ... and by at least this many seconds, so sub-second jitter is not a trend.
-TREND_MIN_DELTA_S = 1.0
 # Seconds a writer waits for another writer's transaction: a check appends one
 # short row, so anything near this long means a stuck process, not contention.
 _BUSY_TIMEOUT_S = 30.0
 _SQLITE_MAGIC = b"SQLite format 3\x00"
-# Fixed width, so text order is time order in SQL (index on started_at).
-_TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
 
 _SCHEMA = (
     f"""CREATE TABLE runs (
@@ -104,69 +56,6 @@ _SCHEMA = (
 )""",
     "CREATE INDEX runs_profile_started ON runs (profile, started_at)",
 )
-
-
-def _state_home() -> Path:
-    base = os.environ.get("XDG_STATE_HOME")
-    # The XDG spec says a relative value is invalid and must be ignored.
-    if base and os.path.isabs(base):
-        return Path(base)
-    return Path.home() / ".local" / "state"
-
-
-def default_history_path() -> Path:
-    """``$MAILCHECK_HISTORY``, else ``$XDG_STATE_HOME/mailcheck/history.sqlite3``."""
-    explicit = os.environ.get("MAILCHECK_HISTORY")
-    if explicit:
-        return Path(explicit).expanduser()
-    return _state_home() / "mailcheck" / "history.sqlite3"
-
-
-def history_path(given: str | None, config: str | None) -> Path:
-    """The history file: ``--history``, ``$MAILCHECK_HISTORY``, the config's ``history``, default.
-
-    ``check`` writes and ``history`` reads through this one function, so they
-    agree. A config file that cannot be read does not stop either: a broken
-    config's run is recorded too (in the default file), and that is where
-    ``history`` then looks.
-    """
-    if given:
-        return Path(given).expanduser()
-    if os.environ.get("MAILCHECK_HISTORY"):
-        return default_history_path()
-    from mailcheck.config import read_config
-
-    try:
-        _, data = read_config(config)
-    except MailcheckError:
-        data = None
-    configured = (data or {}).get("history")
-    return Path(str(configured)).expanduser() if configured else default_history_path()
-
-
-def default_lock_dir() -> Path:
-    """``$XDG_STATE_HOME/mailcheck/locks``: one lock file per profile."""
-    return _state_home() / "mailcheck" / "locks"
-
-
-def _format_time(when: datetime) -> str:
-    # ProfileResult.started_at is documented as UTC; a naive value is taken as such.
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return when.astimezone(UTC).strftime(_TIME_FORMAT)
-
-
-def _parse_time(text: str) -> datetime:
-    return datetime.strptime(text, _TIME_FORMAT).replace(tzinfo=UTC)
-
-
-class Trend(enum.StrEnum):
-    """How delivery time moved between the two windows (see the module docstring)."""
-
-    FASTER = "faster"
-    SLOWER = "slower"
-    STEADY = "steady"
-    NOT_ENOUGH_DATA = "not-enough-data"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -189,65 +78,6 @@ class HistoryRow:
     causes: tuple[str, ...]
     version: str
     """The mailcheck version that wrote the row."""
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class DeliveryStats:
-    """Delivery seconds over one window of runs."""
-
-    runs: int
-    """How many delivery times the window holds (0 to ``window``)."""
-    median: float | None
-    p95: float | None
-    """Nearest-rank 95th percentile; with few runs it is simply the slowest."""
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ProfileSummary:
-    """What a profile's history says, for ``mailcheck history``."""
-
-    profile: str
-    runs: int
-    """All stored runs in the period, skipped ones included."""
-    statuses: dict[str, int]
-    """Runs per status value (``ok``, ``warning``, ...), skipped runs not included."""
-    failures: int
-    """Runs that ran and were not OK."""
-    skipped: int
-    """Runs that did not run (another run held the lock, ...)."""
-    last: HistoryRow
-    recent: DeliveryStats
-    before: DeliveryStats
-    trend: Trend
-
-
-def _percentile_95(values: Sequence[float]) -> float:
-    ordered = sorted(values)
-    return ordered[max(0, math.ceil(0.95 * len(ordered)) - 1)]
-
-
-def _stats(values: Sequence[float]) -> DeliveryStats:
-    import statistics  # only `mailcheck history` summarises; `check` only appends
-
-    if not values:
-        return DeliveryStats(runs=0, median=None, p95=None)
-    return DeliveryStats(
-        runs=len(values),
-        median=round(statistics.median(values), 4),
-        p95=round(_percentile_95(values), 4),
-    )
-
-
-def delivery_trend(recent: DeliveryStats, before: DeliveryStats) -> Trend:
-    """The trend word for two windows (rule in the module docstring)."""
-    if recent.runs < TREND_MIN_RUNS or before.runs < TREND_MIN_RUNS:
-        return Trend.NOT_ENOUGH_DATA
-    now, earlier = recent.median or 0.0, before.median or 0.0  # not None: runs > 0
-    if now > earlier * TREND_RATIO and now - earlier >= TREND_MIN_DELTA_S:
-        return Trend.SLOWER
-    if earlier > now * TREND_RATIO and earlier - now >= TREND_MIN_DELTA_S:
-        return Trend.FASTER
-    return Trend.STEADY
 
 
 def _unusable(path: Path, what: str) -> ConfigError:
@@ -420,7 +250,7 @@ class History:
         """Append one profile's result; stages outside :data:`STAGE_COLUMNS` are not kept."""
         values: dict[str, object] = {
             "profile": result.profile,
-            "started_at": _format_time(result.started_at),
+            "started_at": format_time(result.started_at),
             "elapsed_s": float(result.elapsed_s),
             "status": result.status.value,
             "exit_code": result.exit_code,
@@ -476,27 +306,13 @@ class History:
         last = self._query(_SELECT_RUNS, {**params, "limit": 1})
         if not last:
             return None
-        statuses = {s.value: 0 for s in Severity}
-        skipped = 0
-        for status, was_skipped, count in self._query(_COUNT_STATUSES, params):
-            if was_skipped:
-                skipped += int(count)  # type: ignore[call-overload]
-            else:
-                statuses[str(status)] = statuses.get(str(status), 0) + int(count)  # type: ignore[call-overload]
+        counts = [
+            StatusCount(status=str(status), skipped=bool(was_skipped), runs=_integer(count))
+            for status, was_skipped, count in self._query(_COUNT_STATUSES, params)
+        ]
         times = self._query(_SELECT_DELIVERY, {**params, "limit": 2 * window})
-        delivery = [float(t[0]) for t in times]  # type: ignore[arg-type]
-        recent, before = _stats(delivery[:window]), _stats(delivery[window:])
-        return ProfileSummary(
-            profile=profile,
-            runs=sum(statuses.values()) + skipped,
-            statuses=statuses,
-            failures=sum(n for s, n in statuses.items() if s != Severity.OK.value),
-            skipped=skipped,
-            last=_row(last[0]),
-            recent=recent,
-            before=before,
-            trend=delivery_trend(recent, before),
-        )
+        delivery = [_real(seconds) for (seconds,) in times]
+        return summarise(profile, _row(last[0]), counts, delivery, window)
 
 
 # The SQL is static text: filters are bound parameters (profiles as a JSON
@@ -541,119 +357,63 @@ def _filters(profiles: Sequence[str], since: datetime | None) -> dict[str, objec
         "all_profiles": not profiles,
         "profiles": json.dumps(list(profiles)),
         # Every stored time sorts after "" (fixed-width ISO text).
-        "since": "" if since is None else _format_time(since),
+        "since": "" if since is None else format_time(since),
     }
 
 
-def _row(r: tuple[object, ...]) -> HistoryRow:
-    # Column order of _SELECT_RUNS; the stage columns come last, as in STAGE_COLUMNS.
+def _integer(value: object) -> int:
+    """An INTEGER column's value (``int()`` on anything SQLite can return)."""
+    if isinstance(value, int | float | str | bytes):
+        return int(value)
+    raise TypeError(f"expected an integer column, got {value!r}")
+
+
+def _real(value: object) -> float:
+    """A REAL column's value (``float()`` on anything SQLite can return)."""
+    if isinstance(value, int | float | str | bytes):
+        return float(value)
+    raise TypeError(f"expected a real column, got {value!r}")
+
+
+def _text(value: object) -> str | None:
+    """A nullable TEXT column's value."""
+    return None if value is None else str(value)
+
+
+def _row(r: Sequence[object]) -> HistoryRow:
+    """A typed row from one row of :data:`_SELECT_RUNS` (its column order)."""
+    (
+        row_id,
+        profile,
+        started_at,
+        elapsed_s,
+        status,
+        exit_code,
+        summary,
+        skipped,
+        error,
+        placement,
+        causes,
+        version,
+        *stage_values,  # last, in the order of STAGE_COLUMNS
+    ) = r
     stages = {
-        name: float(value)  # type: ignore[arg-type]
-        for name, value in zip(STAGE_COLUMNS, r[12:], strict=True)
+        name: _real(value)
+        for name, value in zip(STAGE_COLUMNS, stage_values, strict=True)
         if value is not None
     }
     return HistoryRow(
-        id=int(r[0]),  # type: ignore[call-overload]
-        profile=str(r[1]),
-        started_at=_parse_time(str(r[2])),
-        elapsed_s=float(r[3]),  # type: ignore[arg-type]
-        status=Severity(str(r[4])),
-        exit_code=int(r[5]),  # type: ignore[call-overload]
-        summary=str(r[6]),
-        skipped=None if r[7] is None else str(r[7]),
-        error=None if r[8] is None else str(r[8]),
-        placement=None if r[9] is None else str(r[9]),
+        id=_integer(row_id),
+        profile=str(profile),
+        started_at=parse_time(str(started_at)),
+        elapsed_s=_real(elapsed_s),
+        status=Severity(str(status)),
+        exit_code=_integer(exit_code),
+        summary=str(summary),
+        skipped=_text(skipped),
+        error=_text(error),
+        placement=_text(placement),
         stages=stages,
-        causes=tuple(str(c) for c in json.loads(str(r[10]))),
-        version=str(r[11]),
+        causes=tuple(str(c) for c in json.loads(str(causes))),
+        version=str(version),
     )
-
-
-# ---------------------------------------------------------------- the run lock
-
-
-class LockHeld(MailcheckError):
-    """Another run is checking this profile right now."""
-
-    def __init__(self, profile: str, pid: int | None, started_at: str | None) -> None:
-        self.profile = profile
-        self.pid = pid
-        self.started_at = started_at
-        holder = f"pid {pid}" if pid is not None else "pid unknown"
-        if started_at:
-            holder += f", started {started_at}"
-        super().__init__(
-            f"another mailcheck run is already checking profile {profile!r} ({holder}); "
-            "this run skipped it"
-        )
-
-
-# Kept as is in lock file names; everything else is percent-encoded (upper case
-# too, so "Main" and "main" stay apart on case-insensitive file systems).
-_PLAIN = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_.-")
-# Room under the usual 255-byte name limit for ".lock" and a hash suffix.
-_MAX_NAME = 180
-
-
-def lock_file_name(profile: str) -> str:
-    """A file name for ``profile``'s lock: distinct names give distinct files.
-
-    Percent-encoding (of UTF-8 bytes) is one-to-one. A name too long for the
-    file system keeps a readable prefix plus ``~`` and a SHA-256 of the whole
-    name; ``~`` is always encoded otherwise, so such names cannot collide with
-    short ones.
-    """
-    encoded = "".join(
-        ch if ch in _PLAIN else "".join(f"%{b:02X}" for b in ch.encode("utf-8", "surrogatepass"))
-        for ch in profile
-    )
-    if len(encoded) > _MAX_NAME:
-        digest = hashlib.sha256(profile.encode("utf-8", "surrogatepass")).hexdigest()[:32]
-        encoded = f"{encoded[: _MAX_NAME - 33]}~{digest}"
-    return f"{encoded}.lock"
-
-
-def _read_holder(fd: int) -> tuple[int | None, str | None]:
-    try:
-        first = os.pread(fd, 200, 0).decode("utf-8", "replace").split("\n", 1)[0]
-    except OSError:
-        return None, None
-    pid_text, _, started = first.partition(" ")
-    pid = int(pid_text) if pid_text.isdigit() else None
-    return pid, started.strip() or None
-
-
-@contextlib.contextmanager
-def profile_lock(lock_dir: Path, profile: str) -> Iterator[None]:
-    """Hold ``profile``'s run lock for the ``with`` block, or raise :class:`LockHeld`.
-
-    ``flock`` locks belong to the open file, so the kernel drops the lock when
-    the process dies: a crashed or killed run never leaves a stale lock. The
-    file itself stays (deleting it would let a third run lock a new file while
-    the second still holds the old one). Problems with the directory raise
-    :class:`ConfigError`.
-    """
-    if not profile:
-        raise ConfigError("a profile name cannot be empty")
-    path = lock_dir / lock_file_name(profile)
-    try:
-        lock_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
-        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
-    except OSError as exc:
-        raise ConfigError(f"cannot create the lock file {path}: {exc.strerror}") from None
-    try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise LockHeld(profile, *_read_holder(fd)) from None
-        # Write first, then cut: a reader sees a whole first line, old or new.
-        stamp = f"{os.getpid()} {_format_time(datetime.now(UTC))}\n".encode()
-        os.pwrite(fd, stamp, 0)
-        os.ftruncate(fd, len(stamp))
-        try:
-            yield
-        finally:
-            os.ftruncate(fd, 0)
-    finally:
-        # Closing the descriptor releases the lock.
-        os.close(fd)
