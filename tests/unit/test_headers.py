@@ -10,6 +10,8 @@ from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from mailcheck.headers import (
     AUTHRES_MAX_HEADERS,
@@ -21,10 +23,9 @@ from mailcheck.headers import (
     HeaderReport,
     ReceivedHop,
     SpamVerdict,
-    _read_ar_authres,
-    _read_ar_tolerant,
     read_headers,
 )
+from mailcheck.headers.authres import _read_ar_authres, _read_ar_tolerant
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "headers"
 ALL_FIXTURES = sorted(FIXTURES.glob("*.eml"))
@@ -95,6 +96,55 @@ def test_our_reader_agrees_with_authres_on_every_header_authres_accepts(path: Pa
         assert [(r.method, r.result, r.reason, r.properties) for r in own] == [
             (r.method, r.result, r.reason, r.properties) for r in strict[1]
         ]
+
+
+_METHODS = [
+    "spf=pass",
+    "dkim=fail",
+    "dmarc=none",
+    "arc=pass",
+    "auth=pass",
+    "iprev=pass",
+    "dkim/1=pass",
+]
+_PROPERTIES = [
+    "smtp.mailfrom=a@b.vn",
+    'smtp.mailfrom="a b"@c.vn',
+    "header.d=b.vn",
+    "header.i=@b.vn",
+    'header.b="abc"',
+    "policy.iprev=192.0.2.1",
+    "reason=bad",
+    'reason="x y"',
+    "(comment)",
+    "(nested (comment))",
+    "action=none",
+]
+_CLAUSE = st.builds(
+    lambda method, props: " ".join([method, *props]),
+    st.sampled_from(_METHODS),
+    st.lists(st.sampled_from(_PROPERTIES), max_size=3),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.sampled_from(["mx.x", "mx.x 1", "mx.x (c)"]),
+    st.lists(_CLAUSE, min_size=1, max_size=4),
+)
+def test_our_reader_agrees_with_authres_on_generated_well_formed_headers(
+    authserv: str, clauses: list[str]
+) -> None:
+    # authres as an oracle: wherever it accepts a generated header, our reader agrees.
+    value = f"{authserv}; " + "; ".join(clauses)
+    strict = _read_ar_authres(value)
+    if strict is None:
+        return
+    own_id, own = _read_ar_tolerant(value)
+    assert own_id == strict[0]
+    assert [(r.method, r.result, r.reason, r.properties) for r in own] == [
+        (r.method, r.result, r.reason, r.properties) for r in strict[1]
+    ]
 
 
 # --- Gmail ------------------------------------------------------------------------------
@@ -930,3 +980,51 @@ def test_degenerate_input(raw: bytes) -> None:
 def test_bytearray_from_the_imap_client() -> None:
     raw = (FIXTURES / "gmail-inbound.eml").read_bytes()
     assert read_headers(bytearray(raw)) == read_headers(raw)
+
+
+# --- parsed once --------------------------------------------------------------------------
+
+
+def test_the_same_block_is_parsed_once() -> None:
+    # Given the header step's text (decoded as the round trip records it) and the whole
+    # message it came from, as the facts, the timings and the sending-IP lookup see them
+    message = (FIXTURES / "postfix-milters-amavis.eml").read_bytes()
+    header = message.split(b"\n\n", 1)[0] + b"\n\n"  # as IMAP's BODY[HEADER] ends
+    step_text = header.decode("utf-8", "replace").encode("utf-8", "surrogateescape")
+    # Then every reading is one and the same report
+    first = read_headers(header)
+    assert read_headers(bytearray(header)) is first
+    assert read_headers(message) is first
+    assert read_headers(step_text) is first
+    # And a different block is a different report
+    assert read_headers(b"X-Spam-Flag: YES\n" + header) is not first
+
+
+def test_a_round_trip_header_block_is_parsed_once_for_facts_timings_and_report() -> None:
+    from mailcheck.evidence import Outcome, ProbeResult, ProbeStatus, Step
+    from mailcheck.facts import extract_facts, roundtrip_timings
+    from mailcheck.headers.report import _read_block
+    from mailcheck.report.human import quote_lines
+
+    # (a block no other test has read: the cache must not have it yet)
+    block = (FIXTURES / "gmail-inbound.eml").read_bytes().split(b"\n\n", 1)[0]
+    raw = block + b"\nX-Spam-Flag: NO\n"
+    step = Step(
+        name="headers",
+        outcome=Outcome.OK,
+        elapsed_ms=1.0,
+        data=(("header", raw.decode("utf-8", "replace")),),
+    )
+    imap = ProbeResult(probe="imap", status=ProbeStatus.COMPLETED, target="t", steps=(step,))
+    before = _read_block.cache_info().misses
+    # When the facts, the timings, the human report and the sending IP all read it
+    facts = extract_facts([imap])
+    timings = roundtrip_timings([imap])
+    lines = quote_lines(step, "en")
+    ip = read_headers(raw).sending_ip
+    # Then the block was parsed once
+    assert _read_block.cache_info().misses == before + 1
+    assert facts["roundtrip.spf"] == "pass"
+    assert "delivery_s" in timings
+    assert any("Authentication-Results" in line for line in lines)
+    assert ip == "203.0.113.7"
