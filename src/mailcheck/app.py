@@ -1,20 +1,17 @@
-"""What the commands share: build settings, read the secret, run, print, pick the exit code."""
+"""What the commands share: run a scenario's probes and diagnose them (no printing, no click)."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import email.policy
-import sys
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-import click
-
 from mailcheck import interrupt
-from mailcheck.config import MailboxSettings, Settings, resolve_settings
+from mailcheck.config import MailboxSettings, Settings
 from mailcheck.errors import ConfigError
 from mailcheck.evidence import Outcome, ProbeResult, Step
 from mailcheck.probes.recorder import Recorder
@@ -27,33 +24,16 @@ if TYPE_CHECKING:
     from mailcheck.probes.roundtrip import Signals
 
 __all__ = [
-    "emit",
-    "prepare",
     "recipient_domain_probe",
     "roundtrip_diagnosis",
+    "run_bounce_diagnoses",
+    "run_dns_diagnoses",
     "run_roundtrip_diagnosis",
     "run_smtp_diagnosis",
     "run_watch_diagnosis",
     "sender_domain_probe",
     "smtp_diagnosis",
 ]
-
-
-def prepare(
-    values: Mapping[str, Any],
-    *,
-    need_sender: bool = False,
-    need_recipient: bool = False,
-    need_smtp: bool = True,
-) -> tuple[Settings, Secret]:
-    """Settings and password, or a :class:`~mailcheck.errors.MailcheckError` (exit 3)."""
-    settings = resolve_settings(
-        values, need_sender=need_sender, need_recipient=need_recipient, need_smtp=need_smtp
-    )
-    secret = read_secret(
-        settings.secret_source, prompt_label=f"Password for {settings.smtp.username}"
-    )
-    return settings, secret
 
 
 def _target(settings: Settings, secret: Secret) -> dict[str, str | int | None]:
@@ -549,40 +529,6 @@ async def _sender_probe(
 def run_roundtrip_diagnosis(command: str, settings: Settings, secret: Secret) -> Diagnosis:
     """Credentials, then the test invoice to the sender's own mailbox (and probe mailboxes)."""
     return interrupt.run(roundtrip_diagnosis(command, settings, secret))
-
-
-def emit(
-    diagnosis: Diagnosis,
-    *,
-    fmt: str,
-    lang: str,
-    transcript: bool,
-    color: bool | None,
-    report_file: str | None = None,
-) -> int:
-    """Print the report to stdout (and the Markdown report to ``report_file``); the exit code."""
-    if report_file:
-        from pathlib import Path
-
-        from mailcheck.atomicfile import write_atomically
-        from mailcheck.report.markdown import render_markdown
-
-        text = render_markdown(diagnosis, lang=lang)
-        write_atomically(Path(report_file), text, what="Markdown report")
-    if fmt == "json":
-        from mailcheck.report.json import render_json
-
-        click.echo(render_json(diagnosis, transcript=transcript))
-    else:
-        from mailcheck.report.human import render_human
-
-        use_colour = sys.stdout.isatty() if color is None else color
-        click.echo(
-            render_human(diagnosis, lang=lang, colour=use_colour, transcript=transcript),
-            nl=False,
-            color=use_colour,
-        )
-    return diagnosis.exit_code
 
 
 async def _watch_diagnosis(

@@ -22,7 +22,8 @@ def command(file: str, fmt: str, lang: str | None, color: bool | None) -> int:
     gives the fix. Exit 2 for a failure, 1 for a delay notice, 0 for an
     automatic reply, 3 when it is not a bounce.
     """
-    from mailcheck.app import emit, run_bounce_diagnoses
+    from mailcheck.app import run_bounce_diagnoses
+    from mailcheck.commands.output import emit
     from mailcheck.config import default_lang
     from mailcheck.errors import ConfigError
 

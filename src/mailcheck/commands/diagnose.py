@@ -45,7 +45,8 @@ def command(
     folder, and names the cause with its fix. Exit 0 OK, 1 WARNING (spam
     folder), 2 CRITICAL (cannot send, not delivered), 3 UNKNOWN.
     """
-    from mailcheck.app import emit, prepare, run_roundtrip_diagnosis
+    from mailcheck.app import run_roundtrip_diagnosis
+    from mailcheck.commands.output import emit, prepare
 
     settings, secret = prepare(values, need_sender=True, need_recipient=True)
     diagnosis = run_roundtrip_diagnosis("diagnose", settings, secret)

@@ -54,7 +54,8 @@ def command(
     DMARC policy, blocklists (--ip). A DNS server that does not answer is
     "could not check" (exit 3), never a fault of the domain.
     """
-    from mailcheck.app import emit, run_dns_diagnoses
+    from mailcheck.app import run_dns_diagnoses
+    from mailcheck.commands.output import emit
     from mailcheck.config import default_lang
 
     diagnoses = run_dns_diagnoses(targets, options)

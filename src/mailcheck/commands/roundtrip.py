@@ -25,7 +25,8 @@ def command(
     receiving side's spam and authentication headers, then deletes that message
     and nothing else. Exit 0 inbox, 1 spam folder, 2 not delivered, 3 could not tell.
     """
-    from mailcheck.app import emit, prepare, run_roundtrip_diagnosis
+    from mailcheck.app import run_roundtrip_diagnosis
+    from mailcheck.commands.output import emit, prepare
 
     settings, secret = prepare(values, need_sender=True)
     diagnosis = run_roundtrip_diagnosis("roundtrip", settings, secret)

@@ -24,7 +24,8 @@ def command(
     attempt. Exit 0 when the login is accepted, 2 when mail cannot go out,
     3 when mailcheck could not tell.
     """
-    from mailcheck.app import emit, prepare, run_smtp_diagnosis
+    from mailcheck.app import run_smtp_diagnosis
+    from mailcheck.commands.output import emit, prepare
 
     settings, secret = prepare(values)
     diagnosis = run_smtp_diagnosis("smtp", settings, secret)

@@ -51,7 +51,8 @@ def command(
     mailbox (--mailbox). It watches INBOX and the spam folder and never deletes
     anything. Exit 0 inbox, 1 spam folder, 2 not arrived, 3 could not tell.
     """
-    from mailcheck.app import emit, prepare, run_watch_diagnosis
+    from mailcheck.app import run_watch_diagnosis
+    from mailcheck.commands.output import emit, prepare
     from mailcheck.errors import ConfigError
 
     if not (match_from or match_subject or match_number):
