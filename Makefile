@@ -9,7 +9,7 @@ LAB    := $(PYTHON) fixtures/lab/lab.py
 # `make lab-up` keeps its lab here, so `make lab-down` can find it.
 LAB_STATE ?= /tmp/mailcheck-lab
 
-.PHONY: install lab-install test test-fast lint fmt demo lab-up lab-down lab-env bench clean
+.PHONY: install lab-install test test-fast lint fmt docs demo lab-up lab-down lab-env bench clean
 
 install: $(VENV)/.installed
 
@@ -44,6 +44,10 @@ lint: install
 fmt: install
 	$(BIN)/ruff format src tests bench fixtures/lab
 	$(BIN)/ruff check --fix src tests bench fixtures/lab
+
+# The generated parts of docs/ (profile keys, the cause catalogue); a test fails when stale.
+docs: install
+	$(BIN)/python -m mailcheck.docgen docs
 
 demo: install
 	@$(LAB) install

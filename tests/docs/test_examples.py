@@ -1,10 +1,10 @@
-"""docs/examples and the README's monitoring section, checked against mailcheck itself.
+"""docs/examples and docs/monitoring.md, checked against mailcheck itself.
 
 Every example is read the way its consumer reads it (YAML by a YAML parser, the
 units by ``systemd-analyze``, the config by mailcheck's own loader), every
 mailcheck option an example passes must be one ``mailcheck check`` knows, and the
-Nagios and Icinga command lines are run against the real mail lab. The README
-must show the same lines as the files, so the two cannot drift apart.
+Nagios and Icinga command lines are run against the real mail lab. The monitoring
+page must show the same lines as the files, so the two cannot drift apart.
 """
 
 from __future__ import annotations
@@ -35,7 +35,9 @@ from tests.conftest import LabHandle, lab_profile, run_cli, write_config
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "docs" / "examples"
-README = ROOT / "README.md"
+DOCS = ROOT / "docs"
+MONITORING = DOCS / "monitoring.md"
+COMMANDS = DOCS / "commands.md"
 CONFIG = EXAMPLES / "config.toml"
 SERVICE = EXAMPLES / "mailcheck-check@.service"
 TIMER = EXAMPLES / "mailcheck-check@.timer"
@@ -622,22 +624,24 @@ def test_icinga_check_command_against_the_lab_prints_a_plugin_ok(
     _assert_plugin_ok(done.stdout, done.returncode, "billing")
 
 
-# ---------------------------------------------------------------- README
+# ---------------------------------------------------------------- docs/monitoring.md
 
 
-def _readme_section() -> Iterator[str]:
-    text = README.read_text(encoding="utf-8")
+def _monitoring_section() -> Iterator[str]:
+    text = MONITORING.read_text(encoding="utf-8")
     start = text.index("## Monitoring, cron and CI\n")
     end = text.index("\n## ", start + 1)
     yield from text[start:end].splitlines()
 
 
-def test_readme_monitoring_section_sits_between_config_file_and_exit_codes() -> None:
-    text = README.read_text(encoding="utf-8")
+def test_monitoring_section_sits_between_config_file_and_exit_codes() -> None:
+    text = MONITORING.read_text(encoding="utf-8")
     config = text.index("### Config file\n")
     monitoring = text.index("## Monitoring, cron and CI\n")
     exit_codes = text.index("## Exit codes\n")
     assert config < monitoring < exit_codes
+    # The command table that lists check and history is in docs/commands.md.
+    text = COMMANDS.read_text(encoding="utf-8")
     commands = text[text.index("## Commands\n") : text.index("### Bounces")]
     assert "| `mailcheck check --profile NAME \\| --all` |" in commands
     assert "| `mailcheck history` |" in commands
@@ -665,7 +669,7 @@ def test_readme_monitoring_section_sits_between_config_file_and_exit_codes() -> 
     ],
     ids=["cron", "timer", "nagios", "github", "gitlab", "drop-in", "service", "icinga"],
 )  # fmt: skip
-def test_readme_shows_the_same_lines_as_the_example_files(
+def test_monitoring_page_shows_the_same_lines_as_the_example_files(
     path: Path, keys: tuple[str, ...] | None
 ) -> None:
     comment = "//" if path.name == "icinga2.conf" else "#"
@@ -673,6 +677,6 @@ def test_readme_shows_the_same_lines_as_the_example_files(
     if keys is not None:
         lines = [line for line in lines if line.startswith(keys)]
         assert len(lines) >= len(keys), lines
-    readme = {" ".join(line.split()) for line in _readme_section()}
-    missing = [line for line in lines if line not in readme]
-    assert missing == [], f"README.md does not show these lines of {path.name}: {missing}"
+    shown = {" ".join(line.split()) for line in _monitoring_section()}
+    missing = [line for line in lines if line not in shown]
+    assert missing == [], f"docs/monitoring.md does not show these lines of {path.name}: {missing}"
