@@ -12,7 +12,11 @@ from typing import Any, TypeVar
 
 import click
 
+from mailcheck.report import Kind, formats
+
 __all__ = [
+    "color_option",
+    "dns_server_option",
     "format_option",
     "imap_options",
     "lang_option",
@@ -89,12 +93,7 @@ def smtp_options(func: F) -> F:
                 envvar="MAILCHECK_ALLOW_PLAINTEXT",
                 help="Allow sending the password over an unencrypted connection.",
             ),
-            click.option(
-                "--dns-server",
-                envvar="MAILCHECK_DNS_SERVER",
-                metavar="IP[:PORT]",
-                help="Resolve names with this DNS server instead of the system resolver.",
-            ),
+            dns_server_option("Resolve names with this DNS server instead of the system resolver."),
             click.option(
                 "--timeout",
                 envvar="MAILCHECK_TIMEOUT",
@@ -129,17 +128,33 @@ def smtp_options(func: F) -> F:
     )
 
 
-def format_option(*choices: str, help: str | None = None) -> Callable[[F], F]:
-    """``--format`` with these choices; the first is the default."""
+def format_option(
+    kind: Kind, *, help: str | None = None, envvar: str | None = "MAILCHECK_FORMAT"
+) -> Callable[[F], F]:
+    """``--format``: the formats of :data:`mailcheck.report.RENDERERS` for this kind of
+    report; the first (human) is the default."""
+    choices = formats(kind)
     return click.option(
         "--format",
         "fmt",
-        envvar="MAILCHECK_FORMAT",
+        envvar=envvar,
         type=click.Choice(list(choices), case_sensitive=False),
         default=choices[0],
         show_default=True,
         help=help,
     )
+
+
+def dns_server_option(help: str) -> Callable[[F], F]:
+    """``--dns-server IP[:PORT]`` (``MAILCHECK_DNS_SERVER``); help: what it falls back to."""
+    return click.option(
+        "--dns-server", envvar="MAILCHECK_DNS_SERVER", metavar="IP[:PORT]", help=help
+    )
+
+
+def color_option(help: str | None = None) -> Callable[[F], F]:
+    """``--color/--no-color``; None (not given) means: colour when stdout is a terminal."""
+    return click.option("--color/--no-color", default=None, help=help)
 
 
 #: ``--lang vi|en``; None (not given) means: from the locale.
@@ -156,7 +171,7 @@ def output_options(func: F) -> F:
     return _apply(
         func,
         [
-            format_option("human", "json", help="Report for people or for machines."),
+            format_option("diagnoses", help="Report for people or for machines."),
             lang_option,
             click.option(
                 "--transcript",
@@ -164,11 +179,7 @@ def output_options(func: F) -> F:
                 default=False,
                 help="Include the protocol dialogue (passwords redacted).",
             ),
-            click.option(
-                "--color/--no-color",
-                default=None,
-                help="Colour the report [when stdout is a terminal].",
-            ),
+            color_option("Colour the report [when stdout is a terminal]."),
             click.option(
                 "--report",
                 "report_file",

@@ -6,14 +6,14 @@ import sys
 
 import click
 
-from mailcheck.options import format_option, lang_option
+from mailcheck.options import color_option, format_option, lang_option
 
 
 @click.command("bounce")
 @click.argument("file", type=click.Path(dir_okay=False, allow_dash=True))
-@format_option("human", "json")
+@format_option("diagnoses")
 @lang_option
-@click.option("--color/--no-color", default=None)
+@color_option()
 def command(file: str, fmt: str, lang: str | None, color: bool | None) -> int:
     """Explain a bounce (.eml, an mbox, or - for standard input).
 
@@ -23,7 +23,7 @@ def command(file: str, fmt: str, lang: str | None, color: bool | None) -> int:
     automatic reply, 3 when it is not a bounce.
     """
     from mailcheck.app import run_bounce_diagnoses
-    from mailcheck.commands.output import emit
+    from mailcheck.commands.output import emit_all
     from mailcheck.config import default_lang
     from mailcheck.errors import ConfigError
 
@@ -38,12 +38,4 @@ def command(file: str, fmt: str, lang: str | None, color: bool | None) -> int:
 
         raise ConfigError(f"cannot read {printable(file)}: {exc.strerror}") from None
     diagnoses = run_bounce_diagnoses(raw, file)
-    language = lang or default_lang()
-    if fmt == "json" and len(diagnoses) > 1:
-        from mailcheck.report.json import dump_json, report_dict
-
-        click.echo(dump_json([report_dict(d) for d in diagnoses]))
-    else:
-        for diagnosis in diagnoses:
-            emit(diagnosis, fmt=fmt, lang=language, transcript=False, color=color)
-    return max(diagnoses, key=lambda d: d.severity.rank).exit_code
+    return emit_all(diagnoses, fmt=fmt, lang=lang or default_lang(), color=color)

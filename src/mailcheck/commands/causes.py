@@ -4,42 +4,20 @@ from __future__ import annotations
 
 import click
 
-from mailcheck.options import lang_option
+from mailcheck.options import format_option, lang_option
 
 
 @click.command("causes")
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["human", "json"], case_sensitive=False),
-    default="human",
-    show_default=True,
-)
+@format_option("causes", envvar=None)
 @lang_option
 def command(fmt: str, lang: str | None) -> int:
     """List the causes mailcheck can find, with their fixes."""
     from mailcheck.config import default_lang
+    from mailcheck.report import render_causes
     from mailcheck.rules import load_causes
 
-    causes = load_causes()
-    if fmt == "json":
-        doc = [
-            {
-                "id": c.id,
-                "faq": c.faq,
-                "severity": c.severity.value,
-                "title": dict(c.title),
-                "fix": dict(c.fix),
-            }
-            for c in causes.values()
-        ]
-        from mailcheck.report.json import dump_json
-
-        click.echo(dump_json({"schema": 1, "causes": doc}))
-        return 0
-    language = lang or default_lang()
-    for cause in causes.values():
-        faq = f"  (FAQ {cause.faq})" if cause.faq else ""
-        click.echo(f"{cause.id:<32} {cause.severity.value:<8}{faq}")
-        click.echo(f"    {cause.title[language]}")
+    causes = list(load_causes().values())
+    # The JSON catalogue holds both languages: the locale is not even looked up for it.
+    language = "en" if fmt == "json" else lang or default_lang()
+    click.echo(render_causes(causes, fmt, lang=language), nl=False)
     return 0

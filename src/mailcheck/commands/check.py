@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import contextlib
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
 
 from mailcheck.cli import say
-from mailcheck.options import format_option, lang_option
+from mailcheck.options import color_option, dns_server_option, format_option, lang_option
 
 if TYPE_CHECKING:
     from mailcheck.checkresult import CheckRun, ProfileResult
@@ -37,19 +36,8 @@ if TYPE_CHECKING:
     metavar="SECONDS",
     help="Overall time limit of the whole run [60].",
 )
-@click.option(
-    "--dns-server",
-    envvar="MAILCHECK_DNS_SERVER",
-    metavar="IP[:PORT]",
-    help="Resolve names with this DNS server [the profile's, else the system's].",
-)
-@format_option(
-    "human",
-    "json",
-    "nagios",
-    "prometheus",
-    help="Report for people, machines, monitoring plugins or Prometheus.",
-)
+@dns_server_option("Resolve names with this DNS server [the profile's, else the system's].")
+@format_option("check", help="Report for people, machines, monitoring plugins or Prometheus.")
 @click.option(
     "--warning",
     metavar="RANGE",
@@ -75,7 +63,7 @@ if TYPE_CHECKING:
 )
 @click.option("--no-history", is_flag=True, help="Do not record this run in the history.")
 @lang_option
-@click.option("--color/--no-color", default=None, help="Colour the report [on a terminal].")
+@color_option("Colour the report [on a terminal].")
 def command(
     profiles: tuple[str, ...],
     all_profiles: bool,
@@ -118,7 +106,10 @@ def command(
     if not no_history:
         _record(run, history_file, options.get("config"))
     written = _write_files(run, textfile, junit)
-    _print(run, fmt, language, color)
+    from mailcheck.commands.output import show
+    from mailcheck.report import render_check
+
+    show(render_check, run, fmt=fmt, color=color, lang=language)
     # Monitoring that reads the files must not see a stale OK: an unwritten file is UNKNOWN.
     return run.exit_code if written or run.exit_code != 0 else 3
 
@@ -205,24 +196,3 @@ def _write(run: CheckRun, textfile: str | None, junit: str | None) -> None:
         from mailcheck.report.junit import write_junit
 
         write_junit(run, Path(junit))
-
-
-def _print(run: CheckRun, fmt: str, lang: str, color: bool | None) -> None:
-    if fmt == "nagios":
-        from mailcheck.report.nagios import render_nagios
-
-        click.echo(render_nagios(run, lang=lang), nl=False)
-    elif fmt == "prometheus":
-        from mailcheck.report.prometheus import render_prometheus
-
-        click.echo(render_prometheus(run), nl=False)
-    elif fmt == "json":
-        from mailcheck.report.check import render_check_json
-
-        click.echo(render_check_json(run))
-    else:
-        from mailcheck.report.check import render_check_human
-
-        use_colour = sys.stdout.isatty() if color is None else color
-        text = render_check_human(run, lang=lang, colour=use_colour)
-        click.echo(text, nl=False, color=use_colour)

@@ -7,17 +7,12 @@ from typing import Any
 
 import click
 
-from mailcheck.options import format_option, lang_option
+from mailcheck.options import color_option, dns_server_option, format_option, lang_option
 
 
 @click.command("dns")
 @click.argument("targets", nargs=-1, required=True, metavar="ADDRESS|DOMAIN...")
-@click.option(
-    "--dns-server",
-    envvar="MAILCHECK_DNS_SERVER",
-    metavar="IP[:PORT]",
-    help="DNS server [system resolver].",
-)
+@dns_server_option("DNS server [system resolver].")
 @click.option(
     "--ip",
     "sending_ip",
@@ -40,9 +35,9 @@ from mailcheck.options import format_option, lang_option
     metavar="SECONDS",
     help="Per lookup.",
 )
-@format_option("human", "json")
+@format_option("diagnoses")
 @lang_option
-@click.option("--color/--no-color", default=None)
+@color_option()
 def command(
     targets: tuple[str, ...], fmt: str, lang: str | None, color: bool | None, **options: Any
 ) -> int:
@@ -55,17 +50,10 @@ def command(
     "could not check" (exit 3), never a fault of the domain.
     """
     from mailcheck.app import run_dns_diagnoses
-    from mailcheck.commands.output import emit
+    from mailcheck.commands.output import emit_all
     from mailcheck.config import default_lang
 
     diagnoses = run_dns_diagnoses(targets, options)
-    language = lang or default_lang()
-    if fmt == "json" and len(diagnoses) > 1:
-        from mailcheck.report.json import dump_json, report_dict
-
-        click.echo(dump_json([report_dict(d) for d in diagnoses]))
-        return max(diagnoses, key=lambda d: d.severity.rank).exit_code
-    codes = [emit(d, fmt=fmt, lang=language, transcript=False, color=color) for d in diagnoses]
-    worst = max(diagnoses, key=lambda d: d.severity.rank)
+    code = emit_all(diagnoses, fmt=fmt, lang=lang or default_lang(), color=color)
     sys.stdout.flush()
-    return worst.exit_code if codes else 3
+    return code

@@ -7,7 +7,7 @@ nothing and ask nothing; the commands use these two helpers around them.
 from __future__ import annotations
 
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from mailcheck.runner import Diagnosis
     from mailcheck.secret import Secret
 
-__all__ = ["emit", "prepare"]
+__all__ = ["emit", "emit_all", "prepare", "show"]
 
 
 def prepare(
@@ -50,25 +50,53 @@ def emit(
     report_file: str | None = None,
 ) -> int:
     """Print the report to stdout (and the Markdown report to ``report_file``); the exit code."""
+    return emit_all(
+        [diagnosis],
+        fmt=fmt,
+        lang=lang,
+        transcript=transcript,
+        color=color,
+        report_file=report_file,
+    )
+
+
+def emit_all(
+    diagnoses: Sequence[Diagnosis],
+    *,
+    fmt: str,
+    lang: str,
+    transcript: bool = False,
+    color: bool | None = None,
+    report_file: str | None = None,
+) -> int:
+    """Print the diagnoses in ``fmt`` (several JSON ones as one array); the worst exit code.
+
+    With ``report_file``, the Markdown report is written there as well.
+    """
+    from mailcheck.report import Format, render_diagnoses
+
     if report_file:
         from pathlib import Path
 
         from mailcheck.atomicfile import write_atomically
-        from mailcheck.report.markdown import render_markdown
 
-        text = render_markdown(diagnosis, lang=lang)
+        text = render_diagnoses(diagnoses, Format.MARKDOWN, lang=lang)
         write_atomically(Path(report_file), text, what="Markdown report")
-    if fmt == "json":
-        from mailcheck.report.json import render_json
+    show(render_diagnoses, diagnoses, fmt=fmt, lang=lang, transcript=transcript, color=color)
+    if not diagnoses:
+        return 3
+    return max(diagnoses, key=lambda d: d.severity.rank).exit_code
 
-        click.echo(render_json(diagnosis, transcript=transcript))
-    else:
-        from mailcheck.report.human import render_human
 
+def show(
+    render: Callable[..., str], subject: Any, *, fmt: str, color: bool | None, **style: Any
+) -> None:
+    """Print ``render(subject, fmt, ...)``: in colour when ``--color`` says so or, for the
+    human format, when stdout is a terminal."""
+    from mailcheck.report import Format
+
+    if fmt == Format.HUMAN:
         use_colour = sys.stdout.isatty() if color is None else color
-        click.echo(
-            render_human(diagnosis, lang=lang, colour=use_colour, transcript=transcript),
-            nl=False,
-            color=use_colour,
-        )
-    return diagnosis.exit_code
+        click.echo(render(subject, fmt, colour=use_colour, **style), nl=False, color=use_colour)
+    else:
+        click.echo(render(subject, fmt, **style), nl=False)

@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, TextIO
 
 import click
 
+from mailcheck.options import dns_server_option
+
 if TYPE_CHECKING:
     from mailcheck.preflight import ListReader
 
@@ -25,12 +27,7 @@ if TYPE_CHECKING:
 @click.option(
     "--output", "-o", type=click.Path(dir_okay=False, writable=True), help="Write here [stdout]."
 )
-@click.option(
-    "--dns-server",
-    envvar="MAILCHECK_DNS_SERVER",
-    metavar="IP[:PORT]",
-    help="DNS server [system resolver].",
-)
+@dns_server_option("DNS server [system resolver].")
 @click.option(
     "--rate",
     type=float,

@@ -10,37 +10,14 @@ from typing import Any
 
 from mailcheck import __version__
 from mailcheck.checkresult import CheckRun, ProfileResult
-from mailcheck.report.human import STATUS_WORDS, quote_lines
+from mailcheck.report.i18n import CHECK, COLOURS, STATUS_WORDS
 from mailcheck.report.json import SCHEMA, dump_json, report_dict
+from mailcheck.report.quote import quote_lines
 from mailcheck.rules import Severity
 from mailcheck.runner import evidence_steps
 from mailcheck.terminal import printable
 
 __all__ = ["check_dict", "render_check_human", "render_check_json"]
-
-_TEXT = {
-    "en": {
-        "inbox": "delivered to INBOX in {:.2f} s",
-        "junk": "landed in the spam folder after {:.2f} s",
-        "problems": "{} problem(s):",
-        "skipped": "skipped",
-        "error": "not run",
-        "fix": "Fix",
-        "stages": "stages",
-        "profiles": "profile(s)",
-    },
-    "vi": {
-        "inbox": "đã vào Hộp thư đến sau {:.2f} giây",
-        "junk": "bị đưa vào thư mục Spam sau {:.2f} giây",
-        "problems": "{} vấn đề:",
-        "skipped": "bỏ qua",
-        "error": "không chạy được",
-        "fix": "Cách khắc phục",
-        "stages": "thời gian",
-        "profiles": "hồ sơ",
-    },
-}
-_COLOURS = {"ok": "green", "warning": "yellow", "critical": "red", "unknown": "magenta"}
 
 
 def _headline(result: ProfileResult, lang: str) -> str:
@@ -49,7 +26,7 @@ def _headline(result: ProfileResult, lang: str) -> str:
 
 
 def _headline_raw(result: ProfileResult, lang: str) -> str:
-    text = _TEXT[lang]
+    text = CHECK[lang]
     if result.skipped:
         return f"{text['skipped']}: {result.skipped}"
     if result.error:
@@ -72,7 +49,7 @@ def render_check_human(run: CheckRun, *, lang: str, colour: bool) -> str:
     """One line per profile; causes, fixes and server words under the ones that are not OK."""
     import click
 
-    text = _TEXT[lang]
+    text = CHECK[lang]
     names = {r.profile: printable(r.profile) for r in run.results}
     width = max(len(name) for name in names.values())
     lines = []
@@ -80,7 +57,7 @@ def render_check_human(run: CheckRun, *, lang: str, colour: bool) -> str:
         word = STATUS_WORDS[lang][result.status.value]
         badge = f"{word:<12}"
         if colour:
-            badge = click.style(badge, fg=_COLOURS[result.status.value], bold=True)
+            badge = click.style(badge, fg=COLOURS[result.status.value], bold=True)
         lines.append(f"{badge} {names[result.profile]:<{width}}  {_headline(result, lang)}")
         if result.stages and result.status is not Severity.OK:
             stages = ", ".join(f"{k} {v:.2f} s" for k, v in result.stages.items())

@@ -29,7 +29,7 @@ from mailcheck.atomicfile import write_atomically
 from mailcheck.checkresult import CheckRun, ProbeOutcome, ProfileResult, probe_outcomes
 from mailcheck.errors import ConfigError
 from mailcheck.plugin_range import parse_range
-from mailcheck.report.human import quote_lines
+from mailcheck.report.quote import quote_lines
 from mailcheck.rules import Finding, Severity
 from mailcheck.runner import Diagnosis, evidence_steps
 

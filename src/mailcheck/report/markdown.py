@@ -8,16 +8,12 @@ from __future__ import annotations
 
 import re
 
-from mailcheck.report.human import quote_lines
+from mailcheck.report.i18n import MARKDOWN
+from mailcheck.report.quote import quote_lines
 from mailcheck.runner import Diagnosis, evidence_steps
 from mailcheck.terminal import printable
 
 __all__ = ["render_markdown"]
-
-_TITLES = {
-    "en": ("Mail delivery check", "What was checked", "Findings", "Evidence", "What to do"),
-    "vi": ("Kiểm tra gửi thư", "Đã kiểm tra", "Kết luận", "Bằng chứng", "Cách xử lý"),
-}
 
 
 def _ticks(text: str, least: int) -> str:
@@ -37,7 +33,7 @@ def _code(value: object) -> str:
 
 def render_markdown(diagnosis: Diagnosis, *, lang: str) -> str:
     """The report as Markdown text."""
-    title, checked, findings, evidence, todo = _TITLES[lang]
+    title, checked, findings, evidence, todo = MARKDOWN[lang]
     out = [f"# {title} — mailcheck {diagnosis.command}", ""]
     out.append(f"*{diagnosis.started_at.isoformat(timespec='seconds')}*")
     out += ["", f"## {checked}", ""]

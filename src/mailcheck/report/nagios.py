@@ -27,16 +27,18 @@ from collections.abc import Iterable
 
 from mailcheck.checkresult import PLACEMENT_CODES, CheckRun, ProfileResult, probe_outcomes
 from mailcheck.errors import ConfigError
-from mailcheck.report.human import quote_lines
+from mailcheck.report.i18n import LANGS
+from mailcheck.report.i18n import STATE_WORDS as _STATES
+from mailcheck.report.quote import quote_lines
 from mailcheck.rules import Finding, Severity
 from mailcheck.runner import Diagnosis, evidence_steps
 
 __all__ = ["STATE_WORDS", "render_nagios"]
 
-#: The service states as the guidelines spell them, by exit code.
-STATE_WORDS = {0: "OK", 1: "WARNING", 2: "CRITICAL", 3: "UNKNOWN"}
+#: The service states as the guidelines spell them, by exit code (from the catalogue).
+STATE_WORDS = _STATES["en"]
 
-_LANGS = ("vi", "en")
+_LANGS = LANGS
 
 #: Stage key in ProfileResult.stages -> perfdata metric, in output order.
 _TIME_METRICS = (

@@ -26,6 +26,7 @@ from pathlib import Path
 from mailcheck.atomicfile import write_atomically
 from mailcheck.checkresult import PLACEMENT_CODES, STAGES, CheckRun, ProfileResult
 from mailcheck.errors import ConfigError
+from mailcheck.report.i18n import STATE_WORDS
 from mailcheck.rules import Severity
 
 __all__ = ["METRICS", "render_prometheus", "textfile_name", "write_textfiles"]
@@ -33,7 +34,9 @@ __all__ = ["METRICS", "render_prometheus", "textfile_name", "write_textfiles"]
 #: Name -> help text of every metric, in output order (all gauges).
 METRICS: dict[str, str] = {
     "mailcheck_success": "1 when the profile's check is OK, else 0.",
-    "mailcheck_status": "Monitoring-plugin exit code: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.",
+    "mailcheck_status": "Monitoring-plugin exit code: "
+    + ", ".join(f"{code} {word}" for code, word in STATE_WORDS["en"].items())
+    + ".",
     "mailcheck_skipped": (
         "1 when the check was skipped because another run held the profile's lock."
     ),

@@ -1,0 +1,258 @@
+"""Every word the reports print, in Vietnamese and English: one catalogue.
+
+Each table maps a language (``vi``, ``en``) to its words; both languages have
+the same keys (``tests/unit/report/test_i18n.py`` checks it, and that no
+renderer spells a status word of its own). Colours are here too: they belong
+to the status, not to a renderer.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = [
+    "CATALOGUE",
+    "CHECK",
+    "COLOURS",
+    "HISTORY",
+    "HISTORY_PLACEMENT",
+    "HISTORY_TREND",
+    "HUMAN",
+    "LANGS",
+    "MARKDOWN",
+    "STATE_WORDS",
+    "STATUS_WORDS",
+]
+
+#: The report languages.
+LANGS = ("vi", "en")
+
+#: The status words of every report for people, by language.
+STATUS_WORDS: dict[str, dict[str, str]] = {
+    "en": {"ok": "OK", "warning": "WARNING", "critical": "CRITICAL", "unknown": "UNKNOWN"},
+    "vi": {"ok": "ỔN", "warning": "CẢNH BÁO", "critical": "NGHIÊM TRỌNG", "unknown": "CHƯA RÕ"},
+}
+
+#: The monitoring-plugin service states, by exit code, as the Monitoring Plugins guidelines
+#: spell them (Nagios, Prometheus help): the same words in both languages.
+STATE_WORDS: dict[str, dict[int, str]] = {
+    lang: {0: "OK", 1: "WARNING", 2: "CRITICAL", 3: "UNKNOWN"} for lang in ("en", "vi")
+}
+
+#: Status -> terminal colour (click's names).
+COLOURS: dict[str, str] = {
+    "ok": "green",
+    "warning": "yellow",
+    "critical": "red",
+    "unknown": "magenta",
+}
+
+#: The report for one diagnosis (``report.human``; headings also in ``report.quote``).
+HUMAN: dict[str, dict[str, Any]] = {
+    "en": {
+        "via": "via",
+        "as": "user",
+        "password": "password from",
+        "not_checked": "Not checked",
+        "later": {
+            "roundtrip": "a test invoice to your own mailbox (inbox or spam folder)",
+            "dns": "the recipient's domain and the sender's SPF, DKIM, DMARC",
+            "sender-dns": "the sender's SPF, DKIM, DMARC and blocklists",
+            "bounce": "the customer's server's answer (add --send-to-recipient or --probe-rcpt)",
+        },
+        "server_said": "Server said",
+        "error": "Error",
+        "fix": "Fix",
+        "steps": "Steps",
+        "transcript": "Transcript (passwords redacted)",
+        "result": "Result",
+        "exit": "exit",
+        "faq": "FAQ",
+        "none": "No cause found: mailcheck could not conclude anything.",
+        "crash": "mailcheck crashed; please report this traceback",
+        "found_in": "Found in",
+        "test_invoice": "Test invoice",
+        "after_submit": "after the server accepted it",
+        "spam_filter": "Spam filter",
+        "did_you_mean": "Did you mean",
+        "timings": "Timings",
+        "timings_names": {
+            "submit_ms": "submit",
+            "delivery_s": "delivery (Received headers)",
+            "seen_after_submit_ms": "seen after acceptance",
+            "detection_ms": "detection",
+        },
+    },
+    "vi": {
+        "via": "qua",
+        "as": "tài khoản",
+        "password": "mật khẩu từ",
+        "not_checked": "Chưa kiểm tra",
+        "later": {
+            "roundtrip": "gửi hóa đơn thử vào hộp thư của chính bạn (Hộp thư đến hay Spam)",
+            "dns": "tên miền người nhận và SPF, DKIM, DMARC của người gửi",
+            "sender-dns": "SPF, DKIM, DMARC và danh sách chặn của người gửi",
+            "bounce": "phản hồi của máy chủ khách hàng (thêm --send-to-recipient, --probe-rcpt)",
+        },
+        "server_said": "Máy chủ trả lời",
+        "error": "Lỗi",
+        "fix": "Cách khắc phục",
+        "steps": "Các bước",
+        "transcript": "Hội thoại (đã che mật khẩu)",
+        "result": "Kết quả",
+        "exit": "mã thoát",
+        "faq": "FAQ",
+        "none": "Không tìm ra nguyên nhân: mailcheck chưa kết luận được.",
+        "crash": "mailcheck gặp lỗi nội bộ; vui lòng báo lỗi kèm đoạn sau",
+        "found_in": "Tìm thấy trong",
+        "test_invoice": "Hoá đơn thử",
+        "after_submit": "sau khi máy chủ nhận thư",
+        "spam_filter": "Bộ lọc spam",
+        "did_you_mean": "Có phải ý bạn là",
+        "timings": "Thời gian",
+        "timings_names": {
+            "submit_ms": "gửi",
+            "delivery_s": "chuyển thư (theo Received)",
+            "seen_after_submit_ms": "thấy thư sau khi máy chủ nhận",
+            "detection_ms": "phát hiện",
+        },
+    },
+}
+
+#: The Markdown evidence report's headings: title, what was checked, findings, evidence, to do.
+MARKDOWN: dict[str, tuple[str, str, str, str, str]] = {
+    "en": ("Mail delivery check", "What was checked", "Findings", "Evidence", "What to do"),
+    "vi": ("Kiểm tra gửi thư", "Đã kiểm tra", "Kết luận", "Bằng chứng", "Cách xử lý"),
+}
+
+#: ``mailcheck check``'s human report.
+CHECK: dict[str, dict[str, str]] = {
+    "en": {
+        "inbox": "delivered to INBOX in {:.2f} s",
+        "junk": "landed in the spam folder after {:.2f} s",
+        "problems": "{} problem(s):",
+        "skipped": "skipped",
+        "error": "not run",
+        "fix": "Fix",
+        "stages": "stages",
+        "profiles": "profile(s)",
+    },
+    "vi": {
+        "inbox": "đã vào Hộp thư đến sau {:.2f} giây",
+        "junk": "bị đưa vào thư mục Spam sau {:.2f} giây",
+        "problems": "{} vấn đề:",
+        "skipped": "bỏ qua",
+        "error": "không chạy được",
+        "fix": "Cách khắc phục",
+        "stages": "thời gian",
+        "profiles": "hồ sơ",
+    },
+}
+
+#: ``mailcheck history``'s human report.
+HISTORY: dict[str, dict[str, str]] = {
+    "en": {
+        "history": "History",
+        "none": "no history yet at {path} (mailcheck check writes it)",
+        "no_runs": "No runs stored for this selection.",
+        "since": "since",
+        "profile": "Profile",
+        "runs": "Runs",
+        "failures": "Failures",
+        "skipped": "Skipped",
+        "last_run": "Last run",
+        "last_status": "Last status",
+        "recent": "Delivery recent (median/p95, n)",
+        "before": "Before",
+        "trend": "Trend",
+        "last_causes": "last causes",
+        "recent_runs": "Recent runs, newest first",
+        "time": "Time",
+        "status": "Status",
+        "placement": "Placement",
+        "delivery": "Delivery",
+        "causes": "Causes",
+        "skipped_because": "skipped",
+        "error": "error",
+        "local": "local time",
+        "trend_rule": (
+            "Trend: median of the last {window} delivery times against the {window} before;"
+            " 'slower'/'faster' needs {percent} % and {delta:g} s of change,"
+            " and {min_runs} times in each."
+        ),
+    },
+    "vi": {
+        "history": "Lịch sử",
+        "none": "chưa có lịch sử tại {path} (mailcheck check sẽ ghi vào đây)",
+        "no_runs": "Không có lần chạy nào được lưu cho lựa chọn này.",
+        "since": "từ",
+        "profile": "Hồ sơ",
+        "runs": "Số lần",
+        "failures": "Lỗi",
+        "skipped": "Bỏ qua",
+        "last_run": "Lần cuối",
+        "last_status": "Trạng thái cuối",
+        "recent": "Giao gần đây (trung vị/p95, n)",
+        "before": "Trước đó",
+        "trend": "Xu hướng",
+        "last_causes": "nguyên nhân lần cuối",
+        "recent_runs": "Các lần chạy gần đây, mới nhất trước",
+        "time": "Thời gian",
+        "status": "Trạng thái",
+        "placement": "Vị trí thư",
+        "delivery": "Giao",
+        "causes": "Nguyên nhân",
+        "skipped_because": "bỏ qua",
+        "error": "lỗi",
+        "local": "giờ địa phương",
+        "trend_rule": (
+            "Xu hướng: trung vị {window} lần giao gần nhất so với {window} lần trước đó;"
+            " 'chậm hơn'/'nhanh hơn' cần thay đổi {percent} % và {delta:g} giây,"
+            " mỗi bên ít nhất {min_runs} lần."
+        ),
+    },
+}
+HISTORY_TREND: dict[str, dict[str, str]] = {
+    "en": {
+        "faster": "faster",
+        "slower": "slower",
+        "steady": "steady",
+        "not-enough-data": "not enough data",
+    },
+    "vi": {
+        "faster": "nhanh hơn",
+        "slower": "chậm hơn",
+        "steady": "ổn định",
+        "not-enough-data": "chưa đủ dữ liệu",
+    },
+}
+HISTORY_PLACEMENT: dict[str, dict[str, str]] = {
+    "en": {
+        "inbox": "inbox",
+        "junk": "junk",
+        "other": "other",
+        "not-arrived": "not-arrived",
+        "lost": "lost",
+        "not-sent": "not-sent",
+    },
+    "vi": {
+        "inbox": "hộp thư đến",
+        "junk": "thư rác",
+        "other": "thư mục khác",
+        "not-arrived": "chưa đến",
+        "lost": "thất lạc",
+        "not-sent": "chưa gửi",
+    },
+}
+
+#: Every table by name, for the tests (and anyone who translates).
+CATALOGUE: dict[str, dict[str, Any]] = {
+    "status": STATUS_WORDS,
+    "state": STATE_WORDS,
+    "human": HUMAN,
+    "markdown": MARKDOWN,
+    "check": CHECK,
+    "history": HISTORY,
+    "history_trend": HISTORY_TREND,
+    "history_placement": HISTORY_PLACEMENT,
+}

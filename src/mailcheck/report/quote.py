@@ -1,0 +1,75 @@
+"""What a step quotes of the servers: the lines every report shows as evidence.
+
+Shared by the human, Markdown, check, Nagios and JUnit reports; the labels
+around the quoted words come from :mod:`mailcheck.report.i18n`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mailcheck.evidence import Step
+from mailcheck.report.i18n import HUMAN
+from mailcheck.terminal import printable
+
+__all__ = ["quote_lines", "quote_with"]
+
+
+def quote_with(step: Step, labels: dict[str, Any]) -> list[str]:
+    """The quoted lines of ``step``, with these labels (a language's ``HUMAN`` table)."""
+    # Every line carries server words, file or folder names: cleaned as a whole
+    # (the labels around them are ours and have nothing to remove).
+    return [printable(line) for line in _quote_raw(step, labels)]
+
+
+def _quote_raw(step: Step, labels: dict[str, Any]) -> list[str]:
+    lines = []
+    if step.reply is not None:
+        lines.append(f"{labels['server_said']} ({step.name}): {step.reply}")
+    if step.error is not None and step.reply is None:
+        text = step.error.detail or step.error.message
+        lines.append(f"{labels['error']} ({step.name}): {text}")
+    if step.name == "sniff" and step.get("greeting"):
+        lines.append(f"{labels['server_said']} ({step.name}): {step.get('greeting')}")
+    if step.name == "placement" and step.get("folder"):
+        after = step.get("after_submit_ms")
+        timing = f", {float(after):.0f} ms {labels['after_submit']}" if after else ""
+        lines.append(f"{labels['found_in']}: {step.get('folder')} ({step.get('via')}{timing})")
+    if step.name == "cleanup" and step.get("result"):
+        # What became of the test message, in the words the cleanup recorded (what was left where).
+        where = f" ({step.get('folder')})" if step.get("folder") else ""
+        why = f": {step.get('why')}" if step.get("why") else ""
+        lines.append(f"{labels['test_invoice']}{where}: {step.get('result')}{why}")
+    if step.name == "bounced-recipient":
+        words = step.get("diagnostic") or ""
+        who = step.get("recipient") or "?"
+        lines.append(
+            f"{who}: {step.get('action')} {step.get('status') or ''} {words}".strip()[:400]
+        )
+    if step.name == "recipient" and step.get("verdict"):
+        lines.append(
+            f"DNS: {step.get('domain')}: {step.get('verdict')}"
+            + (f" (MX {step.get('mx')})" if step.get("mx") else "")
+        )
+        if step.get("suggestion"):
+            lines.append(f"{labels['did_you_mean']} {step.get('suggestion')}?")
+    if step.name == "headers" and step.get("header"):
+        lines.extend(_header_lines(step.get("header") or "", labels))
+    return lines
+
+
+def _header_lines(header: str, labels: dict[str, Any]) -> list[str]:
+    """What the receiving side said: its spam verdicts and authentication results."""
+    from mailcheck.headers import read_headers
+
+    report = read_headers(header.encode("utf-8", "surrogateescape"))
+    lines = [
+        f"{labels['spam_filter']}: {v.source}: {' '.join(v.raw.split())}"[:300] for v in report.spam
+    ]
+    lines.extend(f"{a.source}: {' '.join(a.raw.split())}"[:300] for a in report.auth_results[:2])
+    return lines
+
+
+def quote_lines(step: Step, lang: str) -> list[str]:
+    """What a step quotes of the servers (for other renderers too)."""
+    return quote_with(step, HUMAN[lang])
