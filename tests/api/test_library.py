@@ -10,7 +10,7 @@ import pytest
 
 import mailcheck
 from mailcheck.report.json import render_json
-from tests.conftest import ROOT, cause_ids, free_port, run_json
+from tests.helpers import ROOT, cause_ids, free_port, run_json
 
 BOUNCES = ROOT / "fixtures" / "bounces"
 

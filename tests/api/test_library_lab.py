@@ -10,7 +10,7 @@ from pathlib import Path
 
 import mailcheck
 from mailcheck.report.json import render_json
-from tests.conftest import LabHandle, cause_ids, run_json
+from tests.helpers import LabHandle, cause_ids, run_json
 
 #: Run in a fresh interpreter: only the library, so whatever it loads shows in sys.modules.
 SCRIPT = """

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, cause_ids, run_cli, run_json
+from tests.helpers import ROOT, cause_ids, run_cli, run_json
 
 BOUNCES = ROOT / "fixtures" / "bounces"
 

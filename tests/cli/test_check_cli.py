@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from tests.conftest import run_cli, run_on_terminal
+from tests.helpers import run_cli, run_on_terminal
 
 
 def _config(tmp_path: Path) -> Path:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import free_port, run_cli
+from tests.helpers import free_port, run_cli
 
 ENV = {"MAILCHECK_PASSWORD": "pw"}
 SMTP = ["smtp", "--smtp-host", "127.0.0.1", "--username", "a@b.test"]

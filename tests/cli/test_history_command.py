@@ -11,7 +11,7 @@ import pytest
 from mailcheck.checkresult import ProfileResult
 from mailcheck.history import History
 from mailcheck.rules import Severity
-from tests.conftest import run_cli, run_json
+from tests.helpers import run_cli, run_json
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 

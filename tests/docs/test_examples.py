@@ -31,7 +31,7 @@ from mailcheck.commands.check import command as check_command
 from mailcheck.config import PROFILE_KEYS, TOP_KEYS, load_profile, profile_names
 from mailcheck.errors import SecretError
 from mailcheck.history import default_history_path, default_lock_dir
-from tests.conftest import LabHandle, lab_profile, run_cli, write_config
+from tests.helpers import LabHandle, lab_profile, run_cli, write_config
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "docs" / "examples"

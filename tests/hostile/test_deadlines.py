@@ -5,7 +5,7 @@ from __future__ import annotations
 import ssl
 import time
 
-from tests.conftest import cause_ids, run_json
+from tests.helpers import cause_ids, run_json
 from tests.servers.scripted_smtp import Script, scripted_smtp
 
 

@@ -163,7 +163,7 @@ def test_a_domain_on_a_silent_resolver_ends_within_the_timeout_once() -> None:
     import socket
     import time
 
-    from tests.conftest import run_json
+    from tests.helpers import run_json
 
     silent = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     silent.bind(("127.0.0.1", 0))
@@ -182,7 +182,7 @@ def test_a_domain_on_a_silent_resolver_ends_within_the_timeout_once() -> None:
 def test_lookups_never_asked_are_shown_as_skipped_not_as_ok() -> None:
     import socket
 
-    from tests.conftest import run_cli
+    from tests.helpers import run_cli
 
     silent = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     silent.bind(("127.0.0.1", 0))
@@ -203,7 +203,7 @@ def test_preflight_on_a_silent_resolver_blames_the_resolver_not_the_customer(
 ) -> None:
     import socket
 
-    from tests.conftest import run_cli
+    from tests.helpers import run_cli
 
     source = tmp_path / "customers.csv"
     source.write_text("email\nketoan@customer.example\n", encoding="utf-8")

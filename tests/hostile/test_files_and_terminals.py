@@ -23,7 +23,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import run_cli
+from tests.helpers import run_cli
 from tests.servers.scripted_smtp import Script, scripted_smtp
 
 # Anything a terminal acts on: C0 except LF and TAB, DEL, C1, bidi controls.

@@ -16,7 +16,7 @@ from urllib.parse import quote, quote_plus
 import pytest
 
 from mailcheck.secret import WITHHELD_SERVER
-from tests.conftest import run_cli
+from tests.helpers import run_cli
 from tests.servers.scripted_smtp import Script, scripted_smtp
 
 USER = "billing@company.test"

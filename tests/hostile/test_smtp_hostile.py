@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import LAB_PASSWORD, LAB_USER, LabHandle, run_cli
+from tests.helpers import LAB_PASSWORD, LAB_USER, LabHandle, run_cli
 from tests.servers.scripted_smtp import Script, ScriptedSmtp, scripted_smtp
 
 ENV = {"MAILCHECK_PASSWORD": LAB_PASSWORD}

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import LabHandle, free_port, lab_profile, run_cli, write_config
+from tests.helpers import LabHandle, free_port, lab_profile, run_cli, write_config
 
 TOKEN_HEADER = b"X-Mailcheck-Token"
 ROOT = Path(__file__).resolve().parents[2]

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import LabHandle, cause_ids, free_port, run_cli, run_json
+from tests.helpers import LabHandle, cause_ids, free_port, run_cli, run_json
 from tests.servers.fake_dns import Behaviour, FakeDnsServer, fake_dns
 
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import LAB_USER, LabHandle, cause_ids, load_lab_module, run_json
+from tests.helpers import LAB_USER, LabHandle, cause_ids, load_lab_module, run_json
 
 TOKEN_HEADER = b"X-Mailcheck-Token"
 JUNK = "INBOX.Junk"

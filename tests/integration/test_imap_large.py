@@ -11,7 +11,7 @@ import os
 import subprocess
 from pathlib import Path
 
-from tests.conftest import LabHandle, run_json
+from tests.helpers import LabHandle, run_json
 from tests.integration.test_roundtrip_lab import TOKEN_HEADER, _args, _env, _step
 
 COUNT = 10_000

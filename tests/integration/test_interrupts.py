@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import LabHandle, lab_profile, run_cli, write_config
+from tests.helpers import LabHandle, lab_profile, run_cli, write_config
 
 TOKEN_HEADER = b"X-Mailcheck-Token"
 #: The runner's cleanup grace (interrupt.GRACE_SECONDS) plus process shutdown, with room

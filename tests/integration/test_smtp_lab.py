@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import (
+from tests.helpers import (
     LAB_PASSWORD,
     LAB_USER,
     LabHandle,

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import LAB_PASSWORD, LAB_USER, LabHandle, cause_ids, run_cli, run_json
+from tests.helpers import LAB_PASSWORD, LAB_USER, LabHandle, cause_ids, run_cli, run_json
 from tests.servers.scripted_smtp import Script, ScriptedSmtp, scripted_smtp
 
 PASSWORD = "s3cret-Pass!"

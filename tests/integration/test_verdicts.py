@@ -24,7 +24,7 @@ from mailcheck.evidence import ErrorInfo, Outcome, ProbeResult, ProbeStatus, Rep
 from mailcheck.rules import Severity
 from mailcheck.runner import diagnose
 from mailcheck.verdict import COMMAND_PROBES
-from tests.conftest import ROOT, LabHandle, cause_ids, run_cli, run_json
+from tests.helpers import ROOT, LabHandle, cause_ids, run_cli, run_json
 
 BOUNCES = ROOT / "fixtures" / "bounces"
 #: Steps after the run's own verdict that only tidy up after earlier runs: removing an
@@ -234,7 +234,7 @@ def test_the_unchecked_part_is_named(lab: LabHandle, steps: str, unchecked: str)
 def test_a_sender_domain_only_profile_reports_like_mailcheck_dns(
     lab: LabHandle, tmp_path: Path
 ) -> None:
-    from tests.conftest import write_config
+    from tests.helpers import write_config
 
     config = write_config(
         tmp_path,

@@ -27,8 +27,8 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import LAB_SCRIPT as LAB_PY
-from tests.conftest import load_lab_module
+from tests.helpers import LAB_SCRIPT as LAB_PY
+from tests.helpers import load_lab_module
 
 pytestmark = pytest.mark.lab
 

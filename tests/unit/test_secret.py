@@ -171,7 +171,7 @@ def test_a_password_that_is_not_utf8_is_refused_without_quoting_it(
 def test_the_cli_bounds_the_password_command_by_timeout(tmp_path: Path) -> None:
     import time
 
-    from tests.conftest import run_cli
+    from tests.helpers import run_cli
 
     command, pidfile = _forking(tmp_path, "sleep 60")
     start = time.monotonic()
