@@ -448,3 +448,14 @@ def test_mutated_fixtures_never_raise(raw: bytes, cut: int, flips: list[tuple[in
 )
 def test_pathological_input_is_handled_quickly(raw: bytes) -> None:
     _parse_in_time(raw)
+
+
+def test_a_charset_name_with_a_nul_byte_is_read_as_no_charset() -> None:
+    # Found by the mutation fuzz test once it could see crashes: bytes.decode raises
+    # ValueError (not LookupError) for a charset name with a NUL in it.
+    raw = (BOUNCES / "exim-spamhaus.eml").read_bytes()
+    broken = raw.replace(b"charset=us-ascii", b"charset=\x00s-ascii", 1)
+    assert broken != raw
+    bounce = parse_unguarded(broken)
+    assert bounce.kind == "failure"
+    assert parse_bounce(broken).kind == "failure"

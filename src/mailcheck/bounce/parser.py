@@ -427,7 +427,7 @@ def _decode_bytes(data: bytes, charset: str | None) -> str:
             continue
         try:
             return data.decode(candidate)
-        except (LookupError, UnicodeDecodeError):
+        except (LookupError, ValueError):  # ValueError: a charset name with a NUL in it
             continue
     return data.decode("cp1252", errors="replace")
 
