@@ -16,24 +16,17 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
+
+from mailcheck.statedir import state_dir
 
 __all__ = ["SWEEP_EVERY", "Journal", "journal_for"]
 
 #: A sweep without a pending note is done at most this often per mailbox (seconds).
 SWEEP_EVERY = 24 * 3600.0
 _SWEPT = ".swept"
-
-
-def _state_home() -> Path:
-    base = os.environ.get("XDG_STATE_HOME")
-    # The XDG spec says a relative value is invalid and must be ignored.
-    if base and os.path.isabs(base):
-        return Path(base)
-    return Path.home() / ".local" / "state"
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,4 +81,4 @@ def journal_for(username: str, host: str, port: int) -> Journal:
     """The journal of one mailbox, named by a hash (no address in a file name)."""
     key = f"{username.lower()}\0{host.lower()}\0{port}".encode()
     name = hashlib.sha256(key).hexdigest()[:24]
-    return Journal(_state_home() / "mailcheck" / "pending" / name)
+    return Journal(state_dir() / "pending" / name)

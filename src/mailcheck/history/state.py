@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from mailcheck.errors import MailcheckError
+from mailcheck.statedir import state_dir
 
 __all__ = [
     "default_history_path",
@@ -24,20 +25,12 @@ __all__ = [
 _TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
 
 
-def _state_home() -> Path:
-    base = os.environ.get("XDG_STATE_HOME")
-    # The XDG spec says a relative value is invalid and must be ignored.
-    if base and os.path.isabs(base):
-        return Path(base)
-    return Path.home() / ".local" / "state"
-
-
 def default_history_path() -> Path:
     """``$MAILCHECK_HISTORY``, else ``$XDG_STATE_HOME/mailcheck/history.sqlite3``."""
     explicit = os.environ.get("MAILCHECK_HISTORY")
     if explicit:
         return Path(explicit).expanduser()
-    return _state_home() / "mailcheck" / "history.sqlite3"
+    return state_dir() / "history.sqlite3"
 
 
 def history_path(given: str | None, config: str | None) -> Path:
@@ -64,7 +57,7 @@ def history_path(given: str | None, config: str | None) -> Path:
 
 def default_lock_dir() -> Path:
     """``$XDG_STATE_HOME/mailcheck/locks``: one lock file per profile."""
-    return _state_home() / "mailcheck" / "locks"
+    return state_dir() / "locks"
 
 
 def format_time(when: datetime) -> str:
