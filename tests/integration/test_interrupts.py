@@ -131,3 +131,19 @@ def test_the_human_report_of_an_interrupted_run_says_what_became_of_the_invoice(
     finding = text.split("interrupted", 1)[1].split("Fix:", 1)[0]
     assert "Test invoice" in finding
     assert "INBOX" in finding
+
+
+def test_a_signal_on_the_second_server_family_ends_in_unknown_and_leaves_nothing(
+    lab2: LabHandle,
+) -> None:
+    # Exim accepts lost@'s mail and drops it: Courier's watch waits until the signal.
+    user = "lost@lab.test"
+    proc = _start(_roundtrip(lab2, user), {"MAILCHECK_PASSWORD": lab2.lab.info().users[user]})
+    out, err, took = _signal_after(proc, signal.SIGTERM, 2.5)
+    assert proc.returncode == 3, err.decode()
+    assert took < GRACE_BOUND
+    assert b"Traceback" not in err
+    report = json.loads(out)
+    assert "interrupted" in [c["id"] for c in report["causes"]]
+    for folder in ("INBOX", "INBOX.Junk"):
+        assert not [m for m in lab2.lab.list_messages(user, folder) if TOKEN_HEADER in m]
