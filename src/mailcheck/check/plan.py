@@ -1,4 +1,4 @@
-"""``mailcheck check``: run configured profiles non-interactively, for cron, CI and monitoring.
+"""Plan and run ``mailcheck check``'s profiles, non-interactively, for cron, CI and monitoring.
 
 Each profile of the config file says what to check (``checks``: credentials,
 roundtrip, sender-dns, customers) and which customer domains matter
@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from mailcheck.checkresult import ProfileResult, stage_seconds, worst
+from mailcheck.check.result import ProfileResult, stage_seconds, worst
 from mailcheck.config import CHECKS, Settings, check_address, load_profile, resolve_settings
 from mailcheck.errors import ConfigError, MailcheckError
 from mailcheck.rules import Severity
@@ -25,9 +25,17 @@ from mailcheck.runner import Diagnosis
 from mailcheck.secret import Secret, read_secret
 
 if TYPE_CHECKING:
-    from mailcheck.plugin_range import PluginRange
+    from mailcheck.check.ranges import PluginRange
 
-__all__ = ["CheckPlan", "Thresholds", "error_result", "plan_profile", "run_plans"]
+__all__ = [
+    "DEFAULT_CHECKS",
+    "CheckPlan",
+    "Thresholds",
+    "error_result",
+    "plan_profile",
+    "run_plan",
+    "run_plans",
+]
 
 #: What a profile checks when its ``checks`` key is not set.
 DEFAULT_CHECKS = ("credentials", "roundtrip", "sender-dns")
@@ -111,8 +119,8 @@ def plan_profile(
     thresholds: tuple[str | None, str | None],
 ) -> CheckPlan:
     """Resolve one profile for ``check``; a :class:`MailcheckError` says why it cannot run."""
+    from mailcheck.check.ranges import parse_range
     from mailcheck.config import DEFAULT_TIMEOUT, _parse_dns_server, _parse_seconds
-    from mailcheck.plugin_range import parse_range
 
     profile, _ = load_profile(options.get("config"), name)
     domains = _domains(profile.get("customer_domains"), name)
@@ -189,7 +197,8 @@ async def _sender_dns_diagnosis(plan: CheckPlan, deadline: float) -> Diagnosis:
     return diagnose("check", {"profile": plan.profile, "sender": plan.sender}, [result], started)
 
 
-async def _run_plan(plan: CheckPlan, deadline_s: float) -> ProfileResult:
+async def run_plan(plan: CheckPlan, deadline_s: float) -> ProfileResult:
+    """Run one planned profile within ``deadline_s`` seconds: its probes side by side."""
     from mailcheck.app import roundtrip_diagnosis, smtp_diagnosis
 
     started = time.perf_counter()
@@ -279,7 +288,7 @@ def run_plans(plans: Sequence[CheckPlan], deadline_s: float) -> list[ProfileResu
     async def run() -> list[ProfileResult]:
         results = []
         outcomes = await asyncio.gather(
-            *(_run_plan(p, deadline_s) for p in plans), return_exceptions=True
+            *(run_plan(p, deadline_s) for p in plans), return_exceptions=True
         )
         for plan, outcome in zip(plans, outcomes, strict=True):
             if isinstance(outcome, MailcheckError):
@@ -293,3 +302,6 @@ def run_plans(plans: Sequence[CheckPlan], deadline_s: float) -> list[ProfileResu
     from mailcheck import interrupt
 
     return interrupt.run(run())
+
+
+_run_plan = run_plan  # shim: api.py's old name; remove after issue 12 integration

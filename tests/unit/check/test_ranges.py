@@ -6,8 +6,8 @@ import math
 
 import pytest
 
+from mailcheck.check.ranges import parse_range
 from mailcheck.errors import ConfigError
-from mailcheck.plugin_range import parse_range
 
 
 @pytest.mark.parametrize(
