@@ -86,6 +86,6 @@ class Bounce:
     text: str = ""
     """Decoded human-readable text of the report and of the returned message (capped).
 
-    Added to the agreed interface so that :func:`refers_to` can find a token in a returned
-    body; it has a default, so code that builds a ``Bounce`` without it still works.
+    Kept so that :func:`~mailcheck.bounce.refers_to` can find a token in a returned body;
+    empty when the message had no readable text.
     """

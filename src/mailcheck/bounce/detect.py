@@ -1,0 +1,184 @@
+"""Tell what a message is when no delivery-status part says so: its producer, a text bounce,
+an auto-reply, and each recipient's final reason.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from typing import Final
+
+from mailcheck.bounce.decode import header_value
+from mailcheck.bounce.hits import Hit
+from mailcheck.bounce.model import Action, BouncedRecipient, Kind, Style
+from mailcheck.bounce.reasons import Reason, classify, find_status
+
+__all__ = [
+    "DELAY_TEXT",
+    "detect_style",
+    "from_hit",
+    "is_auto_reply",
+    "kind_of",
+    "looks_like_text_bounce",
+    "refine",
+]
+
+_I, _M = re.IGNORECASE, re.MULTILINE
+
+_BOUNCE_FROM: Final = re.compile(
+    r"mailer-daemon|postmaster|mail delivery (?:system|subsystem)|mail administrator"
+    r"|system administrator|\bmdaemon@|microsoftexchange|hệ thống thư",
+    _I,
+)
+_BOUNCE_SUBJECT: Final = re.compile(
+    r"undeliver|delivery (?:status notification|failure|failed|has failed|problem|report|delayed)"
+    r"|mail delivery failed|returned mail|failure notice|non remis|nicht zustellbar|unzustellbar"
+    r"|could not be delivered|delayed mail|warning: message|mail system error|mail delivery status"
+    r"|non-?delivery|not delivered|mail failed|failed mail|failure delivery|delivery warning"
+    r"|rejected mail|user unknown|returning to sender"
+    r"|không (?:thể )?gửi được|thư bị trả lại|gửi thư thất bại",
+    _I,
+)
+DELAY_TEXT: Final = re.compile(
+    r"delayed mail|still being retried|will (?:keep|continue) trying|not yet been delivered"
+    r"|delivery (?:is |has been )?delayed|\(delay\)|delivery attempts will continue"
+    r"|will be retried|could not send message for past|zustellung verzögert|retardé|bị trì hoãn"
+    r"|has been postponed|will continue to (?:try|attempt)|this is a warning only",
+    _I,
+)
+# What the text of a bounce says, for the bounces that only a From or a Subject announce.
+_BOUNCE_BODY: Final = re.compile(
+    r"(?:could|can)(?:not|n't| not) (?:be )?deliver|(?:was|were|wasn't|been) not delivered"
+    r"|not be delivered|undeliverable|unable to deliver|(?:wasn't|was not|were not) able to deliver"
+    r"|did not reach|did not receive (?:a copy of )?(?:your|this|the) message"
+    r"|permanent(?: fatal)? error|failed addresses|failed recipient|delivery (?:to|of)"
+    r" [^\n]{0,60}(?:failed|postponed|delayed)|delivery has failed|no such user"
+    r"|user unknown|automatically rejected|pas pu (?:être|etre) (?:délivré|delivre|remis)"
+    r"|transcript of session follows|rcpt to:",
+    _I,
+)
+_AUTO_REPLY_SUBJECT: Final = re.compile(
+    r"^\s{0,5}(?:out of (?:the )?office|automatic reply|auto(?:matic)?[- ]?reply|auto:|autoreply"
+    r"|abwesen|automatische antwort|réponse automatique|absence|vacation|trả lời tự động"
+    r"|thư trả lời tự động)",
+    _I,
+)
+
+_STYLE_PRINTS: Final[tuple[tuple[Style, re.Pattern[str]], ...]] = tuple(
+    (style, re.compile(pattern, _I))
+    for style, pattern in (
+        (
+            Style.EXCHANGE,
+            r"x-ms-exchange-message-is-ndr|diagnostic information for administrators"
+            r"|diagnoseinformationen für administratoren|informations de diagnostic pour les"
+            r"|delivery has failed to these recipients|did not reach some or all of the intended"
+            r"|remote server returned '|generating server:|generierender server:"
+            r"|microsoftexchange|\.prod\.outlook\.com",
+        ),
+        (
+            Style.GMAIL,
+            r"googlemail\.com|google tried to deliver your message|\*\* address not found \*\*"
+            r"|\*\* message not delivered \*\*|\*\* message blocked \*\*",
+        ),
+        (Style.YAHOO, r"sorry, we were unable to deliver your message|@yahoo(?:inc)?\.com>?$"),
+        (Style.QMAIL, r"this is the qmail-send program|qmail-send"),
+        (Style.POSTFIX, r"this is the mail system at host|the postfix program|x-postfix-"),
+        (
+            Style.EXIM,
+            r"this message was created automatically by mail delivery software"
+            r"|smtp error from remote mail server|x-exim",
+        ),
+        (
+            Style.SENDMAIL,
+            r"the following addresses had permanent fatal errors|transcript of session follows"
+            r"|returned mail: see transcript",
+        ),
+        (Style.COURIER, r"courier mail server|courier-mta"),
+        (Style.DOMINO, r"domino directory|lotus domino|^delivery failure:|was not delivered to:"),
+    )
+)
+
+
+def detect_style(signature: str) -> Style:
+    for style, pattern in _STYLE_PRINTS:
+        if pattern.search(signature):
+            return style
+    return Style.UNKNOWN
+
+
+def looks_like_text_bounce(
+    style: Style,
+    headers: list[tuple[str, str]],
+    subject: str | None,
+    from_: str | None,
+    text: str,
+) -> bool:
+    if header_value(headers, "x-failed-recipients"):
+        return True
+    by_subject = bool(_BOUNCE_SUBJECT.search(subject or ""))
+    by_from = bool(_BOUNCE_FROM.search(from_ or ""))
+    if style is not Style.UNKNOWN and (by_subject or by_from):
+        return True
+    if by_subject and by_from:
+        return True
+    # MAILER-DAEMON writes nothing but reports; a bounce subject or sender is believed when
+    # the text says what bounces say.
+    if re.search(r"\bmailer-daemon@", from_ or "", _I):
+        return True
+    return (by_subject or by_from) and bool(_BOUNCE_BODY.search(text[:16384]))
+
+
+def is_auto_reply(headers: list[tuple[str, str]], subject: str | None) -> bool:
+    auto = (header_value(headers, "auto-submitted") or "").lower()
+    if auto.startswith("auto-replied"):
+        return True
+    if header_value(headers, "x-autoreply") or header_value(headers, "x-autorespond"):
+        return True
+    if (header_value(headers, "precedence") or "").lower() == "auto_reply":
+        return True
+    return bool(_AUTO_REPLY_SUBJECT.search(subject or ""))
+
+
+def refine(recipient: BouncedRecipient, explanation: str) -> BouncedRecipient:
+    """A better reason when the recipient's own words gave none (``other``).
+
+    Many notices put the reason in their own prose, not next to the address
+    ("This mail message has exceeded the maximum incoming message size.");
+    that prose, before the returned message, is read then. And a failure on a
+    temporary 4.x.x status (4.4.x: no route, no answer) means the sender's
+    server retried until it gave up: the delivery expired.
+    """
+    reason = recipient.reason
+    if reason == Reason.OTHER:
+        reason = classify(recipient.status or find_status(explanation), explanation)
+    temporary = (recipient.status or "").startswith("4.")
+    if recipient.action == Action.FAILED and temporary:
+        network = (recipient.status or "").startswith("4.4.")
+        if reason == Reason.OTHER or network:
+            reason = Reason.EXPIRED
+    return recipient if reason == recipient.reason else replace(recipient, reason=reason)
+
+
+def kind_of(recipients: list[BouncedRecipient], delay_hint: bool) -> Kind:
+    actions = {r.action for r in recipients}
+    if Action.FAILED in actions:
+        return Kind.FAILURE
+    if Action.DELAYED in actions:
+        return Kind.DELAY
+    if actions and actions <= {Action.DELIVERED, Action.RELAYED, Action.EXPANDED}:
+        return Kind.NOT_A_BOUNCE
+    return Kind.DELAY if delay_hint else Kind.FAILURE
+
+
+def from_hit(hit: Hit, delay_hint: bool) -> BouncedRecipient:
+    status = find_status(hit.diagnostic or "")
+    # A 4xx reply in a notice that is not a delay notice: the retries ran out, it failed.
+    action = Action.DELAYED if delay_hint and (status or "4")[0] == "4" else Action.FAILED
+    return BouncedRecipient(
+        recipient=hit.recipient,
+        action=action,
+        status=status,
+        reason=classify(status, hit.diagnostic),
+        diagnostic=hit.diagnostic,
+        remote_mta=hit.remote_mta,
+    )

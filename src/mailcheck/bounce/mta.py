@@ -1,0 +1,173 @@
+"""Read the recipients out of the text bounces of MTAs that have a recognisable layout.
+
+Each extractor gets the report's text (before the returned message) and the bounce's
+headers, and returns what it found.
+"""
+
+from __future__ import annotations
+
+import re
+
+from mailcheck.bounce.hits import ADDR, Hit, join_lines, smtp_line, split_lines
+
+__all__ = [
+    "extract_domino",
+    "extract_exchange",
+    "extract_exim",
+    "extract_gmail",
+    "extract_qmail",
+    "extract_sendmail",
+]
+
+_I = re.IGNORECASE
+
+
+def extract_qmail(text: str, headers: list[tuple[str, str]]) -> list[Hit]:
+    # qmail and Yahoo: "<rcpt>:" then the paragraph that explains it.
+    hits = []
+    lines = split_lines(text)
+    for index, line in enumerate(lines):
+        match = re.match(rf"^<({ADDR})>:?\s{{0,20}}$", line.strip())
+        if match is None:
+            continue
+        block = []
+        for follow in lines[index + 1 : index + 30]:
+            if not follow.strip():
+                break
+            block.append(follow.strip())
+        remote = None
+        diagnostic_lines = []
+        for entry in block:
+            said = re.match(r"^remote host said:\s{0,5}(.{1,2000})$", entry, _I)
+            host = re.match(r"^([\w.:-]{1,253}) does not like recipient", entry, _I)
+            if host:
+                remote = host.group(1)
+            elif said:
+                diagnostic_lines.append(said.group(1))
+            elif diagnostic_lines and not re.match(r"^giving up on", entry, _I):
+                diagnostic_lines.append(entry)
+        diagnostic = join_lines(diagnostic_lines) or join_lines(block)
+        hits.append(Hit(match.group(1), diagnostic, remote))
+    return hits
+
+
+def extract_exim(text: str, headers: list[tuple[str, str]]) -> list[Hit]:
+    # "  rcpt" then indented "host ...", "SMTP error from remote mail server after ...:", reply.
+    hits = []
+    lines = split_lines(text)
+    for index, line in enumerate(lines):
+        match = re.match(rf"^ {{1,4}}({ADDR})(?:\s{{1,4}}<{ADDR}>)?\s{{0,20}}$", line)
+        if match is None:
+            continue
+        block = []
+        for follow in lines[index + 1 : index + 30]:
+            if not follow.strip() or len(follow) - len(follow.lstrip()) <= 2:
+                break
+            block.append(follow.strip())
+        remote = None
+        diagnostic_lines = []
+        for entry in block:
+            host = re.match(r"^host ([\w.-]{1,253})", entry, _I)
+            if host:
+                remote = host.group(1)
+            elif re.match(r"^smtp error from remote mail server", entry, _I):
+                continue
+            else:
+                diagnostic_lines.append(entry)
+        hits.append(Hit(match.group(1), join_lines(diagnostic_lines), remote))
+    return hits
+
+
+def extract_sendmail(text: str, headers: list[tuple[str, str]]) -> list[Hit]:
+    hits = []
+    lines = split_lines(text)
+    remote_match = re.search(r"while talking to ([\w.-]{1,253}?)\.?:", text, _I)
+    remote = remote_match.group(1) if remote_match else None
+    for index, line in enumerate(lines):
+        match = re.match(rf"^<({ADDR})>\s{{0,20}}$", line.strip())
+        if match is None:
+            continue
+        diagnostic = None
+        for follow in lines[index + 1 : index + 4]:
+            reason = re.match(r"^\s{0,20}\(reason: (.{1,2000})\)\s{0,5}$", follow, _I)
+            if reason:
+                diagnostic = reason.group(1)
+                break
+        if diagnostic is None:
+            for follow in lines:
+                reply = re.match(r"^<<< (.{1,2000})$", follow)
+                if reply and match.group(1).lower() in follow.lower():
+                    diagnostic = reply.group(1)
+                    break
+        hits.append(Hit(match.group(1), diagnostic or smtp_line(lines), remote))
+    return hits
+
+
+def extract_exchange(text: str, headers: list[tuple[str, str]]) -> list[Hit]:
+    hits = []
+    remote_match = re.search(
+        r"(?:generating server|generierender server): ([\w.-]{1,253})", text, _I
+    )
+    remote = remote_match.group(1) if remote_match else None
+    for match in re.finditer(
+        rf"({ADDR})\s{{1,40}}(?:Remote Server returned|Remoteserver hat) '([^'\n]{{1,2000}})'",
+        text,
+        _I,
+    ):
+        hits.append(Hit(match.group(1), match.group(2), remote))
+    if hits:
+        return hits
+    # Exchange 2003: "rcpt on <date>" then the reason, then "<host #5.1.1>".
+    lines = split_lines(text)
+    for index, line in enumerate(lines):
+        legacy = re.match(rf"^\s{{0,20}}({ADDR}) on .{{1,80}}$", line)
+        if legacy is None:
+            continue
+        block: list[str] = []
+        for follow in lines[index + 1 : index + 10]:
+            if not follow.strip():
+                break
+            block.append(follow.strip())
+        host = re.search(r"<([\w.-]{1,253}) #([245]\.\d{1,3}\.\d{1,3})", " ".join(block))
+        hits.append(Hit(legacy.group(1), join_lines(block), host.group(1) if host else remote))
+    return hits
+
+
+def extract_domino(text: str, headers: list[tuple[str, str]]) -> list[Hit]:
+    match = re.search(
+        rf"was not delivered to:\s{{1,200}}({ADDR})\s{{1,200}}"
+        rf"because:\s{{1,200}}([^\n]{{1,2000}})",
+        text,
+        _I,
+    )
+    if match is None:
+        return []
+    return [Hit(match.group(1), match.group(2).strip(), None)]
+
+
+def extract_gmail(text: str, headers: list[tuple[str, str]]) -> list[Hit]:
+    rcpt = re.search(
+        rf"(?:wasn't delivered to|delivery to the following recipient[^\n]{{0,40}}:\s{{1,40}})"
+        rf"\s{{0,5}}({ADDR})",
+        text,
+        _I,
+    )
+    if rcpt is None:
+        return []
+    lines = split_lines(text)
+    diagnostic = None
+    for index, line in enumerate(lines):
+        if re.search(
+            r"the response (?:from the remote server )?was:|other server returned", line, _I
+        ):
+            block: list[str] = []
+            for follow in lines[index + 1 : index + 10]:
+                if not follow.strip():
+                    if block:
+                        break
+                    continue
+                block.append(follow)
+            diagnostic = join_lines(block)
+            break
+    remote = re.search(r"by ([\w-]{1,63}(?:\.[\w-]{1,63}){1,10})\. \[", text)
+    return [Hit(rcpt.group(1), diagnostic or smtp_line(lines), remote.group(1) if remote else None)]
