@@ -13,6 +13,7 @@ from dataclasses import dataclass
 __all__ = [
     "ErrorInfo",
     "Outcome",
+    "ProbeId",
     "ProbeResult",
     "ProbeStatus",
     "Reply",
@@ -52,6 +53,23 @@ class Outcome(enum.StrEnum):
     ERROR = "error"
     #: Not done: an earlier step left nothing to do it with, or no time was left.
     SKIPPED = "skipped"
+
+
+class ProbeId(enum.StrEnum):
+    """Which probe saw it: one member per probe in the registry (mailcheck.facts.registry)."""
+
+    SMTP = "smtp"
+    IMAP = "imap"
+    DNS = "dns"
+    AUTH = "auth"
+    RCPT = "rcpt"
+    BOUNCE = "bounce"
+    #: A ``--probe-mailbox`` mailbox; its results are named ``imap:<address>``.
+    PROBE_MAILBOX = "imap:"
+
+    def named(self, instance: str) -> str:
+        """The result name of one instance: ``imap:ketoan@example.vn`` for a probe mailbox."""
+        return f"{self.value}{instance}" if self is ProbeId.PROBE_MAILBOX else self.value
 
 
 class ProbeStatus(enum.StrEnum):
@@ -118,6 +136,11 @@ class Step:
     data: tuple[tuple[str, str], ...] = ()
     """Extra observations as name/value pairs (addresses, TLS version, extensions)."""
 
+    @property
+    def base(self) -> str:
+        """The step's name less a folder prefix: ``cleanup`` for ``junk:cleanup``."""
+        return self.name.rpartition(":")[2]
+
     def get(self, key: str) -> str | None:
         """Return one extra observation by name."""
         for name, value in self.data:
@@ -140,7 +163,7 @@ class ProbeResult:
     """Everything one probe observed."""
 
     probe: str
-    """``smtp`` (later ``imap``, ``dns``, ``bounce``)."""
+    """The probe's id (:class:`ProbeId`), or ``imap:<address>`` for a ``--probe-mailbox``."""
     status: ProbeStatus
     target: str
     """Where it went, e.g. ``smtp.gmail.com:587 (starttls)``."""
@@ -149,6 +172,13 @@ class ProbeResult:
     skip_reason: str | None = None
     crash: str | None = None
     elapsed_ms: float = 0.0
+
+    @property
+    def kind(self) -> ProbeId:
+        """The probe's typed id (every ``imap:<address>`` is a probe mailbox)."""
+        if self.probe.startswith(ProbeId.PROBE_MAILBOX.value):
+            return ProbeId.PROBE_MAILBOX
+        return ProbeId(self.probe)
 
     def step(self, name: str) -> Step | None:
         """Return the last step with this name, if the probe got that far."""

@@ -1,0 +1,186 @@
+"""The mailbox probe's declaration (probes/imap, probes/roundtrip): steps and facts.
+
+One IMAP probe watches the sender's own mailbox for the test invoice; the
+``--probe-mailbox`` mailboxes are the same probe, each result named
+``imap:<address>``, and only their placement counts (:mod:`mailcheck.facts.run`).
+"""
+
+from __future__ import annotations
+
+import enum
+
+from mailcheck.evidence import Outcome, ProbeId, ProbeResult
+from mailcheck.facts.spec import FactSpec, FactValue, ProbeSpec
+
+__all__ = ["CONNECT_STEPS", "SPEC", "ImapStep", "placement"]
+
+
+class ImapStep(enum.StrEnum):
+    """The steps of the mailbox probe. ``select`` and ``cleanup`` may carry a folder
+    (``select INBOX``, ``junk:cleanup``)."""
+
+    RESOLVE = "resolve"
+    CONNECT = "connect"
+    TLS = "tls"
+    GREETING = "greeting"
+    STARTTLS = "starttls"
+    LOGIN = "login"
+    LIST = "list"
+    JUNK_FOLDER = "junk-folder"
+    SELECT = "select"
+    LEFTOVERS = "leftovers"
+    CRITERIA = "criteria"
+    WATCH = "watch"
+    PLACEMENT = "placement"
+    FETCH_HEADERS = "fetch-headers"
+    HEADERS = "headers"
+    CLEANUP = "cleanup"
+
+
+#: Opening the mailbox: the first of these that fails is ``imap.failed_step``.
+CONNECT_STEPS = (
+    ImapStep.RESOLVE,
+    ImapStep.CONNECT,
+    ImapStep.TLS,
+    ImapStep.GREETING,
+    ImapStep.STARTTLS,
+    ImapStep.LOGIN,
+)
+
+FACTS = (
+    FactSpec("imap.probe", str, "Whether the IMAP probe ran: completed, deadline, crashed."),
+    FactSpec("imap.login", str, "IMAP LOGIN: ok, rejected, withheld, not-offered, timeout, ..."),
+    FactSpec(
+        "imap.failed_step",
+        str,
+        "The first IMAP connection step that failed: resolve, connect, tls, greeting, ...",
+        "imap/*failed",
+    ),
+    FactSpec(
+        "imap.junk_folder",
+        str,
+        "How the spam folder was found: special-use, name, missing.",
+        "imap/junk-folder",
+    ),
+    # --- Round trip: the test invoice in the sender's own mailbox
+    FactSpec(
+        "roundtrip.placement",
+        str,
+        "Where the test message landed: inbox, junk, other, not-arrived, not-sent, lost.",
+        "imap/placement,headers",
+    ),
+    FactSpec(
+        "roundtrip.folder",
+        str,
+        "The folder it was found in, as the server names it.",
+        "imap/placement",
+    ),
+    FactSpec(
+        "roundtrip.spam_flagged",
+        bool,
+        "The receiving side's spam filter called it spam.",
+        "imap/headers",
+    ),
+    FactSpec(
+        "roundtrip.spf", str, "SPF result in the receiver's Authentication-Results.", "imap/headers"
+    ),
+    FactSpec(
+        "roundtrip.dkim",
+        str,
+        "DKIM result in the receiver's Authentication-Results.",
+        "imap/headers",
+    ),
+    FactSpec(
+        "roundtrip.dmarc",
+        str,
+        "DMARC result in the receiver's Authentication-Results.",
+        "imap/headers",
+    ),
+    FactSpec(
+        "roundtrip.cleanup",
+        str,
+        "The test message afterwards: deleted, moved, kept (no safe way), refused (the "
+        "server said no), unknown, keep-asked (--keep).",
+        "imap/cleanup",
+    ),
+    FactSpec(
+        "roundtrip.leftovers_removed",
+        int,
+        "Test invoices of earlier runs this run found and removed.",
+        "imap/leftovers",
+    ),
+    FactSpec(
+        "send.via_vendor",
+        bool,
+        "The company sends through its software vendor's mail service (FAQ case 1).",
+        "imap/criteria",
+    ),
+)
+
+_FOUND = ("inbox", "junk", "other")
+
+
+def placement(result: ProbeResult) -> str | None:
+    """Where a mailbox probe saw the test invoice, as its placement step says."""
+    step = result.step(ImapStep.PLACEMENT)
+    return step.get("placement") if step is not None else None
+
+
+def _cleanup(outcome: Outcome, result: str | None, why: str | None) -> str:
+    # Only a cleanup that ended OK removed something; one withheld kept it on purpose.
+    if outcome is Outcome.OK:
+        return result or "unknown"
+    if outcome is Outcome.WITHHELD and why == "--keep":
+        return "keep-asked"
+    if outcome is Outcome.WITHHELD and result == "kept":
+        return "kept"  # no safe way to remove it (no UIDPLUS, no MOVE, ...)
+    if outcome is Outcome.REJECTED and result == "refused":
+        return "refused"  # the server said no to STORE, EXPUNGE or MOVE
+    return "unknown"
+
+
+def _extract(result: ProbeResult) -> dict[str, FactValue]:
+    facts: dict[str, FactValue] = {"imap.probe": result.status.value}
+    for step in result.steps:
+        if step.name in CONNECT_STEPS and step.outcome is not Outcome.OK:
+            facts.setdefault("imap.failed_step", step.name)
+        if step.name == ImapStep.LOGIN:
+            facts["imap.login"] = step.outcome.value
+        elif step.name == ImapStep.JUNK_FOLDER:
+            facts["imap.junk_folder"] = step.get("found_by") or "missing"
+        elif step.name == ImapStep.PLACEMENT:
+            where = step.get("placement") or "not-arrived"
+            if where in _FOUND and step.outcome is not Outcome.OK:
+                where = "lost"  # a "found" that did not end OK is no finding
+            facts["roundtrip.placement"] = where
+            folder = step.get("folder")
+            if folder:
+                facts["roundtrip.folder"] = folder
+        elif step.base == ImapStep.CLEANUP and step.get("result"):
+            # "junk:cleanup" when the message was found (and removed) in the spam folder.
+            facts["roundtrip.cleanup"] = _cleanup(step.outcome, step.get("result"), step.get("why"))
+        elif step.name == ImapStep.LEFTOVERS and step.outcome is Outcome.OK:
+            removed = step.get("removed") or "0"
+            facts["roundtrip.leftovers_removed"] = int(removed) if removed.isdigit() else 0
+        elif step.name == ImapStep.HEADERS and step.get("header"):
+            facts.update(_header_facts(step.get("header") or ""))
+        elif step.name == ImapStep.CRITERIA and step.get("mode") == "watch":
+            facts["send.via_vendor"] = True
+    return facts
+
+
+def _header_facts(header: str) -> dict[str, FactValue]:
+    from mailcheck.headers import read_headers
+
+    report = read_headers(header.encode("utf-8", "surrogateescape"))
+    facts: dict[str, FactValue] = {}
+    if report.spam_flagged is not None:
+        facts["roundtrip.spam_flagged"] = report.spam_flagged
+    for method in ("spf", "dkim", "dmarc"):
+        value = report.result(method)
+        if value is not None:
+            facts[f"roundtrip.{method}"] = value
+    return facts
+
+
+SPEC = ProbeSpec(ProbeId.IMAP, ImapStep, FACTS, _extract)
