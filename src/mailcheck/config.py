@@ -3,33 +3,56 @@
 Click reads the flags and their ``MAILCHECK_*`` environment variables; this module
 fills what is still missing from the named profile of the TOML config file and
 from the provider preset, checks it, and returns one frozen :class:`Settings`.
+
+The settings types live in :mod:`mailcheck.settings` and the value parsers in
+:mod:`mailcheck.values`; this module reads the file and does the merge.
 """
 
 from __future__ import annotations
 
-import enum
-import ipaddress
 import os
-import re
 import time
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 from mailcheck.datafiles import read_data
 from mailcheck.errors import ConfigError, did_you_mean
 from mailcheck.secret import SecretSource
+from mailcheck.settings import (
+    ImapSettings,
+    MailboxSettings,
+    RoundtripOptions,
+    Settings,
+    SmtpSettings,
+)
+
+# shim: remove after issue 12 integration. The settings types moved to mailcheck.settings
+# and the parsers to mailcheck.values; modules not yet updated import them from here.
+from mailcheck.settings import TlsMode as TlsMode  # shim: remove after issue 12 integration
+from mailcheck.values import (
+    Address,
+    parse_dns_server,
+    parse_dnsbls,
+    parse_ehlo_name,
+    parse_host,
+    parse_lang,
+    parse_port,
+    parse_seconds,
+    parse_size,
+    parse_tls_mode,
+)
 
 __all__ = [
-    "Settings",
-    "SmtpSettings",
-    "TlsMode",
-    "check_address",
     "default_lang",
+    "load_profile",
     "load_providers",
+    "profile_names",
+    "read_config",
+    "resolve_probe_mailbox",
     "resolve_settings",
 ]
+
 
 CONFIG_ENV = "MAILCHECK_CONFIG"
 DEFAULT_TIMEOUT = 10.0
@@ -105,97 +128,6 @@ DEFAULT_WAIT = 30.0
 _IMAP_PORTS = {"tls": 993, "starttls": 143, "none": 143}  # RFC 8314 / RFC 3501
 
 
-class TlsMode(enum.StrEnum):
-    """How the submission connection is protected."""
-
-    #: Plain connect, then STARTTLS (RFC 3207), usually port 587.
-    STARTTLS = "starttls"
-    #: TLS from the first byte (RFC 8314), usually port 465.
-    TLS = "tls"
-    #: No TLS at all; AUTH is then withheld unless plaintext is allowed.
-    NONE = "none"
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class SmtpSettings:
-    """Where and how to reach the submission server."""
-
-    host: str
-    port: int
-    tls: TlsMode
-    username: str
-    ca_file: str | None
-    ehlo_name: str
-    allow_plaintext: bool
-    timeout: float
-    """Per network step, in seconds."""
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ImapSettings:
-    """Where and how to reach a mailbox."""
-
-    host: str
-    port: int
-    tls: TlsMode
-    username: str
-    ca_file: str | None
-    timeout: float
-    allow_plaintext: bool = False
-    dns_server: tuple[str, int] | None = None
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class MailboxSettings:
-    """A mailbox the round trip watches: the sender's own, or a ``--probe-mailbox``."""
-
-    label: str
-    """``sender``, or the profile name of a probe mailbox."""
-    address: str
-    imap: ImapSettings
-    secret_source: SecretSource | None
-    """None: the same password as for SMTP."""
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class RoundtripOptions:
-    """How the test invoice is made and how long to wait for it."""
-
-    wait: float
-    """Seconds to wait for the message after the server accepted it."""
-    keep: bool
-    subject: str | None
-    sender_name: str | None
-    attachment_size: int
-    probes: tuple[MailboxSettings, ...]
-    send_to_recipient: bool = False
-    """Also send a labelled test to the real recipient and watch for its bounce."""
-    probe_rcpt: bool = False
-    """Ask the recipient's MX (port 25) whether it takes the address (RCPT TO, no DATA)."""
-    mx_port: int = 25
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Settings:
-    """Everything a command needs, resolved and checked."""
-
-    smtp: SmtpSettings
-    sender: str | None
-    recipient: str | None
-    dns_server: tuple[str, int] | None
-    lang: str
-    deadline: float
-    """The whole command's budget, in seconds."""
-    provider: str | None
-    profile: str | None
-    secret_source: SecretSource
-    mailbox: MailboxSettings | None
-    """The sender's own mailbox (None when there is no sender address)."""
-    dnsbls: tuple[str, ...] = ()
-    """DNS blocklist zones to check the sending IP against (none unless configured)."""
-    roundtrip: RoundtripOptions
-
-
 def default_lang() -> str:
     """``vi`` when the locale is Vietnamese, else ``en``."""
     for name in ("LC_ALL", "LC_MESSAGES", "LANG", "LANGUAGE"):
@@ -222,86 +154,6 @@ def _find_provider(name: str, providers: Mapping[str, Mapping[str, Any]]) -> str
     known = sorted(providers)
     extra = did_you_mean(key, known)
     raise ConfigError(f"unknown provider {name!r}{extra}; known: {', '.join(known)}")
-
-
-_LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
-
-
-def _check_domain(domain: str, what: str) -> None:
-    try:
-        ascii_domain = domain.encode("idna").decode("ascii").lower()
-    except UnicodeError:
-        raise ConfigError(f"{what}: {domain!r} is not a valid domain name") from None
-    labels = ascii_domain.rstrip(".").split(".")
-    if len(ascii_domain) > 253 or len(labels) < 2 or not all(_LABEL.match(x) for x in labels):
-        raise ConfigError(f"{what}: {domain!r} is not a valid domain name")
-
-
-def check_address(address: str, what: str) -> str:
-    """Check an e-mail address's shape (syntax only); return it stripped."""
-    value = address.strip()
-    if any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
-        raise ConfigError(f"{what}: the address contains control characters (CR, LF, ...)")
-    local, at, domain = value.rpartition("@")
-    if not at or not local or not domain or " " in value or "<" in value or ">" in value:
-        raise ConfigError(f"{what}: {address!r} is not an e-mail address (expected name@domain)")
-    if len(local) > 64:
-        raise ConfigError(f"{what}: the part before @ is longer than 64 characters")
-    _check_domain(domain, what)
-    return value
-
-
-def _check_host(host: str) -> str:
-    value = host.strip()
-    try:
-        ipaddress.ip_address(value.strip("[]"))
-        return value.strip("[]")
-    except ValueError:
-        pass
-    if any(ord(ch) <= 32 for ch in value) or not value:
-        raise ConfigError(f"--smtp-host: {host!r} is not a host name")
-    if "." in value:
-        _check_domain(value, "--smtp-host")
-    return value
-
-
-def _parse_dns_server(value: str) -> tuple[str, int]:
-    text = value.strip()
-    port = 53
-    if text.startswith("["):  # [::1]:5353
-        host, _, rest = text[1:].partition("]")
-        if rest.startswith(":"):
-            port = _parse_port(rest[1:], "--dns-server")
-    elif text.count(":") == 1:
-        host, _, port_text = text.partition(":")
-        port = _parse_port(port_text, "--dns-server")
-    else:
-        host = text
-    try:
-        ipaddress.ip_address(host)
-    except ValueError:
-        raise ConfigError(f"--dns-server: {value!r} is not IP[:PORT]") from None
-    return host, port
-
-
-def _parse_port(value: object, what: str) -> int:
-    try:
-        port = int(str(value))
-    except ValueError:
-        raise ConfigError(f"{what}: {value!r} is not a port number") from None
-    if not 0 < port < 65536:
-        raise ConfigError(f"{what}: {port} is not a port number (1-65535)")
-    return port
-
-
-def _parse_seconds(value: object, what: str) -> float:
-    try:
-        seconds = float(str(value))
-    except ValueError:
-        raise ConfigError(f"{what}: {value!r} is not a number of seconds") from None
-    if not 0 < seconds <= 3600:
-        raise ConfigError(f"{what}: {seconds:g} is out of range (0-3600 seconds)")
-    return seconds
 
 
 def _config_path(given: str | None) -> tuple[Path, bool]:
@@ -470,25 +322,82 @@ def resolve_settings(
         value = values.get(key)
         return value if value is not None else profile.get(key)
 
+    sender, recipient = _addresses(pick, need_sender=need_sender, need_recipient=need_recipient)
+    # A given SMTP host is not second-guessed by the preset of the sender's domain.
+    guess_from = sender if pick("smtp_host") is None else None
+    provider, preset = _preset(pick("provider"), guess_from)
+    smtp = _smtp_settings(pick, preset, sender, need_smtp=need_smtp)
+    deadline = parse_seconds(pick("deadline") or DEFAULT_DEADLINE, "--deadline")
+    dns_value = pick("dns_server")
+    dns_server = parse_dns_server(str(dns_value)) if dns_value else None
+    lang = parse_lang(str(pick("lang") or default_lang()))
+
+    common = {"ca_file": smtp.ca_file, "timeout": smtp.timeout, "dns_server": dns_server}
+    # The password command is bounded by --timeout and by what is left of --deadline,
+    # whose clock starts now, when the command's settings are read.
+    limits = (smtp.timeout, time.monotonic() + deadline)
+    mailbox = None
+    if sender is not None:
+        mailbox = MailboxSettings(
+            label="sender",
+            address=str(sender),
+            imap=_imap_settings(pick, preset, smtp.host, smtp.username, common),
+            secret_source=_imap_secret(values, profile, limits),
+        )
+    return Settings(
+        roundtrip=_roundtrip_options(values, pick, common, limits),
+        dnsbls=parse_dnsbls(values.get("dnsbl") or profile.get("dnsbls") or ()),
+        mailbox=mailbox,
+        smtp=smtp,
+        sender=str(sender) if sender else None,
+        recipient=str(recipient) if recipient else None,
+        dns_server=dns_server,
+        lang=lang,
+        deadline=deadline,
+        provider=provider,
+        profile=profile_name,
+        secret_source=_smtp_secret(values, profile, limits),
+    )
+
+
+#: Reads one setting: the flag (or its environment variable) if given, else the profile's.
+Pick = Callable[[str], Any]
+
+
+def _addresses(
+    pick: Pick, *, need_sender: bool, need_recipient: bool
+) -> tuple[Address | None, Address | None]:
+    """The sender and the recipient, each checked; a missing needed one is an error."""
     sender = pick("sender")
-    sender = check_address(str(sender), "--sender") if sender else None
+    sender = Address.parse(str(sender), "--sender") if sender else None
     recipient = pick("recipient")
-    recipient = check_address(str(recipient), "--recipient") if recipient else None
+    recipient = Address.parse(str(recipient), "--recipient") if recipient else None
     if need_sender and sender is None:
         raise ConfigError("missing --sender (the address the invoices are sent from)")
     if need_recipient and recipient is None:
         raise ConfigError("missing --recipient (the customer's address)")
+    return sender, recipient
 
+
+def _preset(name: object, address: Address | None) -> tuple[str | None, dict[str, Any]]:
+    """The provider named, else the one whose domains hold ``address``: ``(id, preset)``.
+
+    ``(None, {})`` when there is neither.
+    """
     providers = load_providers()
-    provider_name = pick("provider")
     provider: str | None = None
-    if provider_name:
-        provider = _find_provider(str(provider_name), providers)
-    elif pick("smtp_host") is None and sender:
-        domain = sender.rpartition("@")[2].lower()
+    if name:
+        provider = _find_provider(str(name), providers)
+    elif address is not None:
+        domain = address.domain
         provider = next((p for p, v in providers.items() if domain in v.get("domains", ())), None)
-    preset = providers.get(provider, {}) if provider else {}
+    return provider, (providers.get(provider, {}) if provider else {})
 
+
+def _smtp_settings(
+    pick: Pick, preset: Mapping[str, Any], sender: Address | None, *, need_smtp: bool
+) -> SmtpSettings:
+    """The submission server: flags and profile first, then the preset, then defaults."""
     host = pick("smtp_host") or preset.get("smtp_host")
     if not host and not need_smtp:
         # `watch` only reads a mailbox: the IMAP host stands in for the unused SMTP one.
@@ -499,134 +408,94 @@ def resolve_settings(
         raise ConfigError(
             "no SMTP server: give --smtp-host (and --smtp-port, --smtp-tls) or --provider"
         )
-    tls_text = str(pick("smtp_tls") or preset.get("smtp_tls") or "starttls").lower()
-    try:
-        tls = TlsMode(tls_text)
-    except ValueError:
-        raise ConfigError(f"--smtp-tls: {tls_text!r} is not one of starttls, tls, none") from None
+    tls = parse_tls_mode(pick("smtp_tls") or preset.get("smtp_tls") or "starttls", "--smtp-tls")
     port_value = pick("smtp_port")
     if port_value is None:
         # A preset's port belongs to its own TLS mode; a changed mode takes that mode's default.
         same_mode = preset.get("smtp_tls") == tls.value
         port_value = preset.get("smtp_port") if same_mode else _DEFAULT_PORTS[tls.value]
-    port = _parse_port(port_value, "--smtp-port")
-    username = pick("username") or sender
+    port = parse_port(port_value, "--smtp-port")
+    username = pick("username") or (str(sender) if sender else None)
     if not username:
         raise ConfigError("missing --username (or --sender, which is used as the user name)")
     if any(ord(ch) < 32 for ch in str(username)):
         raise ConfigError("--username: contains control characters")
-    ca_file = pick("ca_file")
-    if ca_file is not None:
-        ca_path = Path(str(ca_file)).expanduser()
-        if not ca_path.is_file():
-            raise ConfigError(f"--ca-file: {ca_file} is not a readable file")
-        ca_file = str(ca_path)
-    ehlo = str(pick("ehlo_name") or DEFAULT_EHLO)
-    if not re.fullmatch(r"[A-Za-z0-9.\-\[\]:]{1,255}", ehlo):
-        raise ConfigError(f"--ehlo-name: {ehlo!r} is not a host name")
-    timeout = _parse_seconds(pick("timeout") or DEFAULT_TIMEOUT, "--timeout")
-    deadline = _parse_seconds(pick("deadline") or DEFAULT_DEADLINE, "--deadline")
-    dns_value = pick("dns_server")
-    dns_server = _parse_dns_server(str(dns_value)) if dns_value else None
-    lang = str(pick("lang") or default_lang()).lower()
-    if lang not in ("vi", "en"):
-        raise ConfigError(f"--lang: {lang!r} is not vi or en")
+    return SmtpSettings(
+        ca_file=_ca_file(pick("ca_file")),
+        ehlo_name=parse_ehlo_name(str(pick("ehlo_name") or DEFAULT_EHLO)),
+        timeout=parse_seconds(pick("timeout") or DEFAULT_TIMEOUT, "--timeout"),
+        host=parse_host(str(host)),
+        port=port,
+        tls=tls,
+        username=str(username),
+        allow_plaintext=bool(pick("allow_plaintext")),
+    )
 
-    common = {"ca_file": ca_file, "timeout": timeout, "dns_server": dns_server}
-    # The password command is bounded by --timeout and by what is left of --deadline,
-    # whose clock starts now, when the command's settings are read.
-    limits = (timeout, time.monotonic() + deadline)
-    mailbox = None
-    if sender is not None:
-        mailbox = MailboxSettings(
-            label="sender",
-            address=sender,
-            imap=_imap_settings(pick, preset, str(host), str(username), common),
-            secret_source=_imap_secret(values, profile, limits),
-        )
+
+def _ca_file(value: object) -> str | None:
+    """The CA bundle's path, ``~`` expanded; it must be a file now, not at the handshake."""
+    if value is None:
+        return None
+    path = Path(str(value)).expanduser()
+    if not path.is_file():
+        raise ConfigError(f"--ca-file: {value} is not a readable file")
+    return str(path)
+
+
+def _roundtrip_options(
+    values: Mapping[str, Any],
+    pick: Pick,
+    common: dict[str, Any],
+    limits: tuple[float, float],
+) -> RoundtripOptions:
+    """How the round trip's test invoice is made, sent and waited for."""
     probe_names = tuple(values.get("probe_mailbox") or ())
-    roundtrip = RoundtripOptions(
-        wait=_parse_seconds(pick("wait") or DEFAULT_WAIT, "--wait"),
+    return RoundtripOptions(
+        wait=parse_seconds(pick("wait") or DEFAULT_WAIT, "--wait"),
         keep=bool(values.get("keep")),
         subject=pick("subject"),
         sender_name=pick("sender_name"),
         attachment_size=parse_size(pick("attachment_size") or 0, "--attachment-size"),
         send_to_recipient=bool(values.get("send_to_recipient")),
         probe_rcpt=bool(values.get("probe_rcpt")),
-        mx_port=_parse_port(values.get("mx_port") or 25, "--mx-port"),
+        mx_port=parse_port(values.get("mx_port") or 25, "--mx-port"),
         probes=tuple(
             resolve_probe_mailbox(name, values.get("config"), common, limits)
             for name in probe_names
         ),
     )
-    return Settings(
-        dnsbls=_dnsbls(values.get("dnsbl") or profile.get("dnsbls") or ()),
-        mailbox=mailbox,
-        roundtrip=roundtrip,
-        smtp=SmtpSettings(
-            host=_check_host(str(host)),
-            port=port,
-            tls=tls,
-            username=str(username),
-            ca_file=ca_file,
-            ehlo_name=ehlo,
-            allow_plaintext=bool(pick("allow_plaintext")),
-            timeout=timeout,
-        ),
-        sender=sender,
-        recipient=recipient,
-        dns_server=dns_server,
-        lang=lang,
-        deadline=deadline,
-        provider=provider,
-        profile=profile_name,
-        secret_source=SecretSource(
-            stdin=bool(values.get("password_stdin")),
-            file=values.get("password_file"),
-            command=values.get("password_command"),
-            env_name=profile.get("password_env"),
-            profile_file=profile.get("password_file"),
-            profile_command=profile.get("password_command"),
-            prompt=not values.get("no_prompt"),
-            timeout=limits[0],
-            deadline_at=limits[1],
-        ),
+
+
+def _smtp_secret(
+    values: Mapping[str, Any], profile: Mapping[str, Any], limits: tuple[float, float]
+) -> SecretSource:
+    """Where the SMTP password comes from (read later, when it is needed)."""
+    return SecretSource(
+        stdin=bool(values.get("password_stdin")),
+        file=values.get("password_file"),
+        command=values.get("password_command"),
+        env_name=profile.get("password_env"),
+        profile_file=profile.get("password_file"),
+        profile_command=profile.get("password_command"),
+        prompt=not values.get("no_prompt"),
+        timeout=limits[0],
+        deadline_at=limits[1],
     )
 
 
-def parse_size(value: object, what: str) -> int:
-    """``2500000``, ``500k``, ``2M``, ``2MB``: a size in bytes (at most 50 MB)."""
-    text = str(value).strip().upper().removesuffix("B")
-    factor = 1
-    if text and text[-1] in "KM":
-        factor = 1024 if text[-1] == "K" else 1024 * 1024
-        text = text[:-1]
-    try:
-        size = int(float(text) * factor)
-    except ValueError:
-        raise ConfigError(f"{what}: {value!r} is not a size (e.g. 2M, 500k, 250000)") from None
-    if not 0 <= size <= 50 * 1024 * 1024:
-        raise ConfigError(f"{what}: {value} is out of range (0 to 50M)")
-    return size
-
-
 def _imap_settings(
-    pick: Any, preset: Mapping[str, Any], smtp_host: str, username: str, common: dict[str, Any]
+    pick: Pick, preset: Mapping[str, Any], smtp_host: str, username: str, common: dict[str, Any]
 ) -> ImapSettings:
     host = pick("imap_host") or preset.get("imap_host") or smtp_host
-    tls_text = str(pick("imap_tls") or "tls").lower()
-    try:
-        tls = TlsMode(tls_text)
-    except ValueError:
-        raise ConfigError(f"--imap-tls: {tls_text!r} is not one of tls, starttls, none") from None
+    tls = parse_tls_mode(pick("imap_tls") or "tls", "--imap-tls", "tls, starttls, none")
     port_value = pick("imap_port")
     if port_value is None:
         port_value = (
             preset.get("imap_port") if tls is TlsMode.TLS and preset else _IMAP_PORTS[tls.value]
         )
     return ImapSettings(
-        host=_check_host(str(host)),
-        port=_parse_port(port_value, "--imap-port"),
+        host=parse_host(str(host)),
+        port=parse_port(port_value, "--imap-port"),
         tls=tls,
         username=str(pick("imap_username") or username),
         allow_plaintext=bool(pick("allow_plaintext")),
@@ -673,14 +542,9 @@ def resolve_probe_mailbox(
     address = profile.get("sender") or profile.get("username")
     if not address:
         raise ConfigError(f"--probe-mailbox {name}: the profile needs a sender (its address)")
-    address = check_address(str(address), f"--probe-mailbox {name}")
-    providers = load_providers()
-    provider = profile.get("provider")
-    if provider:
-        preset = providers[_find_provider(str(provider), providers)]
-    else:
-        domain = address.rpartition("@")[2].lower()
-        preset = next((v for v in providers.values() if domain in v.get("domains", ())), {})
+    parsed = Address.parse(str(address), f"--probe-mailbox {name}")
+    address = str(parsed)
+    _, preset = _preset(profile.get("provider"), parsed)
     if not (profile.get("imap_host") or preset.get("imap_host")):
         raise ConfigError(f"--probe-mailbox {name}: the profile needs imap_host or a provider")
     settings = _imap_settings(
@@ -706,17 +570,13 @@ def resolve_probe_mailbox(
     return MailboxSettings(label=name, address=address, imap=settings, secret_source=secret)
 
 
-def _dnsbls(zones: Any) -> tuple[str, ...]:
-    """Blocklist zones; ``default`` stands for mailcheck's small built-in list."""
-    if isinstance(zones, str):
-        zones = [zones]
-    out: list[str] = []
-    for zone in zones:
-        if str(zone).lower() == "default":
-            from mailcheck.auth.dnsbl import DEFAULT_DNSBLS
+# shim: remove after issue 12 integration. Old names of the parsers, still imported by
+# modules not yet updated; new code calls mailcheck.values.
+_parse_seconds = parse_seconds  # shim: remove after issue 12 integration
+_parse_dns_server = parse_dns_server  # shim: remove after issue 12 integration
+_dnsbls = parse_dnsbls  # shim: remove after issue 12 integration
 
-            out.extend(DEFAULT_DNSBLS)
-        else:
-            _check_domain(str(zone).rstrip("."), "--dnsbl")
-            out.append(str(zone).rstrip(".").lower())
-    return tuple(dict.fromkeys(out))
+
+def check_address(address: str, what: str) -> str:  # shim: remove after issue 12 integration
+    """Old form of :meth:`mailcheck.values.Address.parse`: the address checked, as text."""
+    return str(Address.parse(address, what))
