@@ -7,6 +7,8 @@ human table are local time, with the UTC offset in the heading.
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -120,6 +122,40 @@ def _stats_cell(stats: DeliveryStats) -> str:
     return f"{_seconds(stats.median)}/{_seconds(stats.p95)} s, {stats.runs}"
 
 
+@dataclass(frozen=True, slots=True)
+class _Clock:
+    """How the report writes times: local time, with one UTC offset in the headings when every
+    shown time has the same (no DST change in between), else an offset after each time."""
+
+    per_row: bool
+    offset: timedelta | None
+
+    @classmethod
+    def of(cls, shown: list[datetime]) -> _Clock:
+        offsets = {t.astimezone().utcoffset() for t in shown}
+        single = next(iter(offsets)) if len(offsets) == 1 else None
+        return cls(per_row=len(offsets) > 1, offset=single)
+
+    def when(self, moment: datetime) -> str:
+        here = moment.astimezone()
+        stamp = here.strftime("%Y-%m-%d %H:%M:%S")
+        return f"{stamp} {_offset_label(here.utcoffset())}" if self.per_row else stamp
+
+    def zone(self, local: str) -> str:
+        return local if self.per_row else f"{local}, {_offset_label(self.offset)}"
+
+
+def _detail(
+    text: Mapping[str, str], causes: Sequence[str], skipped: str | None, error: str | None
+) -> str:
+    """A run's causes, or why it was skipped, or the error that stopped it."""
+    if skipped:
+        return f"{text['skipped_because']}: {skipped}"
+    if error:
+        return f"{text['error']}: {error}"
+    return ", ".join(causes) or "-"
+
+
 def render_history(
     path: Path,
     since: datetime | None,
@@ -128,37 +164,37 @@ def render_history(
     lang: str,
 ) -> str:
     """The human report: one line per profile, then the recent runs."""
-    from mailcheck.history import TREND_MIN_DELTA_S, TREND_MIN_RUNS, TREND_RATIO, TREND_WINDOW
-
-    text, status, trend = HISTORY[lang], STATUS_WORDS[lang], HISTORY_TREND[lang]
-    placement = HISTORY_PLACEMENT[lang]
-    shown = [s.last.started_at for s in summaries] + [r.started_at for r in runs]
-    local = [t.astimezone() for t in shown]
-    # One offset for the whole table when it is the same for every row (no DST
-    # change in between); otherwise each time carries its own.
-    offsets = {t.utcoffset() for t in local}
-    per_row = len(offsets) > 1
-
-    def when(moment: datetime) -> str:
-        here = moment.astimezone()
-        stamp = here.strftime("%Y-%m-%d %H:%M:%S")
-        return f"{stamp} {_offset_label(here.utcoffset())}" if per_row else stamp
-
+    text = HISTORY[lang]
+    clock = _Clock.of([s.last.started_at for s in summaries] + [r.started_at for r in runs])
     head = f"{text['history']}: {printable(str(path))}"
     if since is not None:
-        head += f"  ({text['since']} {when(since)})"
+        head += f"  ({text['since']} {clock.when(since)})"
     out = [head, ""]
     if not summaries:
         out.append(text["no_runs"])
         return "\n".join(out) + "\n"
-    zone = text["local"] if per_row else f"{text['local']}, {_offset_label(offsets.pop())}"
+    zone = clock.zone(text["local"])
+    out.extend(_summary_lines(summaries, lang, clock, zone))
+    if runs:
+        out += ["", f"{text['recent_runs']} ({zone}):"]
+        out.extend(_run_lines(runs, lang, clock))
+    return "\n".join(out) + "\n"
+
+
+def _summary_lines(
+    summaries: list[ProfileSummary], lang: str, clock: _Clock, zone: str
+) -> list[str]:
+    """The per-profile table, each profile's last causes, and the rule behind the trend."""
+    from mailcheck.history import TREND_MIN_DELTA_S, TREND_MIN_RUNS, TREND_RATIO, TREND_WINDOW
+
+    text, status, trend = HISTORY[lang], STATUS_WORDS[lang], HISTORY_TREND[lang]
     rows = [
         [
             s.profile,
             str(s.runs),
             str(s.failures),
             str(s.skipped),
-            when(s.last.started_at),
+            clock.when(s.last.started_at),
             status[s.last.status.value],
             _stats_cell(s.recent),
             _stats_cell(s.before),
@@ -177,13 +213,9 @@ def render_history(
         text["before"],
         text["trend"],
     ]
-    out.extend(_table(header, rows, right={1, 2, 3}))
+    out = _table(header, rows, right={1, 2, 3})
     for s in summaries:
-        detail = ", ".join(s.last.causes) or "-"
-        if s.last.skipped:
-            detail = f"{text['skipped_because']}: {s.last.skipped}"
-        elif s.last.error:
-            detail = f"{text['error']}: {s.last.error}"
+        detail = _detail(text, s.last.causes, s.last.skipped, s.last.error)
         out.append(printable(f"  {s.profile}: {text['last_causes']}: {detail}"))
     rule = text["trend_rule"].format(
         window=TREND_WINDOW,
@@ -192,35 +224,32 @@ def render_history(
         min_runs=TREND_MIN_RUNS,
     )
     out.append(rule)
-    if runs:
-        out += ["", f"{text['recent_runs']} ({zone}):"]
-        run_rows = []
-        for r in runs:
-            what = ", ".join(r.causes) or "-"
-            if r.skipped:
-                what = f"{text['skipped_because']}: {r.skipped}"
-            elif r.error:
-                what = f"{text['error']}: {r.error}"
-            run_rows.append(
-                [
-                    when(r.started_at),
-                    r.profile,
-                    status[r.status.value],
-                    placement.get(r.placement or "", r.placement or "-"),
-                    _seconds(r.stages.get("delivery")),
-                    what,
-                ]
-            )
-        run_header = [
-            text["time"],
-            text["profile"],
-            text["status"],
-            text["placement"],
-            f"{text['delivery']} (s)",
-            text["causes"],
+    return out
+
+
+def _run_lines(runs: list[HistoryRow], lang: str, clock: _Clock) -> list[str]:
+    """The recent runs, one line each, in the order given."""
+    text, status, placement = HISTORY[lang], STATUS_WORDS[lang], HISTORY_PLACEMENT[lang]
+    run_rows = [
+        [
+            clock.when(r.started_at),
+            r.profile,
+            status[r.status.value],
+            placement.get(r.placement or "", r.placement or "-"),
+            _seconds(r.stages.get("delivery")),
+            _detail(text, r.causes, r.skipped, r.error),
         ]
-        out.extend(_table(run_header, run_rows, right={4}))
-    return "\n".join(out) + "\n"
+        for r in runs
+    ]
+    run_header = [
+        text["time"],
+        text["profile"],
+        text["status"],
+        text["placement"],
+        f"{text['delivery']} (s)",
+        text["causes"],
+    ]
+    return _table(run_header, run_rows, right={4})
 
 
 def render_history_json(
