@@ -77,6 +77,15 @@ async def probe_sender(check: SenderCheck, resolver: Resolver, rec: Recorder) ->
 
 
 async def _probe_sender(check: SenderCheck, resolver: Resolver, rec: Recorder) -> None:
+    spf_result = await _spf(check, resolver, rec)
+    dkim = await _dkim(check, resolver, rec)
+    await _dmarc(check, resolver, rec, spf_result, dkim)
+    if check.ip and check.dnsbls:
+        await _dnsbls(check.ip, check.dnsbls, resolver, rec)
+
+
+async def _spf(check: SenderCheck, resolver: Resolver, rec: Recorder) -> str | None:
+    """The ``spf`` step; the result DMARC may use (``None`` without the sending IP)."""
     spf_result: str | None = None
     rec.begin("spf")
     # Without the sending IP, the record is still evaluated (for a documentation address,
@@ -97,7 +106,11 @@ async def _probe_sender(check: SenderCheck, resolver: Resolver, rec: Recorder) -
     if spf.explanation:
         data.append(("explanation", spf.explanation))
     rec.add(Step(name="spf", outcome=Outcome.OK, elapsed_ms=0.0, data=tuple(data)))
+    return spf_result
 
+
+async def _dkim(check: SenderCheck, resolver: Resolver, rec: Recorder) -> DkimResult | None:
+    """The ``dkim`` step: the message's signature, or the key alone (a selector given)."""
     dkim: DkimResult | None = None
     if check.message is not None:
         rec.begin("dkim")
@@ -119,7 +132,17 @@ async def _probe_sender(check: SenderCheck, resolver: Resolver, rec: Recorder) -
         if dkim.key_bits:
             data.append(("key_bits", str(dkim.key_bits)))
         rec.add(Step(name="dkim", outcome=Outcome.OK, elapsed_ms=0.0, data=tuple(data)))
+    return dkim
 
+
+async def _dmarc(
+    check: SenderCheck,
+    resolver: Resolver,
+    rec: Recorder,
+    spf_result: str | None,
+    dkim: DkimResult | None,
+) -> None:
+    """The ``dmarc`` step, judged with what SPF and DKIM found."""
     rec.begin("dmarc")
     dmarc = await check_dmarc(
         check.domain,
@@ -154,13 +177,15 @@ async def _probe_sender(check: SenderCheck, resolver: Resolver, rec: Recorder) -
             data.append((name, value))
     rec.add(Step(name="dmarc", outcome=Outcome.OK, elapsed_ms=0.0, data=tuple(data)))
 
-    if check.ip and check.dnsbls:
-        for result in await check_dnsbls(check.ip, check.dnsbls, resolver):
-            listed = _yes(result.listed)
-            data = [("zone", result.zone), ("ip", result.ip), ("listed", listed)]
-            data += [("code", c) for c in result.codes]
-            if result.reason:
-                data.append(("reason", result.reason))
-            if result.inconclusive:
-                data.append(("inconclusive", result.inconclusive))
-            rec.add(Step(name="dnsbl", outcome=Outcome.OK, elapsed_ms=0.0, data=tuple(data)))
+
+async def _dnsbls(ip: str, zones: tuple[str, ...], resolver: Resolver, rec: Recorder) -> None:
+    """One ``dnsbl`` step per blocklist zone."""
+    for result in await check_dnsbls(ip, zones, resolver):
+        listed = _yes(result.listed)
+        data = [("zone", result.zone), ("ip", result.ip), ("listed", listed)]
+        data += [("code", c) for c in result.codes]
+        if result.reason:
+            data.append(("reason", result.reason))
+        if result.inconclusive:
+            data.append(("inconclusive", result.inconclusive))
+        rec.add(Step(name="dnsbl", outcome=Outcome.OK, elapsed_ms=0.0, data=tuple(data)))

@@ -18,9 +18,8 @@ from mailcheck.evidence import Outcome, Reply, Step
 from mailcheck.probes.dns import lookup_step
 from mailcheck.probes.net import connect_tcp, elapsed_ms
 from mailcheck.probes.recorder import Recorder
-from mailcheck.probes.smtp import _command_failure
+from mailcheck.probes.smtpreply import make_reply, smtp_failure
 from mailcheck.recipient import DomainVerdict, check_domain
-from mailcheck.replies import make_reply
 
 __all__ = ["probe_rcpt"]
 
@@ -82,50 +81,57 @@ async def probe_rcpt(
         hostname=host, sock=sock, start_tls=False, local_hostname=ehlo_name, timeout=timeout
     )
     try:
-        for name, call in (
-            ("greeting", smtp.connect),
-            ("ehlo", smtp.ehlo),
-            ("mail", _mail_from(smtp, sender)),
-        ):
-            start = rec.begin(f"rcpt-probe {name}")
-            try:
-                response = await call()
-            except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
-                step = _command_failure(f"rcpt-probe {name}", exc, start)
-                rec.add(step)
-                _verdict(rec, "could-not-check", step.outcome, host=host)
-                return
-            rec.add(
-                Step(
-                    name=f"rcpt-probe {name}",
-                    outcome=Outcome.OK,
-                    elapsed_ms=elapsed_ms(start),
-                    reply=make_reply(response.code, response.message),
-                )
-            )
-        start = rec.begin("rcpt-probe rcpt")
-        try:
-            response = await smtp.rcpt(recipient)
-        except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
-            step = rec.add(_command_failure("rcpt-probe rcpt", exc, start))
-            code = step.reply.code if step.reply is not None else None
-            # Only a 5xx refusal says "no"; a 999 or a garbled reply says nothing.
-            refused = step.outcome is Outcome.REJECTED and code is not None and code >= 500
-            result = "rejected" if refused else "could-not-check"
-            _verdict(rec, result, step.outcome, host=host, reply=step.reply)
-            return
-        reply = make_reply(response.code, response.message)
-        rec.add(
-            Step(
-                name="rcpt-probe rcpt",
-                outcome=Outcome.OK,
-                elapsed_ms=elapsed_ms(start),
-                reply=reply,
-            )
-        )
-        _verdict(rec, "accepted", Outcome.OK, host=host, reply=reply)
-        # The answer is in; a server that does not say goodbye changes nothing.
-        with contextlib.suppress(aiosmtplib.SMTPException, OSError, TimeoutError):
-            await smtp.quit(timeout=2.0)
+        await _ask(smtp, rec, host, sender, recipient)
     finally:
         smtp.close()
+
+
+async def _ask(
+    smtp: aiosmtplib.SMTP, rec: Recorder, host: str, sender: str, recipient: str
+) -> None:
+    """Greeting, EHLO, MAIL FROM, then RCPT TO, each a step; the answer as the verdict step."""
+    for name, call in (
+        ("greeting", smtp.connect),
+        ("ehlo", smtp.ehlo),
+        ("mail", _mail_from(smtp, sender)),
+    ):
+        start = rec.begin(f"rcpt-probe {name}")
+        try:
+            response = await call()
+        except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
+            step = smtp_failure(f"rcpt-probe {name}", exc, start)
+            rec.add(step)
+            _verdict(rec, "could-not-check", step.outcome, host=host)
+            return
+        rec.add(
+            Step(
+                name=f"rcpt-probe {name}",
+                outcome=Outcome.OK,
+                elapsed_ms=elapsed_ms(start),
+                reply=make_reply(response.code, response.message),
+            )
+        )
+    start = rec.begin("rcpt-probe rcpt")
+    try:
+        response = await smtp.rcpt(recipient)
+    except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
+        step = rec.add(smtp_failure("rcpt-probe rcpt", exc, start))
+        code = step.reply.code if step.reply is not None else None
+        # Only a 5xx refusal says "no"; a 999 or a garbled reply says nothing.
+        refused = step.outcome is Outcome.REJECTED and code is not None and code >= 500
+        result = "rejected" if refused else "could-not-check"
+        _verdict(rec, result, step.outcome, host=host, reply=step.reply)
+        return
+    reply = make_reply(response.code, response.message)
+    rec.add(
+        Step(
+            name="rcpt-probe rcpt",
+            outcome=Outcome.OK,
+            elapsed_ms=elapsed_ms(start),
+            reply=reply,
+        )
+    )
+    _verdict(rec, "accepted", Outcome.OK, host=host, reply=reply)
+    # The answer is in; a server that does not say goodbye changes nothing.
+    with contextlib.suppress(aiosmtplib.SMTPException, OSError, TimeoutError):
+        await smtp.quit(timeout=2.0)

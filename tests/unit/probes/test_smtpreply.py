@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from mailcheck.replies import MAX_TEXT, make_reply, split_enhanced
+from mailcheck.probes.smtpreply import MAX_TEXT, make_reply, split_enhanced
 
 
 def test_enhanced_code_is_split_from_every_line_of_a_multiline_reply() -> None:
