@@ -18,8 +18,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from mailcheck.evidence import Outcome, ProbeResult, ProbeStatus
+from mailcheck.evidence import Outcome, ProbeId, ProbeResult, ProbeStatus
 from mailcheck.facts import FactValue
+from mailcheck.facts.imap import ImapStep, placement
 from mailcheck.rules import Finding, Severity
 
 __all__ = ["COMMAND_PROBES", "PARTS", "Part", "decide", "run_facts", "unchecked_parts"]
@@ -35,8 +36,8 @@ class Part:
 
     name: str
     """``unchecked.<name>`` is the fact, ``not-checked-<name>`` the cause (``_`` -> ``-``)."""
-    probe: str
-    """The probe whose presence in a run makes this part required (``imap:`` = any of them)."""
+    probe: ProbeId
+    """The probe whose presence in a run makes this part required."""
     confirmed: Callable[[Facts, Sequence[ProbeResult]], bool]
     """Positive evidence that the part completed (with any verdict, good or bad)."""
     explained_by: tuple[str, ...]
@@ -59,19 +60,21 @@ def _fact_in(
 
 def _probe_mailboxes(facts: Facts, results: Sequence[ProbeResult]) -> bool:
     for result in results:
-        if result.probe.startswith("imap:"):
-            step = result.step("placement")
-            if step is None or step.get("placement") not in _FOUND:
-                return False
+        if result.kind is ProbeId.PROBE_MAILBOX and placement(result) not in _FOUND:
+            return False
     return True
 
 
 def _mailbox_open(facts: Facts, results: Sequence[ProbeResult]) -> bool:
     """The sender's mailbox was logged in to and its INBOX selected: it can be watched."""
-    imap = next((r for r in results if r.probe == "imap"), None)
+    imap = next((r for r in results if r.kind is ProbeId.IMAP), None)
     if imap is None or facts.get("imap.login") != "ok":
         return False
-    return any(s.name.startswith("select") and s.outcome is Outcome.OK for s in imap.steps)
+    return any(_selected(s.name) and s.outcome is Outcome.OK for s in imap.steps)
+
+
+def _selected(step: str) -> bool:
+    return step.partition(" ")[0] == ImapStep.SELECT  # "select INBOX"
 
 
 def _delivery_decided(facts: Facts, _: Sequence[ProbeResult]) -> bool:
@@ -109,14 +112,14 @@ _SMTP_SESSION = (
 PARTS: tuple[Part, ...] = (
     Part(
         "login",
-        "smtp",
+        ProbeId.SMTP,
         _fact_in("smtp.auth", ["ok", "rejected"]),
         _SMTP_SESSION,
         passed=_fact_in("smtp.auth", ["ok"]),
     ),
     Part(
         "mailbox",
-        "imap",
+        ProbeId.IMAP,
         _mailbox_open,
         ("imap.",),
         passed=_mailbox_open,
@@ -126,7 +129,7 @@ PARTS: tuple[Part, ...] = (
     ),
     Part(
         "send",
-        "imap",  # only a run that watches a mailbox sends anything
+        ProbeId.IMAP,  # only a run that watches a mailbox sends anything
         _fact_in("smtp.data", ["ok"]),
         ("smtp.mail", "smtp.rcpt", "smtp.data", "smtp.send.", "recipient.rejection"),
         after=("login", "mailbox"),
@@ -134,7 +137,7 @@ PARTS: tuple[Part, ...] = (
     ),
     Part(
         "delivery",
-        "imap",
+        ProbeId.IMAP,
         _delivery_decided,
         ("roundtrip.placement", "imap.", "send.via_vendor"),
         passed=_fact_in("roundtrip.placement", _FOUND),
@@ -142,7 +145,7 @@ PARTS: tuple[Part, ...] = (
     ),
     Part(
         "cleanup",
-        "imap",
+        ProbeId.IMAP,
         _fact_in("roundtrip.cleanup", ["deleted", "moved", "keep-asked"]),
         ("roundtrip.cleanup",),
         after=("delivery",),
@@ -150,33 +153,39 @@ PARTS: tuple[Part, ...] = (
     ),
     Part(
         "headers",
-        "imap",
+        ProbeId.IMAP,
         lambda _, results: any(
-            s.name == "headers" and s.outcome is Outcome.OK
+            s.name == ImapStep.HEADERS and s.outcome is Outcome.OK
             for r in results
-            if r.probe == "imap"
+            if r.kind is ProbeId.IMAP
             for s in r.steps
         ),
         ("roundtrip.spam_flagged", "roundtrip.spf", "roundtrip.dkim", "roundtrip.dmarc"),
         after=("delivery",),
     ),
-    Part("probe_mailboxes", "imap:", _probe_mailboxes, ("probes.placement",), after=("send",)),
+    Part(
+        "probe_mailboxes",
+        ProbeId.PROBE_MAILBOX,
+        _probe_mailboxes,
+        ("probes.placement",),
+        after=("send",),
+    ),
     Part(
         "recipient_domain",
-        "dns",
+        ProbeId.DNS,
         lambda facts, _: facts.get("recipient.verdict") not in (None, "unknown"),
         ("recipient.",),
     ),
-    Part("sender_auth", "auth", _sender_records, ("sender.",)),
+    Part("sender_auth", ProbeId.AUTH, _sender_records, ("sender.",)),
     Part(
         "rcpt",
-        "rcpt",
+        ProbeId.RCPT,
         _fact_in("rcpt_probe.result", ["accepted", "rejected", "no-mx"]),
         ("rcpt_probe.result",),
     ),
     Part(
         "bounce",
-        "bounce",
+        ProbeId.BOUNCE,
         lambda facts, _: "bounce.kind" in facts,
         ("bounce.", "recipient."),
         after=("send",),  # nothing sent (every RCPT refused, say): no bounce to wait for
@@ -186,29 +195,23 @@ PARTS: tuple[Part, ...] = (
 
 #: The probes each command always runs: one missing from a run is a part unchecked, not
 #: a part not asked for. (``check`` and the optional probes go by what the run holds.)
-COMMAND_PROBES: Mapping[str, tuple[str, ...]] = {
-    "smtp": ("smtp",),
-    "roundtrip": ("smtp", "imap"),
-    "diagnose": ("smtp", "imap", "dns", "auth"),
-    "watch": ("imap",),
-    "bounce": ("bounce",),
-    "dns": ("dns",),
-    "check-customer": ("dns",),
+COMMAND_PROBES: Mapping[str, tuple[ProbeId, ...]] = {
+    "smtp": (ProbeId.SMTP,),
+    "roundtrip": (ProbeId.SMTP, ProbeId.IMAP),
+    "diagnose": (ProbeId.SMTP, ProbeId.IMAP, ProbeId.DNS, ProbeId.AUTH),
+    "watch": (ProbeId.IMAP,),
+    "bounce": (ProbeId.BOUNCE,),
+    "dns": (ProbeId.DNS,),
+    "check-customer": (ProbeId.DNS,),
 }
 
 
-def _has_probe(results: Sequence[ProbeResult], probe: str) -> bool:
-    if probe.endswith(":"):
-        return any(r.probe.startswith(probe) for r in results)
-    return any(r.probe == probe for r in results)
+def _has_probe(results: Sequence[ProbeResult], probe: ProbeId) -> bool:
+    return any(r.kind is probe for r in results)
 
 
-def _ran(results: Sequence[ProbeResult], probe: str) -> bool:
-    return all(
-        r.status is not ProbeStatus.NOT_RUN
-        for r in results
-        if r.probe == probe or (probe.endswith(":") and r.probe.startswith(probe))
-    )
+def _ran(results: Sequence[ProbeResult], probe: ProbeId) -> bool:
+    return all(r.status is not ProbeStatus.NOT_RUN for r in results if r.kind is probe)
 
 
 def _explains(finding: Finding, prefixes: tuple[str, ...]) -> bool:
@@ -237,7 +240,7 @@ def unchecked_parts(
         # Steps are evidence even from a probe the deadline or a crash ended (the
         # step in flight is recorded as timed out); the run.* causes say it ended early.
         # A probe marked not-run proves nothing, whatever it holds.
-        owner = "smtp" if part.name in ("login", "send") else part.probe
+        owner = ProbeId.SMTP if part.name in ("login", "send") else part.probe
         if _ran(results, owner) and part.confirmed(facts, results):
             if part.passed is not None and not part.passed(facts, results):
                 blocked.add(part.name)
