@@ -4,8 +4,9 @@ Click reads the flags and their ``MAILCHECK_*`` environment variables; this modu
 fills what is still missing from the named profile of the TOML config file and
 from the provider preset, checks it, and returns one frozen :class:`Settings`.
 
-The settings types live in :mod:`mailcheck.settings` and the value parsers in
-:mod:`mailcheck.values`; this module reads the file and does the merge.
+The settings types live in :mod:`mailcheck.settings`, the value parsers in
+:mod:`mailcheck.values` and the config file's reading in :mod:`mailcheck.profiles`;
+this module holds the defaults and the provider presets, and does the merge.
 """
 
 from __future__ import annotations
@@ -18,6 +19,14 @@ from typing import Any
 
 from mailcheck.datafiles import read_data
 from mailcheck.errors import ConfigError, did_you_mean
+from mailcheck.profiles import (
+    CHECKS,
+    PROFILE_KEYS,
+    TOP_KEYS,
+    load_profile,
+    profile_names,
+    read_config,
+)
 from mailcheck.secret import SecretSource
 from mailcheck.settings import (
     ImapSettings,
@@ -25,11 +34,8 @@ from mailcheck.settings import (
     RoundtripOptions,
     Settings,
     SmtpSettings,
+    TlsMode,
 )
-
-# shim: remove after issue 12 integration. The settings types moved to mailcheck.settings
-# and the parsers to mailcheck.values; modules not yet updated import them from here.
-from mailcheck.settings import TlsMode as TlsMode  # shim: remove after issue 12 integration
 from mailcheck.values import (
     Address,
     parse_dns_server,
@@ -44,88 +50,23 @@ from mailcheck.values import (
 )
 
 __all__ = [
+    "DEFAULT_DEADLINE",
+    "DEFAULT_EHLO",
+    "DEFAULT_TIMEOUT",
+    "DEFAULT_WAIT",
     "default_lang",
-    "load_profile",
     "load_providers",
-    "profile_names",
-    "read_config",
     "resolve_probe_mailbox",
     "resolve_settings",
 ]
 
-
-CONFIG_ENV = "MAILCHECK_CONFIG"
 DEFAULT_TIMEOUT = 10.0
 DEFAULT_DEADLINE = 60.0
 DEFAULT_EHLO = "mailcheck.localhost"
-_DEFAULT_PORTS = {"starttls": 587, "tls": 465, "none": 587}  # RFC 8314 / RFC 6409
-
-# Keys a profile may set; each maps to the option of the same name.
-PROFILE_KEYS = frozenset(
-    {
-        "provider",
-        "smtp_host",
-        "smtp_port",
-        "smtp_tls",
-        "username",
-        "sender",
-        "recipient",
-        "ca_file",
-        "timeout",
-        "deadline",
-        "ehlo_name",
-        "allow_plaintext",
-        "dns_server",
-        "lang",
-        "password_file",
-        "password_command",
-        "password_env",
-        "imap_host",
-        "imap_port",
-        "imap_tls",
-        "imap_username",
-        "imap_password_file",
-        "imap_password_command",
-        "imap_password_env",
-        "wait",
-        "subject",
-        "sender_name",
-        "attachment_size",
-        "dnsbls",
-        # `mailcheck check`: what to run, and the delivery-time thresholds.
-        "checks",
-        "customer_domains",
-        "delivery_warning",
-        "delivery_critical",
-    }
-)
-#: What `mailcheck check` can run for a profile, in the order it reports them.
-CHECKS = ("credentials", "roundtrip", "sender-dns", "customers")
-#: Top-level keys of the config file besides the profiles.
-TOP_KEYS = frozenset({"profiles", "default_profile", "history"})
-#: The type of each profile key, checked where the file is read: a string "false" for a
-#: bool would be truthy and send the password in clear.
-_PROFILE_TYPES: dict[str, str] = {
-    **dict.fromkeys(PROFILE_KEYS, "str"),
-    "smtp_port": "port",
-    "imap_port": "port",
-    "timeout": "seconds",
-    "deadline": "seconds",
-    "wait": "seconds",
-    "allow_plaintext": "bool",
-    "attachment_size": "size",
-    "dnsbls": "str or list",
-    "checks": "str or list",
-    "customer_domains": "list",
-    "delivery_warning": "range",
-    "delivery_critical": "range",
-}
-_TOP_TYPES = {"default_profile": "str", "history": "str"}
-#: A config file larger than this is not a config file (and is not read into memory).
-_MAX_CONFIG_BYTES = 1024 * 1024
-IMAP_PASSWORD_ENV = "MAILCHECK_IMAP_PASSWORD"  # noqa: S105 - a variable's name
 DEFAULT_WAIT = 30.0
+_DEFAULT_PORTS = {"starttls": 587, "tls": 465, "none": 587}  # RFC 8314 / RFC 6409
 _IMAP_PORTS = {"tls": 993, "starttls": 143, "none": 143}  # RFC 8314 / RFC 3501
+IMAP_PASSWORD_ENV = "MAILCHECK_IMAP_PASSWORD"  # noqa: S105 - a variable's name
 
 
 def default_lang() -> str:
@@ -154,158 +95,6 @@ def _find_provider(name: str, providers: Mapping[str, Mapping[str, Any]]) -> str
     known = sorted(providers)
     extra = did_you_mean(key, known)
     raise ConfigError(f"unknown provider {name!r}{extra}; known: {', '.join(known)}")
-
-
-def _config_path(given: str | None) -> tuple[Path, bool]:
-    """Return the config file path and whether the user named it explicitly."""
-    if given:
-        return Path(given).expanduser(), True
-    env = os.environ.get(CONFIG_ENV)
-    if env:
-        return Path(env).expanduser(), True
-    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
-    return Path(base) / "mailcheck" / "config.toml", False
-
-
-def read_config(config: str | None) -> tuple[Path, dict[str, Any] | None]:
-    """The config file's path and contents (None when there is none and none was named)."""
-    path, explicit = _config_path(config)
-    if not path.exists():
-        if explicit:
-            raise ConfigError(f"config file {path} does not exist")
-        return path, None
-    import tomllib
-
-    try:
-        with path.open("rb") as handle:
-            raw = handle.read(_MAX_CONFIG_BYTES + 1)
-    except OSError as exc:
-        raise ConfigError(f"cannot read config file {path}: {exc.strerror}") from None
-    if len(raw) > _MAX_CONFIG_BYTES:
-        raise ConfigError(f"config file {path} is larger than 1 MB: not a mailcheck config")
-    try:
-        data = tomllib.loads(raw.decode("utf-8"))
-    except UnicodeDecodeError:
-        raise ConfigError(f"config file {path} is not UTF-8 text") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"config file {path} is not valid TOML: {exc}") from None
-    except RecursionError:
-        # tomllib reads nested arrays and inline tables recursively.
-        raise ConfigError(f"config file {path} is nested too deeply to be a config") from None
-    _check_top(path, data)
-    return path, data
-
-
-def _check_top(path: Path, data: dict[str, Any]) -> None:
-    """The top-level keys and their types; each profile is checked when it is loaded."""
-    unknown_top = set(data) - TOP_KEYS
-    if unknown_top:
-        names = ", ".join(sorted(_safe_key(k) for k in unknown_top))
-        raise ConfigError(f"config file {path}: unknown key(s) {names}")
-    profiles = data.get("profiles", {})
-    if not isinstance(profiles, dict):
-        raise ConfigError(f"config file {path}: 'profiles' must be a table, not {_kind(profiles)}")
-    for name, profile in profiles.items():
-        if not isinstance(profile, dict):
-            raise ConfigError(
-                f"config file {path}: profile {_safe_key(name)} must be a table, "
-                f"not {_kind(profile)}"
-            )
-    for key, kind in _TOP_TYPES.items():
-        if key in data:
-            _check_type(data[key], kind, f"config file {path}: {key}")
-
-
-def _safe_key(key: str) -> str:
-    """A key as an error message quotes it: bounded, controls escaped."""
-    return repr(key[:60] + ("..." if len(key) > 60 else ""))
-
-
-def _kind(value: object) -> str:
-    """What a TOML value is, for an error message (never its whole contents)."""
-    if isinstance(value, bool):
-        return f"the boolean {str(value).lower()}"
-    if isinstance(value, str):
-        shown = value if len(value) <= 40 else value[:40] + "..."
-        return f"the string {shown!r}"
-    if isinstance(value, int | float):
-        return f"the number {value!r}"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, dict):
-        return "a table"
-    return f"a {type(value).__name__} value"  # dates and times
-
-
-def _check_type(value: object, kind: str, what: str) -> None:
-    """Raise ConfigError unless ``value`` is of ``kind`` (see ``_PROFILE_TYPES``)."""
-    number = isinstance(value, int | float) and not isinstance(value, bool)
-    strings = isinstance(value, list) and all(isinstance(v, str) for v in value)
-    if kind == "bool":
-        ok, want = isinstance(value, bool), "true or false"
-    elif kind == "port":
-        ok = isinstance(value, int) and not isinstance(value, bool) and 0 < value < 65536
-        want = "a port number (1-65535)"
-    elif kind == "seconds":
-        ok = number and 0 < float(value) <= 3600  # type: ignore[arg-type]
-        want = "a number of seconds (more than 0, at most 3600)"
-    elif kind == "size":
-        ok = isinstance(value, str) or (
-            isinstance(value, int) and not isinstance(value, bool) and value >= 0
-        )
-        want = 'a size (a number of bytes, or a string like "5M")'
-    elif kind == "range":
-        ok, want = isinstance(value, str) or number, "a number or a range string"
-    elif kind == "list":
-        ok, want = strings, "a list of strings"
-    elif kind == "str or list":
-        ok, want = isinstance(value, str) or strings, "a string or a list of strings"
-    else:
-        ok, want = isinstance(value, str), "a string"
-    if not ok:
-        raise ConfigError(f"{what} must be {want}, not {_kind(value)}")
-
-
-def profile_names(config: str | None) -> list[str]:
-    """Every profile of the config file, in file order (for ``check --all``)."""
-    path, data = read_config(config)
-    if data is None:
-        raise ConfigError(f"there is no config file {path} (mailcheck check needs profiles)")
-    names = list(data.get("profiles", {}))
-    if not names:
-        raise ConfigError(f"config file {path} has no profiles")
-    return names
-
-
-def load_profile(config: str | None, profile: str | None) -> tuple[dict[str, Any], str | None]:
-    path, data = read_config(config)
-    if data is None:
-        if profile:
-            raise ConfigError(f"profile {profile!r} asked for, but there is no config file {path}")
-        return {}, None
-    profiles = data.get("profiles", {})
-    name = profile or data.get("default_profile")
-    if name is None:
-        return {}, None
-    if name not in profiles:
-        known = ", ".join(sorted(profiles)) or "none"
-        extra = did_you_mean(str(name), sorted(profiles))
-        raise ConfigError(f"config file {path}: no profile {name!r}{extra} (profiles: {known})")
-    chosen = profiles[name]
-    if not isinstance(chosen, dict):
-        raise ConfigError(f"config file {path}: profile {name!r} must be a table")
-    for key in chosen:
-        if key not in PROFILE_KEYS:
-            extra = did_you_mean(key, sorted(PROFILE_KEYS))
-            if key == "password":
-                extra = " (a password never goes in the config file: use password_command)"
-            raise ConfigError(
-                f"config file {path}: profile {name!r}: unknown key {_safe_key(key)}{extra}"
-            )
-        _check_type(
-            chosen[key], _PROFILE_TYPES[key], f"config file {path}: profile {name!r}: {key}"
-        )
-    return dict(chosen), str(name)
 
 
 def resolve_settings(
@@ -570,8 +359,23 @@ def resolve_probe_mailbox(
     return MailboxSettings(label=name, address=address, imap=settings, secret_source=secret)
 
 
-# shim: remove after issue 12 integration. Old names of the parsers, still imported by
-# modules not yet updated; new code calls mailcheck.values.
+# shim: remove after issue 12 integration. Names that moved out of this module (the types
+# to mailcheck.settings, the parsers to mailcheck.values, the file's reading to
+# mailcheck.profiles), still importable from here for the modules not yet updated.
+__all__ += [  # shim: remove after issue 12 integration
+    "CHECKS",
+    "PROFILE_KEYS",
+    "TOP_KEYS",
+    "ImapSettings",
+    "MailboxSettings",
+    "Settings",
+    "SmtpSettings",
+    "TlsMode",
+    "check_address",
+    "load_profile",
+    "profile_names",
+    "read_config",
+]
 _parse_seconds = parse_seconds  # shim: remove after issue 12 integration
 _parse_dns_server = parse_dns_server  # shim: remove after issue 12 integration
 _dnsbls = parse_dnsbls  # shim: remove after issue 12 integration

@@ -5,7 +5,7 @@ than kept by hand, where they would drift:
 
 - ``docs/configuration.md``: the prose is hand-written; the tables between
   ``<!-- generated: NAME -->`` and ``<!-- end generated -->`` are written from
-  :data:`mailcheck.config.TOP_KEYS` and :data:`mailcheck.config.PROFILE_KEYS`,
+  :data:`mailcheck.profiles.TOP_KEYS` and :data:`mailcheck.profiles.PROFILE_KEYS`,
   with each key's type as the config loader checks it;
 - ``docs/causes.md``: written whole from the cause catalogue
   (:func:`mailcheck.rules.load_causes`).
@@ -24,17 +24,8 @@ import sys
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
-from mailcheck.config import (
-    _PROFILE_TYPES,
-    _TOP_TYPES,
-    CHECKS,
-    DEFAULT_DEADLINE,
-    DEFAULT_EHLO,
-    DEFAULT_TIMEOUT,
-    DEFAULT_WAIT,
-    PROFILE_KEYS,
-    TOP_KEYS,
-)
+from mailcheck.config import DEFAULT_DEADLINE, DEFAULT_EHLO, DEFAULT_TIMEOUT, DEFAULT_WAIT
+from mailcheck.profiles import CHECKS, PROFILE_KEYS, PROFILE_TYPES, TOP_KEYS, TOP_TYPES
 from mailcheck.rules import Cause, Severity, load_causes
 
 __all__ = ["GENERATED", "causes_page", "configuration_page", "main", "stale"]
@@ -143,12 +134,12 @@ def _profile_keys() -> str:
     # _key_table checks is exactly PROFILE_KEYS.
     keys = [k for k in PROFILE_MEANINGS if k in PROFILE_KEYS]
     keys += sorted(PROFILE_KEYS - set(keys))
-    return _key_table(keys, _PROFILE_TYPES, PROFILE_MEANINGS)
+    return _key_table(keys, PROFILE_TYPES, PROFILE_MEANINGS)
 
 
 def _top_keys() -> str:
     keys = [k for k in TOP_MEANINGS if k in TOP_KEYS] + sorted(TOP_KEYS - set(TOP_MEANINGS))
-    return _key_table(keys, _TOP_TYPES, TOP_MEANINGS)
+    return _key_table(keys, TOP_TYPES, TOP_MEANINGS)
 
 
 #: The generated blocks of hand-written pages, by marker name.

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from mailcheck import docgen
-from mailcheck.config import PROFILE_KEYS, TOP_KEYS
+from mailcheck.profiles import PROFILE_KEYS, TOP_KEYS
 from mailcheck.rules import load_causes
 
 ROOT = Path(__file__).resolve().parents[2]
