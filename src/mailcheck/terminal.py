@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-__all__ = ["printable"]
+__all__ = ["printable", "style"]
 
 # Whole escape sequences go, parameters and payload included, so no "0;title"
 # or "31m" debris is left behind. 7-bit (ESC x) and 8-bit (C1) introducers alike.
@@ -69,3 +69,19 @@ def _character(ch: str, layout: bool) -> str:
     # Other non-printables (format characters, unassigned code points, odd
     # spaces) are harmless to a terminal and may be part of a real name.
     return ch
+
+
+#: ANSI SGR foreground codes for the colour names the reports use (click's names).
+_FG = {"black": 30, "red": 31, "green": 32, "yellow": 33, "blue": 34, "magenta": 35, "cyan": 36}
+
+
+def style(text: str, colour: str | None = None, *, bold: bool | None = None) -> str:
+    """``text`` in a colour and/or bold, as ANSI escapes (the same bytes click.style writes).
+
+    Here rather than click so that the renderers work in a library without click;
+    whether to colour at all is the caller's decision (``--color``, a terminal).
+    """
+    codes = [f"\x1b[{_FG[colour]}m"] if colour else []
+    if bold is not None:
+        codes.append("\x1b[1m" if bold else "\x1b[22m")  # 22: explicitly not bold
+    return "".join(codes) + text + "\x1b[0m" if codes else text

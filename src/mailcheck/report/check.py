@@ -15,7 +15,7 @@ from mailcheck.report.json import SCHEMA, dump_json, report_dict
 from mailcheck.report.quote import quote_lines
 from mailcheck.rules import Severity
 from mailcheck.runner import evidence_steps
-from mailcheck.terminal import printable
+from mailcheck.terminal import printable, style
 
 __all__ = ["check_dict", "render_check_human", "render_check_json"]
 
@@ -47,8 +47,6 @@ def _headline_raw(result: ProfileResult, lang: str) -> str:
 
 def render_check_human(run: CheckRun, *, lang: str, colour: bool) -> str:
     """One line per profile; causes, fixes and server words under the ones that are not OK."""
-    import click
-
     text = CHECK[lang]
     names = {r.profile: printable(r.profile) for r in run.results}
     width = max(len(name) for name in names.values())
@@ -57,7 +55,7 @@ def render_check_human(run: CheckRun, *, lang: str, colour: bool) -> str:
         word = STATUS_WORDS[lang][result.status.value]
         badge = f"{word:<12}"
         if colour:
-            badge = click.style(badge, fg=COLOURS[result.status.value], bold=True)
+            badge = style(badge, COLOURS[result.status.value], bold=True)
         lines.append(f"{badge} {names[result.profile]:<{width}}  {_headline(result, lang)}")
         if result.stages and result.status is not Severity.OK:
             stages = ", ".join(f"{k} {v:.2f} s" for k, v in result.stages.items())

@@ -13,7 +13,7 @@ from mailcheck.evidence import Outcome, ProbeResult, Step
 from mailcheck.report.i18n import COLOURS, HUMAN, STATUS_WORDS
 from mailcheck.report.quote import quote_lines, quote_with
 from mailcheck.runner import Diagnosis, evidence_steps
-from mailcheck.terminal import printable
+from mailcheck.terminal import printable, style
 
 # STATUS_WORDS and quote_lines are re-exported: they lived here before report.i18n/report.quote.
 __all__ = ["STATUS_WORDS", "quote_lines", "render_human"]
@@ -22,9 +22,7 @@ __all__ = ["STATUS_WORDS", "quote_lines", "render_human"]
 def _style(text: str, colour: str | None, *, bold: bool = False, enabled: bool) -> str:
     if not enabled:
         return text
-    import click
-
-    return click.style(text, fg=colour, bold=bold)
+    return style(text, colour, bold=bold)
 
 
 def _step_summary(step: Step) -> str:

@@ -9,6 +9,10 @@ from __future__ import annotations
 from typing import Any
 
 from mailcheck.evidence import Step
+from mailcheck.facts.bounce import BounceStep
+from mailcheck.facts.dns import DnsStep
+from mailcheck.facts.imap import ImapStep
+from mailcheck.facts.smtp import SmtpStep
 from mailcheck.report.i18n import HUMAN
 from mailcheck.terminal import printable
 
@@ -29,31 +33,31 @@ def _quote_raw(step: Step, labels: dict[str, Any]) -> list[str]:
     if step.error is not None and step.reply is None:
         text = step.error.detail or step.error.message
         lines.append(f"{labels['error']} ({step.name}): {text}")
-    if step.name == "sniff" and step.get("greeting"):
+    if step.name == SmtpStep.SNIFF and step.get("greeting"):
         lines.append(f"{labels['server_said']} ({step.name}): {step.get('greeting')}")
-    if step.name == "placement" and step.get("folder"):
+    if step.name == ImapStep.PLACEMENT and step.get("folder"):
         after = step.get("after_submit_ms")
         timing = f", {float(after):.0f} ms {labels['after_submit']}" if after else ""
         lines.append(f"{labels['found_in']}: {step.get('folder')} ({step.get('via')}{timing})")
-    if step.name == "cleanup" and step.get("result"):
+    if step.name == ImapStep.CLEANUP and step.get("result"):
         # What became of the test message, in the words the cleanup recorded (what was left where).
         where = f" ({step.get('folder')})" if step.get("folder") else ""
         why = f": {step.get('why')}" if step.get("why") else ""
         lines.append(f"{labels['test_invoice']}{where}: {step.get('result')}{why}")
-    if step.name == "bounced-recipient":
+    if step.name == BounceStep.BOUNCED_RECIPIENT:
         words = step.get("diagnostic") or ""
         who = step.get("recipient") or "?"
         lines.append(
             f"{who}: {step.get('action')} {step.get('status') or ''} {words}".strip()[:400]
         )
-    if step.name == "recipient" and step.get("verdict"):
+    if step.name == DnsStep.RECIPIENT and step.get("verdict"):
         lines.append(
             f"DNS: {step.get('domain')}: {step.get('verdict')}"
             + (f" (MX {step.get('mx')})" if step.get("mx") else "")
         )
         if step.get("suggestion"):
             lines.append(f"{labels['did_you_mean']} {step.get('suggestion')}?")
-    if step.name == "headers" and step.get("header"):
+    if step.name == ImapStep.HEADERS and step.get("header"):
         lines.extend(_header_lines(step.get("header") or "", labels))
     return lines
 
