@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from mailcheck.errors import ConfigError
-from mailcheck.preflight import read_addresses
+from mailcheck.preflight.lists import read_addresses
 
 
 def test_addresses_from_a_csv_with_a_header() -> None:
@@ -44,7 +44,7 @@ def test_a_long_list_is_not_cut_between_the_sniffed_sample_and_the_rest() -> Non
 
 @given(st.text())
 def test_no_written_cell_can_start_a_formula(cell: str) -> None:
-    from mailcheck.preflight import FORMULA_START, neutralise
+    from mailcheck.preflight.output import FORMULA_START, neutralise
 
     safe = neutralise(cell)
     assert not safe.startswith(FORMULA_START)
@@ -54,10 +54,10 @@ def test_no_written_cell_can_start_a_formula(cell: str) -> None:
 
 @pytest.mark.parametrize("cell", ["=1+1", "+1", "-1", "@SUM(A1)", "\tx", "\rx"])
 def test_every_formula_start_is_neutralised_in_the_written_csv(cell: str) -> None:
-    from mailcheck.preflight import Row, _Writer
+    from mailcheck.preflight.output import Row, RowWriter
 
     out = io.StringIO()
-    writer = _Writer(out, "csv")
+    writer = RowWriter(out, "csv")
     writer.write(Row(cell, "invalid", "recipient-address-invalid", cell, cell))
     writer.close()
     row = list(csv.reader(io.StringIO(out.getvalue())))[1]
@@ -89,7 +89,7 @@ class _EndlessLine(io.RawIOBase):
 
 
 def test_a_gigabyte_line_is_not_read_into_memory() -> None:
-    from mailcheck.preflight import ListReader
+    from mailcheck.preflight.lists import ListReader
 
     source = _EndlessLine()
     reader = ListReader(io.BufferedReader(source), "big.csv", "utf-8-sig", None)

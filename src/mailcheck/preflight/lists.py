@@ -1,47 +1,27 @@
-"""Preflight: check a whole customer address list before the invoices go out.
+"""Reading a customer list: CSV with the e-mail column found or named, or one address a line.
 
-Streams: addresses are read, checked and written in batches, so memory stays
-flat however long the list; each domain is looked up once however many
-customers share it; DNS concurrency is bounded and optionally rate-capped.
+Any list a spreadsheet or an accounting program saves must read: a BOM or not,
+UTF-8 or Windows-1258, commas, semicolons or tabs, doubled quotes. A list that
+is not one (a gigabyte-long line, an unclosed quote, bytes in no known
+encoding) stops with a :class:`~mailcheck.errors.ConfigError` that names the
+file and the line, without reading the rest into memory.
 """
 
 from __future__ import annotations
 
-import asyncio
 import codecs
 import csv
 import io
 import os
 import re
-import stat
 import sys
-from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
-from typing import Any, BinaryIO, TextIO
+from collections.abc import Iterable, Iterator
+from typing import Any, BinaryIO
 
-from mailcheck.dnsresolver import Resolver
 from mailcheck.errors import ConfigError
-from mailcheck.recipient import (
-    AddressChecker,
-    AddressError,
-    DomainCheck,
-    DomainVerdict,
-    check_domain,
-)
-from mailcheck.report.json import dump_json
 from mailcheck.terminal import printable
 
-__all__ = [
-    "CAUSE_OF",
-    "ListReader",
-    "Row",
-    "neutralise",
-    "open_list",
-    "read_addresses",
-    "refuse_same_file",
-    "run_preflight",
-]
+__all__ = ["EMAIL_HEADERS", "HEAD", "MAX_LINE", "ListReader", "open_list", "read_addresses"]
 
 #: Header names that mark the e-mail column of a CSV file (compared lower-cased).
 EMAIL_HEADERS = (
@@ -56,39 +36,12 @@ EMAIL_HEADERS = (
     "recipient",
     "to",
 )
-BATCH = 2000
 #: A physical line longer than this is no address list (the csv module's own
 #: field limit is 131072 characters); reading stops there instead of holding
 #: a gigabyte-long line in memory.
 MAX_LINE = 1 << 20
 #: How much of a list that cannot be rewound (a pipe) decides its encoding.
 HEAD = 1 << 16
-#: A CSV cell starting with one of these is a formula to Excel and LibreOffice
-#: (OWASP "CSV injection"); a leading ' makes it text.
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-#: The cause a verdict stands for (ids of data/causes.toml).
-CAUSE_OF = {
-    "invalid": "recipient-address-invalid",
-    DomainVerdict.OK.value: "recipient-domain-ok",
-    DomainVerdict.IMPLICIT_MX.value: "recipient-implicit-mx",
-    DomainVerdict.NXDOMAIN.value: "recipient-domain-not-found",
-    DomainVerdict.NULL_MX.value: "recipient-accepts-no-mail",
-    DomainVerdict.NO_MAIL.value: "recipient-accepts-no-mail",
-    DomainVerdict.MX_UNRESOLVABLE.value: "recipient-mx-unresolvable",
-    DomainVerdict.UNKNOWN.value: "recipient-dns-unknown",
-}
-
-
-@dataclass(frozen=True, slots=True)
-class Row:
-    """One address's result."""
-
-    address: str
-    verdict: str
-    cause: str
-    suggestion: str
-    detail: str
 
 
 def _sniff(sample: str) -> csv.Dialect | type[csv.Dialect]:
@@ -361,41 +314,6 @@ def _note(name: str, encoding: str, where: str) -> str | None:
     return None
 
 
-def refuse_same_file(source: str, output: str | None) -> None:
-    """Raise :class:`ConfigError` when ``output`` is the list itself, under any name.
-
-    Called before anything is opened for writing: writing the results over
-    the customer list would lose it. The same path spelt another way
-    (``./x``, ``a/../x``), a symlink to it and a hard link to it are all the
-    same file: same device and inode once symlinks are followed.
-    """
-    if not output or output == "-":
-        return
-    try:
-        listed = os.fstat(sys.stdin.fileno()) if source == "-" else os.stat(source)
-    except (OSError, ValueError, io.UnsupportedOperation):
-        return  # nothing to compare with: reading it will say what is wrong
-    if source == "-" and not stat.S_ISREG(listed.st_mode):
-        return  # a pipe or a terminal is no file the output could overwrite
-    try:
-        target = os.stat(output)
-    except OSError:
-        same = source != "-" and os.path.realpath(source) == os.path.realpath(output)
-    else:
-        same = (target.st_dev, target.st_ino) == (listed.st_dev, listed.st_ino)
-    if same:
-        shown = "standard input" if source == "-" else printable(source)
-        raise ConfigError(
-            f"--output {printable(output)} is the list being checked ({shown}); "
-            "writing the results there would overwrite it: give another file"
-        )
-
-
-def neutralise(cell: str) -> str:
-    """A CSV cell a spreadsheet shows as text, never runs as a formula (OWASP CSV injection)."""
-    return "'" + cell if cell.startswith(FORMULA_START) else cell
-
-
 def _cell(row: list[str], index: int) -> Iterator[str]:
     if index < len(row) and row[index].strip():
         yield row[index].strip()
@@ -488,133 +406,3 @@ def _csv_error(name: str, start: int, end: int, message: str) -> str:
             f'(read to line {end}); an unclosed quote (") makes the rest of the file one cell'
         )
     return f"{name}, line {start}: not readable as CSV ({message})"
-
-
-def _row(address: str, check: DomainCheck) -> Row:
-    detail = check.mx.error or ""
-    if check.verdict is DomainVerdict.NXDOMAIN:
-        detail = "the domain does not exist"
-    elif check.verdict is DomainVerdict.NULL_MX:
-        detail = "null MX: the domain accepts no mail"
-    elif check.verdict is DomainVerdict.NO_MAIL:
-        detail = "no MX and no address"
-    elif check.verdict is DomainVerdict.MX_UNRESOLVABLE:
-        detail = "MX hosts do not resolve: " + " ".join(h.host for h in check.hosts)
-    elif check.verdict is DomainVerdict.UNKNOWN:
-        detail = f"DNS could not tell ({check.mx.outcome.value})"
-    cause = CAUSE_OF[check.verdict.value]
-    if check.resolver_broken:  # not the customer's fault: this machine's DNS does not work
-        cause = "resolver-not-working"
-        detail = "the DNS resolver does not answer names that must exist"
-    return Row(address, check.verdict.value, cause, check.suggestion or "", detail)
-
-
-async def _batch(
-    addresses: list[str],
-    resolver: Resolver,
-    known: dict[str, DomainCheck],
-    checker: AddressChecker,
-) -> list[Row]:
-    parsed: list[tuple[str, str | None, str]] = []
-    for address in addresses:
-        try:
-            normalized, domain = checker.check(address)
-        except AddressError as exc:
-            parsed.append((address, None, str(exc)))
-            continue
-        parsed.append((normalized, domain, ""))
-    new = sorted({d for _, d, _ in parsed if d is not None and d not in known})
-    checks = await asyncio.gather(*(check_domain(d, resolver) for d in new))
-    known.update(zip(new, checks, strict=True))
-    rows = []
-    for address, maybe_domain, error in parsed:
-        if maybe_domain is None:
-            rows.append(Row(address, "invalid", CAUSE_OF["invalid"], "", error))
-        else:
-            rows.append(_row(address, known[maybe_domain]))
-    return rows
-
-
-class _Writer:
-    """CSV or JSON rows, written as they come."""
-
-    def __init__(self, out: TextIO, fmt: str) -> None:
-        self.out = out
-        self.fmt = fmt
-        self.count = 0
-        if fmt == "csv":
-            self.csv = csv.writer(out)
-            self.csv.writerow(["address", "verdict", "cause", "suggestion", "detail"])
-        else:
-            out.write("[\n")
-
-    def write(self, row: Row) -> None:
-        if self.fmt == "csv":
-            cells = (row.address, row.verdict, row.cause, row.suggestion, row.detail)
-            self.csv.writerow([neutralise(cell) for cell in cells])
-        else:
-            sep = ",\n" if self.count else ""
-            record = {
-                "address": row.address,
-                "verdict": row.verdict,
-                "cause": row.cause,
-                "suggestion": row.suggestion or None,
-                "detail": row.detail or None,
-            }
-            self.out.write(sep + dump_json(record, indent=None))
-        self.count += 1
-
-    def close(self) -> None:
-        if self.fmt != "csv":
-            self.out.write("\n]\n" if self.count else "]\n")
-        self.out.flush()
-
-
-def _batches(addresses: Iterable[str]) -> Iterator[list[str]]:
-    batch: list[str] = []
-    for address in addresses:
-        batch.append(address)
-        if len(batch) >= BATCH:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
-
-
-async def run_preflight(
-    addresses: Iterable[str],
-    resolver: Resolver,
-    out: TextIO,
-    fmt: str,
-    *,
-    progress: Callable[[], float | None] | None = None,
-) -> Counter[str]:
-    """Check every address; write a row each; return how many rows had each cause."""
-    writer = _Writer(out, fmt)
-    known: dict[str, DomainCheck] = {}
-    checker = AddressChecker()
-    counts: Counter[str] = Counter()
-    done = 0
-    for batch in _batches(addresses):
-        for row in await _batch(batch, resolver, known, checker):
-            writer.write(row)
-            counts[row.cause] += 1
-        done += len(batch)
-        if progress is not None:
-            fraction = progress()
-            bar = ""
-            if fraction is not None:
-                filled = int(30 * min(fraction, 1.0))
-                bar = f"[{'#' * filled}{'.' * (30 - filled)}] {fraction:4.0%} "
-            sys.stderr.write(
-                f"\r\033[Kmailcheck preflight: {bar}{done} addresses, {len(known)} domains, "
-                f"{resolver.queries} DNS queries"
-            )
-            sys.stderr.flush()
-        # Only verdicts are needed from here on: keep memory flat on long lists.
-        if len(known) > 50_000:
-            known.clear()
-    writer.close()
-    if progress is not None:
-        sys.stderr.write("\r\033[K")
-    return counts

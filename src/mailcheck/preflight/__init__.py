@@ -1,0 +1,26 @@
+"""Preflight: check a whole customer address list before the invoices go out.
+
+- :mod:`~mailcheck.preflight.lists`: read the list (CSV or one address a line, any
+  encoding a spreadsheet saves), bounded and with errors that name the line;
+- :mod:`~mailcheck.preflight.run`: check the addresses in batches, each domain once;
+- :mod:`~mailcheck.preflight.output`: write one CSV or JSON row per address, safely.
+
+The click command is :mod:`mailcheck.commands.preflight`.
+"""
+
+from mailcheck.preflight.lists import ListReader, open_list, read_addresses
+from mailcheck.preflight.output import FORMULA_START, Row, RowWriter, neutralise, refuse_same_file
+from mailcheck.preflight.run import CAUSE_OF, run_preflight
+
+__all__ = [
+    "CAUSE_OF",
+    "FORMULA_START",
+    "ListReader",
+    "Row",
+    "RowWriter",
+    "neutralise",
+    "open_list",
+    "read_addresses",
+    "refuse_same_file",
+    "run_preflight",
+]
