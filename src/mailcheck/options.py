@@ -34,98 +34,77 @@ def _apply(func: F, decorators: list[Callable[[F], F]]) -> F:
     return func
 
 
+def _env_option(
+    flag: str, help: str, metavar: str | None = None, **kwargs: Any
+) -> Callable[[F], F]:
+    """A ``--flag`` that falls back to its variable (``--smtp-host``: ``MAILCHECK_SMTP_HOST``).
+
+    The variable's name is made from the flag's, so the two cannot drift apart.
+    """
+    envvar = "MAILCHECK_" + flag.removeprefix("--").replace("-", "_").upper()
+    return click.option(flag, envvar=envvar, metavar=metavar, help=help, **kwargs)
+
+
 def smtp_options(func: F) -> F:
     """Where the submission server is, who logs in, and where the password comes from."""
-    return _apply(
-        func,
-        [
-            click.option(
-                "--profile", envvar="MAILCHECK_PROFILE", help="Named profile from the config file."
-            ),
-            click.option(
-                "--config",
-                envvar="MAILCHECK_CONFIG",
-                metavar="PATH",
-                help="Config file [default: ~/.config/mailcheck/config.toml].",
-            ),
-            click.option(
-                "--provider",
-                envvar="MAILCHECK_PROVIDER",
-                help="Preset: gmail, outlook, office365, yahoo, zoho, icloud, yandex.",
-            ),
-            click.option(
-                "--smtp-host",
-                envvar="MAILCHECK_SMTP_HOST",
-                metavar="HOST",
-                help="Submission server.",
-            ),
-            click.option(
-                "--smtp-port",
-                envvar="MAILCHECK_SMTP_PORT",
-                metavar="PORT",
-                help="Its port [587; 465 for tls].",
-            ),
-            click.option(
-                "--smtp-tls",
-                envvar="MAILCHECK_SMTP_TLS",
-                type=click.Choice(["starttls", "tls", "none"], case_sensitive=False),
-                help="starttls (587), tls = implicit TLS/SSL (465), none.",
-            ),
-            click.option(
-                "--username", envvar="MAILCHECK_USERNAME", help="Login name [the sender address]."
-            ),
-            click.option(
-                "--ca-file",
-                envvar="MAILCHECK_CA_FILE",
-                metavar="PATH",
-                help="Trust this CA file instead of the system's (a private or lab CA).",
-            ),
-            click.option(
-                "--ehlo-name",
-                envvar="MAILCHECK_EHLO_NAME",
-                metavar="NAME",
-                help="Name sent in EHLO.",
-            ),
-            click.option(
-                "--allow-plaintext",
-                is_flag=True,
-                default=None,
-                envvar="MAILCHECK_ALLOW_PLAINTEXT",
-                help="Allow sending the password over an unencrypted connection.",
-            ),
-            dns_server_option("Resolve names with this DNS server instead of the system resolver."),
-            click.option(
-                "--timeout",
-                envvar="MAILCHECK_TIMEOUT",
-                metavar="SECONDS",
-                help="Timeout of each network step [10].",
-            ),
-            click.option(
-                "--deadline",
-                envvar="MAILCHECK_DEADLINE",
-                metavar="SECONDS",
-                help="Overall time limit of the command [60].",
-            ),
-            click.option(
-                "--password-file",
-                envvar="MAILCHECK_PASSWORD_FILE",
-                metavar="PATH",
-                help="Read the password from the first line of this file.",
-            ),
-            click.option(
-                "--password-command",
-                envvar="MAILCHECK_PASSWORD_COMMAND",
-                metavar="CMD",
-                help="Run this command; its first output line is the password.",
-            ),
-            click.option(
-                "--password-stdin",
-                is_flag=True,
-                default=False,
-                help="Read the password from the first line of standard input.",
-            ),
-        ],
-    )
+    return _apply(func, [*_source_options(), *_server_options(), *_password_options()])
+
+
+def _source_options() -> list[Callable[[F], F]]:
+    """Where the settings that are not flags come from: the profile and the preset."""
+    return [
+        _env_option("--profile", "Named profile from the config file."),
+        _env_option("--config", "Config file [default: ~/.config/mailcheck/config.toml].", "PATH"),
+        _env_option(
+            "--provider", "Preset: gmail, outlook, office365, yahoo, zoho, icloud, yandex."
+        ),
+    ]
+
+
+def _server_options() -> list[Callable[[F], F]]:
+    """The submission server, the login name, and the time limits."""
+    return [
+        _env_option("--smtp-host", "Submission server.", "HOST"),
+        _env_option("--smtp-port", "Its port [587; 465 for tls].", "PORT"),
+        _env_option(
+            "--smtp-tls",
+            "starttls (587), tls = implicit TLS/SSL (465), none.",
+            type=click.Choice(["starttls", "tls", "none"], case_sensitive=False),
+        ),
+        _env_option("--username", "Login name [the sender address]."),
+        _env_option(
+            "--ca-file", "Trust this CA file instead of the system's (a private or lab CA).", "PATH"
+        ),
+        _env_option("--ehlo-name", "Name sent in EHLO.", "NAME"),
+        _env_option(
+            "--allow-plaintext",
+            "Allow sending the password over an unencrypted connection.",
+            is_flag=True,
+            default=None,
+        ),
+        dns_server_option("Resolve names with this DNS server instead of the system resolver."),
+        _env_option("--timeout", "Timeout of each network step [10].", "SECONDS"),
+        _env_option("--deadline", "Overall time limit of the command [60].", "SECONDS"),
+    ]
+
+
+def _password_options() -> list[Callable[[F], F]]:
+    """Where the SMTP password comes from (there is deliberately no ``--password``)."""
+    return [
+        _env_option(
+            "--password-file", "Read the password from the first line of this file.", "PATH"
+        ),
+        _env_option(
+            "--password-command", "Run this command; its first output line is the password.", "CMD"
+        ),
+        # No environment variable: standard input is given on the command line or not at all.
+        click.option(
+            "--password-stdin",
+            is_flag=True,
+            default=False,
+            help="Read the password from the first line of standard input.",
+        ),
+    ]
 
 
 def format_option(
