@@ -143,7 +143,7 @@ def _extract(result: ProbeResult) -> dict[str, FactValue]:
     facts: dict[str, FactValue] = {"imap.probe": result.status.value}
     for step in result.steps:
         if step.name in CONNECT_STEPS and step.outcome is not Outcome.OK:
-            facts.setdefault("imap.failed_step", step.name)
+            facts.setdefault("imap.failed_step", str(step.name))  # plain str, not the enum
         if step.name == ImapStep.LOGIN:
             facts["imap.login"] = step.outcome.value
         elif step.name == ImapStep.JUNK_FOLDER:

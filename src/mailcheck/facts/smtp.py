@@ -98,7 +98,8 @@ FACTS = (
 
 
 def _fact_name(step: str) -> str:
-    return SmtpStep.EHLO if step == SmtpStep.EHLO_TLS else step
+    # Plain str, never an enum member: facts are compared and serialised as plain values.
+    return str(SmtpStep.EHLO if step == SmtpStep.EHLO_TLS else step)
 
 
 def _first_failure(result: ProbeResult) -> str | None:
