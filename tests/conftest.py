@@ -12,41 +12,7 @@ from pathlib import Path
 
 import pytest
 
-# The plain helpers live in tests/helpers.py. They are imported here too, so that
-# ``from tests.conftest import run_cli`` (older test files) keeps working.
-from tests.helpers import (
-    LAB_PASSWORD,
-    LAB_SCRIPT,
-    LAB_USER,
-    ROOT,
-    LabHandle,
-    cause_ids,
-    free_port,
-    lab_profile,
-    load_lab_module,
-    run_cli,
-    run_json,
-    run_on_terminal,
-    toml_value,
-    write_config,
-)
-
-__all__ = [
-    "LAB_PASSWORD",
-    "LAB_SCRIPT",
-    "LAB_USER",
-    "ROOT",
-    "LabHandle",
-    "cause_ids",
-    "free_port",
-    "lab_profile",
-    "load_lab_module",
-    "run_cli",
-    "run_json",
-    "run_on_terminal",
-    "toml_value",
-    "write_config",
-]
+from tests.helpers import LabHandle, load_lab_module
 
 #: Fixtures that start a real mail lab: a test that uses one (directly or through another
 #: fixture) is marked ``lab``, so ``make test-fast`` (``-m "not lab"``) leaves it out.
