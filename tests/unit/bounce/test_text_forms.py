@@ -11,7 +11,7 @@ import pytest
 
 from mailcheck.bounce import Bounce, parse_bounce
 
-BOUNCES = Path(__file__).resolve().parents[2] / "fixtures" / "bounces"
+BOUNCES = Path(__file__).resolve().parents[3] / "fixtures" / "bounces"
 
 
 def _parse(name: str) -> Bounce:

@@ -13,7 +13,7 @@ from mailcheck.bounce import Bounce, classify, parse_bounce, read_messages, refe
 from mailcheck.bounce.parser import MAX_HEADER_BYTES, MAX_INPUT
 from mailcheck.bounce.parser import _parse as parse_unguarded
 
-BOUNCES = Path(__file__).resolve().parents[2] / "fixtures" / "bounces"
+BOUNCES = Path(__file__).resolve().parents[3] / "fixtures" / "bounces"
 
 # file -> (kind, mta_style, reasons in order, recipients in order)
 EXPECTED: dict[str, tuple[str, str, tuple[str, ...], tuple[str | None, ...]]] = {
