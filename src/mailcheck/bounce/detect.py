@@ -1,5 +1,5 @@
-"""Tell what a message is when no delivery-status part says so: its producer, a text bounce,
-an auto-reply, and each recipient's final reason.
+"""Tell what kind of report a message is: which software wrote it (by its fingerprints),
+whether it is a text bounce or an auto-reply, and each recipient's final action and reason.
 """
 
 from __future__ import annotations
