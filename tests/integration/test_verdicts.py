@@ -20,9 +20,9 @@ from typing import Any
 
 import pytest
 
+from mailcheck.diagnosis import diagnose
 from mailcheck.evidence import ErrorInfo, Outcome, ProbeResult, ProbeStatus, Reply, Step
 from mailcheck.rules import Severity
-from mailcheck.runner import diagnose
 from mailcheck.verdict import COMMAND_PROBES
 from tests.helpers import ROOT, LabHandle, cause_ids, run_cli, run_json
 

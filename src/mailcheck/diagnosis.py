@@ -1,0 +1,134 @@
+"""From the probes' evidence to a diagnosis: facts, then the causes the rules find.
+
+This is the pipeline's one function from evidence to a :class:`Diagnosis`
+(:func:`diagnose`), and the way back from a finding to the steps that show it
+(:func:`evidence_steps`), which the reports quote. Running the probes is
+:mod:`mailcheck.probes.run`'s job.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from mailcheck.evidence import Outcome, ProbeResult, Step
+from mailcheck.facts import FACTS, FactValue, extract_facts, roundtrip_timings
+from mailcheck.rules import Finding, Severity, evaluate, load_causes, load_rules
+
+__all__ = ["Diagnosis", "diagnose", "evidence_steps", "probe_of_fact"]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Diagnosis:
+    """Findings with the evidence behind them."""
+
+    command: str
+    target: dict[str, str | int | None]
+    """What was checked (host, port, user, sender, ...); never a secret."""
+    started_at: datetime
+    elapsed_ms: float
+    probes: tuple[ProbeResult, ...]
+    facts: dict[str, FactValue]
+    findings: tuple[Finding, ...]
+    timings: dict[str, float] = field(default_factory=dict)
+    """The round trip's time split (see :func:`mailcheck.facts.roundtrip_timings`)."""
+    not_checked: tuple[str, ...] = field(default=())
+    """Parts of the walk this run did not do (``roundtrip``, ``dns``, ``bounce``)."""
+
+    @property
+    def severity(self) -> Severity:
+        """The worst finding's severity, never OK without positive evidence (verdict.py)."""
+        from mailcheck.verdict import decide
+
+        return decide(self.findings, self.facts)
+
+    @property
+    def exit_code(self) -> int:
+        """Monitoring-plugin exit code: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN."""
+        return self.severity.exit_code
+
+
+def diagnose(
+    command: str,
+    target: dict[str, str | int | None],
+    probes: list[ProbeResult],
+    started: float,
+    started_at: datetime | None = None,
+    not_checked: tuple[str, ...] = (),
+) -> Diagnosis:
+    """Facts from the probes, causes from the rules."""
+    from mailcheck.verdict import run_facts, unchecked_parts
+
+    causes = load_causes()
+    rules = load_rules(causes)
+    facts = extract_facts(probes)
+    facts.update(run_facts(probes))
+    findings = evaluate(rules, causes, facts)
+    # Fail closed: what the run set out to check and has no verdict on becomes a named
+    # UNKNOWN cause (second pass: whether a gap is already explained needs the findings).
+    unchecked = unchecked_parts(command, probes, facts, findings)
+    if unchecked:
+        facts.update({f"unchecked.{part}": True for part in unchecked})
+        findings = evaluate(rules, causes, facts)
+    return Diagnosis(
+        command=command,
+        target=target,
+        started_at=started_at or datetime.now(UTC),
+        elapsed_ms=round((time.perf_counter() - started) * 1000, 1),
+        probes=tuple(probes),
+        facts=facts,
+        findings=tuple(findings),
+        timings=roundtrip_timings(probes),
+        not_checked=not_checked,
+    )
+
+
+def _wanted_steps(fact: str) -> list[tuple[str, str]]:
+    """Which probe and steps a fact comes from, e.g. ``[("smtp", "auth")]``."""
+    spec = FACTS.get(fact)
+    if spec is not None and spec.evidence:
+        probe, _, steps = spec.evidence.partition("/")
+        return [(probe, step) for step in steps.split(",")]
+    probe, _, rest = fact.partition(".")
+    step = rest.split(".")[0]
+    return [(probe, "*tls" if step == "tls_failure" else step)]
+
+
+def probe_of_fact(fact: str) -> str:
+    """The probe whose evidence a fact comes from, e.g. ``smtp`` for ``smtp.auth``."""
+    return _wanted_steps(fact)[0][0]
+
+
+def _matches(step: Step, wanted: str) -> bool:
+    if wanted == "*tls":
+        return step.get("tls_failure") is not None
+    if wanted in ("*send", "*failed"):
+        return step.outcome is not Outcome.OK and step.name in (
+            ("mail", "rcpt", "data")
+            if wanted == "*send"
+            else ("resolve", "connect", "tls", "greeting", "starttls", "login")
+        )
+    return step.name in (wanted, f"{wanted}-tls")
+
+
+def evidence_steps(finding: Finding, probes: tuple[ProbeResult, ...]) -> list[Step]:
+    """The steps whose facts made ``finding`` apply, so reports can quote the server."""
+    wanted: list[tuple[str, str]] = []
+    for fact, _ in finding.because:
+        for pair in _wanted_steps(fact):
+            if pair not in wanted:
+                wanted.append(pair)
+    found: list[Step] = []
+    for result in probes:
+        for probe, step_name in wanted:
+            if result.probe != probe or not step_name:
+                continue
+            for step in result.steps:
+                if (
+                    _matches(step, step_name)
+                    and step not in found
+                    and (step.reply or step.error or step.data)
+                ):
+                    found.append(step)
+    return found
