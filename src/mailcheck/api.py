@@ -1,7 +1,7 @@
 """mailcheck as a library: the commands' diagnoses without click, a terminal or a config file.
 
 Each entry point is a coroutine that returns what the command line renders: a
-:class:`~mailcheck.runner.Diagnosis` (a list of them for DNS checks and bounces,
+:class:`~mailcheck.diagnosis.Diagnosis` (a list of them for DNS checks and bounces,
 a :class:`~mailcheck.checkresult.ProfileResult` for a profile check). Each has
 a ``_sync`` twin that runs it on a fresh event loop the way the commands do
 (:func:`mailcheck.interrupt.run`: SIGINT and SIGTERM end the run cleanly, the
@@ -17,20 +17,19 @@ from __future__ import annotations
 
 import asyncio
 import os
-import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Any
 
 from mailcheck import interrupt
-from mailcheck.config import Settings, TlsMode, resolve_settings
+from mailcheck.config import resolve_settings
 from mailcheck.errors import SecretError
 from mailcheck.secret import Secret, read_secret
+from mailcheck.settings import Settings, TlsMode
 
 if TYPE_CHECKING:
     from mailcheck.checkresult import ProfileResult
-    from mailcheck.probes.recorder import Recorder
-    from mailcheck.runner import Diagnosis
+    from mailcheck.diagnosis import Diagnosis
 
 __all__ = [
     "Account",
@@ -156,7 +155,7 @@ async def check_credentials(account: Account) -> Diagnosis:
     The diagnosis is OK (exit code 0) when the login is accepted, CRITICAL (2)
     when mail cannot go out, UNKNOWN (3) when mailcheck could not tell.
     """
-    from mailcheck.app import smtp_diagnosis
+    from mailcheck.scenarios.smtp import smtp_diagnosis
 
     settings, secret = _prepare(account)
     return await smtp_diagnosis("smtp", settings, secret)
@@ -193,7 +192,7 @@ async def roundtrip(
     the server took the message, then removes it (unless ``keep``). OK inbox,
     WARNING spam folder, CRITICAL not delivered, UNKNOWN could not tell.
     """
-    from mailcheck.app import roundtrip_diagnosis
+    from mailcheck.scenarios.roundtrip import roundtrip_diagnosis
 
     extra = _roundtrip_values(wait, keep, subject, sender_name, attachment_size)
     settings, secret = _prepare(account, extra, need_sender=True)
@@ -219,7 +218,7 @@ async def diagnose(
     sends a labelled test to the customer and watches for its bounce;
     ``probe_rcpt`` asks the customer's mail server (port 25) about the address.
     """
-    from mailcheck.app import roundtrip_diagnosis
+    from mailcheck.scenarios.roundtrip import RoundtripSteps, roundtrip_diagnosis
 
     extra = _roundtrip_values(wait, keep, subject, sender_name, attachment_size)
     extra |= {
@@ -228,7 +227,8 @@ async def diagnose(
         "probe_rcpt": probe_rcpt,
     }
     settings, secret = _prepare(account, extra, need_sender=True, need_recipient=True)
-    return await roundtrip_diagnosis("diagnose", settings, secret)
+    steps = RoundtripSteps.full_walk(settings)
+    return await roundtrip_diagnosis("diagnose", settings, secret, steps)
 
 
 async def check_dns(
@@ -248,21 +248,18 @@ async def check_dns(
     DMARC, and ``ip`` on the ``dnsbls``). A DNS server that does not answer is
     UNKNOWN, never a fault of the domain.
     """
-    from mailcheck.app import _dns_diagnosis
-    from mailcheck.config import _parse_dns_server, _parse_seconds
-    from mailcheck.dnsresolver import Resolver
+    from mailcheck.scenarios.dns import DnsOptions, dns_diagnoses
+    from mailcheck.values import parse_dns_server, parse_seconds
 
     names = [targets] if isinstance(targets, str) else list(targets)
-    server = _parse_dns_server(dns_server) if dns_server else None
-    seconds = _parse_seconds(timeout, "timeout")
-    options = {
-        "sending_ip": ip,
-        "dkim_selector": dkim_selector,
-        "dnsbls": tuple(dnsbls),
-        "deadline": _parse_seconds(deadline, "deadline"),
-    }
-    async with Resolver(server, timeout=seconds / 2, lifetime=seconds) as resolver:
-        return list(await asyncio.gather(*(_dns_diagnosis(t, resolver, options) for t in names)))
+    server = parse_dns_server(dns_server) if dns_server else None
+    options = DnsOptions(
+        sending_ip=ip,
+        dkim_selector=dkim_selector,
+        dnsbls=tuple(dnsbls),
+        deadline=parse_seconds(deadline, "deadline"),
+    )
+    return await dns_diagnoses(names, server, parse_seconds(timeout, "timeout"), options)
 
 
 async def explain_bounce(
@@ -275,10 +272,7 @@ async def explain_bounce(
     WARNING for a delay notice, OK for an automatic reply, UNKNOWN when it is
     not a bounce.
     """
-    from mailcheck.bounce import read_messages
-    from mailcheck.probes.bounce import record_bounce
-    from mailcheck.runner import diagnose as diagnose_results
-    from mailcheck.runner import run_probe
+    from mailcheck.scenarios.bounce import bounce_diagnoses
 
     if isinstance(message, str):
         # A str could be a path or the message's text: the caller says which by its type.
@@ -290,18 +284,7 @@ async def explain_bounce(
         raw = await asyncio.to_thread(Path(message).read_bytes)
     else:
         name, raw = source or "message", message
-    out = []
-    deadline = asyncio.get_running_loop().time() + 60
-    for index, one in enumerate(read_messages(raw) or [raw], 1):
-        started = time.perf_counter()
-
-        async def probe(rec: Recorder, one: bytes = one) -> None:
-            record_bounce(one, rec)
-
-        result = await run_probe("bounce", f"{name} #{index}", probe, deadline)
-        summary: dict[str, str | int | None] = {"target": f"{name} #{index}"}
-        out.append(diagnose_results("bounce", summary, [result], started))
-    return out
+    return await bounce_diagnoses(raw, name)
 
 
 async def check_profile(
@@ -321,15 +304,15 @@ async def check_profile(
     password) is an UNKNOWN result with the reason, as on the command line.
     The run is neither locked against a parallel one nor kept in the history.
     """
-    from mailcheck.check import _run_plan, error_result, plan_profile
-    from mailcheck.config import DEFAULT_DEADLINE, _parse_seconds
+    from mailcheck.check import error_result, parse_range, plan_profile, run_plan
+    from mailcheck.config import DEFAULT_DEADLINE
     from mailcheck.errors import MailcheckError
-    from mailcheck.plugin_range import parse_range
+    from mailcheck.values import parse_seconds
 
     for text in (warning, critical):
         if text is not None:
             parse_range(text)  # a bad range is the caller's mistake: raised, as a usage error
-    seconds = _parse_seconds(deadline or DEFAULT_DEADLINE, "deadline")
+    seconds = parse_seconds(deadline or DEFAULT_DEADLINE, "deadline")
     options = {
         "config": os.fspath(config) if config is not None else None,
         "dns_server": dns_server,
@@ -337,7 +320,7 @@ async def check_profile(
     }
     try:
         plan = plan_profile(name, options, (warning, critical))
-        return await _run_plan(plan, seconds)
+        return await run_plan(plan, seconds)
     except MailcheckError as exc:
         return error_result(name, str(exc))
 

@@ -469,12 +469,12 @@ def test_cancelled_after_submission_removes_the_test_message(lab: LabHandle) -> 
     import asyncio
     import contextlib
 
-    from mailcheck.app import _watch_probe
-    from mailcheck.config import ImapSettings, MailboxSettings, TlsMode
     from mailcheck.invoice import build_invoice
     from mailcheck.probes.recorder import Recorder
     from mailcheck.probes.roundtrip import Signals, token_matcher
+    from mailcheck.scenarios.mailboxes import mailbox_probe
     from mailcheck.secret import Secret
+    from mailcheck.settings import ImapSettings, MailboxSettings, TlsMode
 
     user = "sender@lab.test"
     lab.lab.reset_mailboxes()
@@ -499,7 +499,7 @@ def test_cancelled_after_submission_removes_the_test_message(lab: LabHandle) -> 
         signals = Signals()
         prepared: asyncio.Future[bool] = loop.create_future()
         task = asyncio.ensure_future(
-            _watch_probe(
+            mailbox_probe(
                 mailbox,
                 Secret(lab.lab.info().users[user], "test"),
                 rec,

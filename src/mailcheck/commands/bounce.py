@@ -22,10 +22,11 @@ def command(file: str, fmt: str, lang: str | None, color: bool | None) -> int:
     gives the fix. Exit 2 for a failure, 1 for a delay notice, 0 for an
     automatic reply, 3 when it is not a bounce.
     """
-    from mailcheck.app import run_bounce_diagnoses
+    from mailcheck import interrupt
     from mailcheck.commands.output import emit_all
     from mailcheck.config import default_lang
     from mailcheck.errors import ConfigError
+    from mailcheck.scenarios.bounce import bounce_diagnoses
 
     try:
         if file == "-":
@@ -37,5 +38,5 @@ def command(file: str, fmt: str, lang: str | None, color: bool | None) -> int:
         from mailcheck.terminal import printable
 
         raise ConfigError(f"cannot read {printable(file)}: {exc.strerror}") from None
-    diagnoses = run_bounce_diagnoses(raw, file)
+    diagnoses = interrupt.run(bounce_diagnoses(raw, file))
     return emit_all(diagnoses, fmt=fmt, lang=lang or default_lang(), color=color)

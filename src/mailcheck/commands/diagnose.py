@@ -45,11 +45,15 @@ def command(
     folder, and names the cause with its fix. Exit 0 OK, 1 WARNING (spam
     folder), 2 CRITICAL (cannot send, not delivered), 3 UNKNOWN.
     """
-    from mailcheck.app import run_roundtrip_diagnosis
+    from mailcheck import interrupt
     from mailcheck.commands.output import emit, prepare
+    from mailcheck.progress import progress_line
+    from mailcheck.scenarios.roundtrip import RoundtripSteps, roundtrip_diagnosis
 
     settings, secret = prepare(values, need_sender=True, need_recipient=True)
-    diagnosis = run_roundtrip_diagnosis("diagnose", settings, secret)
+    steps = RoundtripSteps.full_walk(settings)
+    run = roundtrip_diagnosis("diagnose", settings, secret, steps, view=progress_line)
+    diagnosis = interrupt.run(run)
     return emit(
         diagnosis,
         fmt=fmt,

@@ -49,11 +49,20 @@ def command(
     DMARC policy, blocklists (--ip). A DNS server that does not answer is
     "could not check" (exit 3), never a fault of the domain.
     """
-    from mailcheck.app import run_dns_diagnoses
+    from mailcheck import interrupt
     from mailcheck.commands.output import emit_all
     from mailcheck.config import default_lang
+    from mailcheck.scenarios.dns import DnsOptions, dns_diagnoses
+    from mailcheck.values import parse_dns_server, parse_seconds
 
-    diagnoses = run_dns_diagnoses(targets, options)
+    server = parse_dns_server(options["dns_server"]) if options.get("dns_server") else None
+    seconds = parse_seconds(options.get("timeout") or 5, "--timeout")
+    given = DnsOptions(
+        sending_ip=options.get("sending_ip"),
+        dkim_selector=options.get("dkim_selector"),
+        dnsbls=tuple(options.get("dnsbls") or ()),
+    )
+    diagnoses = interrupt.run(dns_diagnoses(targets, server, seconds, given))
     code = emit_all(diagnoses, fmt=fmt, lang=lang or default_lang(), color=color)
     sys.stdout.flush()
     return code

@@ -1,6 +1,6 @@
 """The command line's side of a run: read the password (perhaps at a prompt), print the report.
 
-The diagnoses themselves (:mod:`mailcheck.app`, :mod:`mailcheck.api`) print
+The diagnoses themselves (:mod:`mailcheck.scenarios`, :mod:`mailcheck.api`) print
 nothing and ask nothing; the commands use these two helpers around them.
 """
 
@@ -16,9 +16,9 @@ from mailcheck.config import resolve_settings
 from mailcheck.secret import read_secret
 
 if TYPE_CHECKING:
-    from mailcheck.config import Settings
-    from mailcheck.runner import Diagnosis
+    from mailcheck.diagnosis import Diagnosis
     from mailcheck.secret import Secret
+    from mailcheck.settings import Settings
 
 __all__ = ["emit", "emit_all", "prepare", "show"]
 

@@ -25,11 +25,15 @@ def command(
     receiving side's spam and authentication headers, then deletes that message
     and nothing else. Exit 0 inbox, 1 spam folder, 2 not delivered, 3 could not tell.
     """
-    from mailcheck.app import run_roundtrip_diagnosis
+    from mailcheck import interrupt
     from mailcheck.commands.output import emit, prepare
+    from mailcheck.progress import progress_line
+    from mailcheck.scenarios.roundtrip import RoundtripSteps, roundtrip_diagnosis
 
     settings, secret = prepare(values, need_sender=True)
-    diagnosis = run_roundtrip_diagnosis("roundtrip", settings, secret)
+    steps = RoundtripSteps()
+    run = roundtrip_diagnosis("roundtrip", settings, secret, steps, view=progress_line)
+    diagnosis = interrupt.run(run)
     return emit(
         diagnosis,
         fmt=fmt,

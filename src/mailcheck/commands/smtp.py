@@ -24,11 +24,12 @@ def command(
     attempt. Exit 0 when the login is accepted, 2 when mail cannot go out,
     3 when mailcheck could not tell.
     """
-    from mailcheck.app import run_smtp_diagnosis
+    from mailcheck import interrupt
     from mailcheck.commands.output import emit, prepare
+    from mailcheck.scenarios.smtp import smtp_diagnosis
 
     settings, secret = prepare(values)
-    diagnosis = run_smtp_diagnosis("smtp", settings, secret)
+    diagnosis = interrupt.run(smtp_diagnosis("smtp", settings, secret))
     return emit(
         diagnosis,
         fmt=fmt,

@@ -51,15 +51,18 @@ def command(
     mailbox (--mailbox). It watches INBOX and the spam folder and never deletes
     anything. Exit 0 inbox, 1 spam folder, 2 not arrived, 3 could not tell.
     """
-    from mailcheck.app import run_watch_diagnosis
+    from mailcheck import interrupt
     from mailcheck.commands.output import emit, prepare
     from mailcheck.errors import ConfigError
+    from mailcheck.progress import progress_line
+    from mailcheck.scenarios.watch import WatchCriteria, watch_diagnosis
 
     if not (match_from or match_subject or match_number):
         raise ConfigError("say what to wait for: --from, --subject-contains or --invoice-number")
     values["deadline"] = values.get("deadline") or str(float(values["wait"]) + 30)
     settings, secret = prepare(values, need_sender=True, need_smtp=False)
-    diagnosis = run_watch_diagnosis(settings, secret, (match_from, match_subject, match_number))
+    criteria = WatchCriteria(match_from, match_subject, match_number)
+    diagnosis = interrupt.run(watch_diagnosis(settings, secret, criteria, view=progress_line))
     return emit(
         diagnosis,
         fmt=fmt,

@@ -1,0 +1,96 @@
+"""Wait for the accounting software's own message (``mailcheck watch``); where did it land?"""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+from typing import NamedTuple
+
+from mailcheck.diagnosis import Diagnosis, diagnose
+from mailcheck.errors import ConfigError
+from mailcheck.evidence import Outcome, Step
+from mailcheck.probes.recorder import Recorder
+from mailcheck.scenarios.common import (
+    CLEANUP_MARGIN,
+    ProgressView,
+    mailbox_secret,
+    run_deadline,
+    showing,
+)
+from mailcheck.secret import Secret
+from mailcheck.settings import Settings
+
+__all__ = ["WatchCriteria", "watch_diagnosis"]
+
+
+class WatchCriteria(NamedTuple):
+    """What the awaited message looks like; ``None``: not a criterion."""
+
+    sender: str | None
+    """Part of the sender's address or name."""
+    subject: str | None
+    """Part of the subject."""
+    number: str | None
+    """The invoice number in the subject."""
+
+
+async def watch_diagnosis(
+    settings: Settings,
+    secret: Secret,
+    criteria: tuple[str | None, str | None, str | None],
+    *,
+    view: ProgressView | None = None,
+) -> Diagnosis:
+    """FAQ case 1: wait for the accounting software's own message; where did it land?
+
+    ``criteria`` is a :class:`WatchCriteria` (or the same three values as a tuple).
+    """
+    from mailcheck.probes.roundtrip import MailboxWatch, Signals, criteria_matcher
+    from mailcheck.probes.run import run_probe
+
+    started = time.perf_counter()
+    started_at = datetime.now(UTC)
+    deadline = run_deadline(settings)
+    mailbox = settings.mailbox
+    if mailbox is None:
+        raise ConfigError(
+            "missing --mailbox (the address the accounting software sends the test to)"
+        )
+    imap_secret = mailbox_secret(mailbox, secret)
+    signals = Signals()
+    wanted = WatchCriteria(*criteria)
+
+    async def watch(rec: Recorder) -> None:
+        given = (("from", wanted.sender), ("subject", wanted.subject), ("number", wanted.number))
+        data = (("mode", "watch"), *((k, v) for k, v in given if v))
+        rec.add(Step(name="criteria", outcome=Outcome.OK, elapsed_ms=0.0, data=data))
+        # Never deletes: the message is the accounting software's, not mailcheck's.
+        mbox = MailboxWatch(mailbox.imap, imap_secret, rec, criteria_matcher(*wanted), delete=False)
+        try:
+            if not await mbox.prepare():
+                return
+            signals.mark_submitted()  # the user sends now: watch closely from here
+            found = await mbox.wait(signals, settings.roundtrip.wait, deadline - CLEANUP_MARGIN)
+            if found is not None:
+                await mbox.read_headers()
+        finally:
+            await mbox.close()
+
+    target = (
+        f"{mailbox.address} at {mailbox.imap.host}:{mailbox.imap.port} ({mailbox.imap.tls.value})"
+    )
+    progress, shown = showing(view)
+    async with shown:
+        result = await run_probe("imap", target, watch, deadline, progress)
+    summary: dict[str, str | int | None] = {
+        "mailbox": mailbox.address,
+        "imap_host": mailbox.imap.host,
+        "imap_port": mailbox.imap.port,
+        "imap_tls": mailbox.imap.tls.value,
+        "username": mailbox.imap.username,
+        "password_source": imap_secret.source,
+        "from": wanted.sender,
+        "subject": wanted.subject,
+        "invoice_number": wanted.number,
+    }
+    return diagnose("watch", summary, [result], started, started_at)
