@@ -1,8 +1,7 @@
 """DMARC: our own record parser and evaluator (RFC 7489, aware of RFC 9989).
 
-The grammar is small and the libraries around it are not a fit (see
-reference/dns-and-auth.md section 4), so this module parses the record itself
-and evaluates a concrete message's identifiers against it:
+The grammar is small and the libraries around it are not a fit, so this module
+parses the record itself and evaluates a concrete message's identifiers against it:
 
 - policy discovery as RFC 7489 section 6.6.3: ``_dmarc.<From domain>``, and when
   that holds no DMARC record, ``_dmarc.<organizational domain>``; the
@@ -41,10 +40,6 @@ __all__ = [
 
 _POLICIES = ("none", "quarantine", "reject")
 _ALIGNMENT = ("r", "s")
-# Every tag of RFC 7489 section 6.3 and RFC 9989; others are ignored (RFC 7489 6.3).
-_KNOWN_TAGS = frozenset(
-    ("v", "p", "sp", "np", "pct", "adkim", "aspf", "rua", "ruf", "fo", "rf", "ri", "psd", "t")
-)
 # A DMARC record starts with the v tag, exactly "DMARC1" (RFC 7489 section 6.3 "v").
 _DMARC_START = re.compile(r"v[ \t]*=[ \t]*DMARC1[ \t]*(;|$)")
 _URI = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:\S+")
@@ -273,31 +268,9 @@ async def check_dmarc(
             disposition=None,
         )
 
-    record_domain = f"_dmarc.{domain}"
-    decisive = await resolver.lookup(record_domain, "TXT")
-    queries.append(decisive)
-    found = _dmarc_records(decisive)
-    if decisive.outcome.conclusive and not found and org != domain:
-        record_domain = f"_dmarc.{org}"
-        decisive = await resolver.lookup(record_domain, "TXT")
-        queries.append(decisive)
-        found = _dmarc_records(decisive)
-
+    record_domain, decisive, found = await _discover(domain, org, resolver, queries)
     known = decisive.outcome.conclusive
-    record: DmarcRecord | None = None
-    policy: str | None = None
-    if found:
-        record = parse_dmarc(found[0])
-        if len(found) > 1:
-            record = replace(
-                record,
-                errors=(
-                    *record.errors,
-                    f"{len(found)} DMARC records at {record_domain}: receivers apply none",
-                ),
-            )
-        else:
-            policy = _policy(record, subdomain=record_domain != f"_dmarc.{domain}")
+    record, policy = _chosen(found, record_domain, subdomain=record_domain != f"_dmarc.{domain}")
 
     adkim = record.adkim if record is not None else ("r" if known else None)
     aspf = record.aspf if record is not None else ("r" if known else None)
@@ -321,6 +294,39 @@ async def check_dmarc(
         disposition=policy if passes is False else None,
         queries=tuple(queries),
     )
+
+
+async def _discover(
+    domain: str, org: str, resolver: DnsLookup, queries: list[Lookup]
+) -> tuple[str, Lookup, list[str]]:
+    """Policy discovery (RFC 7489 section 6.6.3): the From domain, then its organizational one.
+
+    Returns the name looked up last, its lookup and the DMARC records there; every
+    lookup made is appended to ``queries``.
+    """
+    record_domain = f"_dmarc.{domain}"
+    decisive = await resolver.lookup(record_domain, "TXT")
+    queries.append(decisive)
+    found = _dmarc_records(decisive)
+    if decisive.outcome.conclusive and not found and org != domain:
+        record_domain = f"_dmarc.{org}"
+        decisive = await resolver.lookup(record_domain, "TXT")
+        queries.append(decisive)
+        found = _dmarc_records(decisive)
+    return record_domain, decisive, found
+
+
+def _chosen(
+    found: list[str], record_domain: str, *, subdomain: bool
+) -> tuple[DmarcRecord | None, str | None]:
+    """The record that applies and its policy; several records at one name apply none."""
+    if not found:
+        return None, None
+    record = parse_dmarc(found[0])
+    if len(found) > 1:
+        problem = f"{len(found)} DMARC records at {record_domain}: receivers apply none"
+        return replace(record, errors=(*record.errors, problem)), None
+    return record, _policy(record, subdomain=subdomain)
 
 
 def _policy(record: DmarcRecord, *, subdomain: bool) -> str | None:
