@@ -1,4 +1,4 @@
-"""IMAP server responses parsed without I/O (RFC 3501 §7, §9): FETCH, LIST, SEARCH, codes.
+"""IMAP without I/O (RFC 3501 §7, §9): quoting, and FETCH, LIST, SEARCH, codes and replies parsed.
 
 aioimaplib splits the stream into lines and literals but parses nothing. This
 module reads what it collected as the server sent it (lines and literals put
@@ -19,16 +19,20 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
+from mailcheck.evidence import Reply
+
 __all__ = [
     "MAX_UID",
     "FetchData",
     "Mailbox",
     "ParseError",
     "decode_mailbox_name",
+    "imap_reply",
     "parse_expunged",
     "parse_fetch_responses",
     "parse_list_responses",
     "parse_search_responses",
+    "quote",
     "reassemble",
     "response_code",
     "responses",
@@ -407,3 +411,25 @@ def _list(tokens: list[object]) -> Mailbox | None:
 def parse_list_responses(raw: bytes) -> list[Mailbox]:
     """Every well-formed LIST response in ``raw``, in order."""
     return [m for m in (_list(t) for t in responses(raw)) if m is not None]
+
+
+def quote(text: str) -> str:
+    """An IMAP quoted string (RFC 3501 §4.3)."""
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+_RESP_CODE = re.compile(r"^\[(?P<code>[^\]]*)\]\s*(?P<text>.*)$", re.S)
+#: Control characters a server may put in its text (NUL, lone CR or LF, ESC ...).
+_CONTROLS = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
+
+
+def imap_reply(result: str, text: bytes | str) -> Reply:
+    """A tagged IMAP reply as evidence: status, RFC 5530 response code, text."""
+    value = text.decode("utf-8", "replace") if isinstance(text, bytes | bytearray) else text
+    value = _CONTROLS.sub(" ", value.strip()[:2000]).strip()
+    match = _RESP_CODE.match(value)
+    code = None
+    if match is not None:
+        code = match.group("code").split()[0] if match.group("code") else None
+        value = match.group("text")
+    return Reply(code=None, enhanced=code, text=value, status=result)

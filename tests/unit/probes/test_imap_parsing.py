@@ -13,7 +13,7 @@ from mailcheck.probes.imap import (
     parse_fetch,
     parse_list_line,
 )
-from mailcheck.probes.imapwire import (
+from mailcheck.probes.imap.wire import (
     MAX_UID,
     parse_fetch_responses,
     parse_list_responses,
