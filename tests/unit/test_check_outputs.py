@@ -24,10 +24,10 @@ import pytest
 import xmlschema
 from prometheus_client.parser import text_string_to_metric_families
 
-from mailcheck.checkresult import CheckRun, ProfileResult, stage_seconds, worst
+from mailcheck.check.ranges import parse_range
+from mailcheck.check.result import CheckRun, ProfileResult, stage_seconds, worst
 from mailcheck.errors import ConfigError
 from mailcheck.evidence import ErrorInfo, Outcome, ProbeResult, ProbeStatus, Reply, Step
-from mailcheck.plugin_range import parse_range
 from mailcheck.report.junit import render_junit, write_junit
 from mailcheck.report.nagios import render_nagios
 from mailcheck.report.prometheus import render_prometheus, write_textfiles
