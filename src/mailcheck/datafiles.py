@@ -1,4 +1,4 @@
-"""Read the TOML data files shipped with mailcheck (causes, rules, providers).
+"""Read the TOML data files shipped with mailcheck (the cause catalogue, providers).
 
 tomllib is pure Python: parsing the catalogue costs about 30 ms, as much as
 the whole SMTP dialogue with a nearby server. So the parsed data is kept as
@@ -27,11 +27,13 @@ def _cache_dir() -> Path | None:
 
 
 def read_data(name: str) -> dict[str, Any]:
-    """Parse ``data/NAME`` (TOML), through the cache when possible."""
+    """Parse ``data/NAME`` (TOML; NAME may name a subfolder), through the cache when possible."""
     path = DATA_DIR / name
     stat = path.stat()
     cache = _cache_dir()
-    key = f"{name}-{stat.st_size}-{stat.st_mtime_ns}.json"
+    # The cache is one flat folder: ``causes/01-faq.toml`` is kept as ``causes--01-faq.toml-...``.
+    stem = name.replace("/", "--")
+    key = f"{stem}-{stat.st_size}-{stat.st_mtime_ns}.json"
     if cache is not None:
         try:
             cached: dict[str, Any] = json.loads((cache / key).read_text("utf-8"))
@@ -44,7 +46,7 @@ def read_data(name: str) -> dict[str, Any]:
     if cache is not None:
         try:
             cache.mkdir(parents=True, exist_ok=True)
-            for old in cache.glob(f"{name}-*.json"):
+            for old in cache.glob(f"{stem}-*.json"):
                 old.unlink(missing_ok=True)
             tmp = cache / f".{key}.{os.getpid()}"
             tmp.write_text(json.dumps(data), "utf-8")

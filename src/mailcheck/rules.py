@@ -1,34 +1,42 @@
 """The cause catalogue and the rules that map facts to causes, both TOML data.
 
-``data/causes.toml`` says what each cause *is* (id, FAQ case, severity, title
-and fix in Vietnamese and English, and example facts that fire it).
-``data/rules.toml`` says *when* it applies: every ``when`` condition holds and
-no ``unless`` condition does. Operators are a small closed set; anything
-cleverer becomes a fact in ``facts.py``.
+``data/causes/NN-area.toml`` holds one area of the catalogue: each cause says
+what it *is* (id, FAQ case, severity, title and fix in Vietnamese and English,
+and example facts that fire it), and right after it come the rules that say
+*when* it applies: every ``when`` condition holds and no ``unless`` condition
+does. Operators are a small closed set; anything cleverer becomes a fact in
+``facts.py``. The files are read in name order, which is the catalogue's order.
 
-Both files are checked on load, with messages that name the file and entry,
-so a site that adds its own rules gets a clear error, never a silent skip.
+Every file is checked on load, with messages that name the file and entry, so
+a bad edit gets a clear error, never a silent skip. :func:`catalogue` loads
+and checks it once per process.
 """
 
 from __future__ import annotations
 
 import enum
+import functools
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from types import MappingProxyType
 from typing import Any
 
-from mailcheck.datafiles import read_data
+from mailcheck.datafiles import DATA_DIR, read_data
 from mailcheck.errors import MailcheckError, did_you_mean
 from mailcheck.facts import FACTS, FactValue
 
 __all__ = [
+    "CATALOGUE_DIR",
+    "Catalogue",
     "CatalogueError",
     "Cause",
     "Condition",
     "Finding",
     "Rule",
     "Severity",
+    "catalogue",
+    "catalogue_files",
     "evaluate",
     "load_causes",
     "load_rules",
@@ -137,11 +145,42 @@ class Finding:
     because: tuple[tuple[str, FactValue], ...]
 
 
+#: The catalogue's folder under ``data/``: one TOML file per area, read in name order.
+CATALOGUE_DIR = "causes"
+#: What a catalogue file may hold at its top level.
+_TOP_KEYS = {"schema", "cause", "rule"}
+#: How errors name data handed in by a caller (tests) rather than read from a file.
+_GIVEN = "(given data)"
+
+
+def catalogue_files() -> list[str]:
+    """The catalogue's files, ``causes/NN-area.toml``, in name order (the catalogue's order)."""
+    folder = DATA_DIR / CATALOGUE_DIR
+    return sorted(f"{CATALOGUE_DIR}/{path.name}" for path in folder.glob("*.toml"))
+
+
 def _read(name: str) -> dict[str, Any]:
     try:
         return read_data(name)
     except ValueError as exc:  # tomllib.TOMLDecodeError
         raise CatalogueError(f"{name}: not valid TOML: {exc}") from None
+
+
+def _sources(data: Mapping[str, Any] | None) -> list[tuple[str, Mapping[str, Any]]]:
+    """Each file of the catalogue with its name, or the caller's ``data`` alone."""
+    if data is not None:
+        return [(_GIVEN, data)]
+    sources: list[tuple[str, Mapping[str, Any]]] = []
+    for name in catalogue_files():
+        raw = _read(name)
+        unknown = set(raw) - _TOP_KEYS
+        if unknown:
+            # A typo such as [[rules]] would otherwise drop its entries without a word.
+            raise CatalogueError(f"{name}: unknown key(s) {', '.join(sorted(unknown))}")
+        sources.append((name, raw))
+    if not sources:
+        raise CatalogueError(f"{CATALOGUE_DIR}/: no catalogue files (*.toml)")
+    return sources
 
 
 def _texts(raw: Any, where: str, key: str) -> dict[str, str]:
@@ -173,40 +212,48 @@ def _check_value(fact: str, value: Any, where: str) -> None:
         )
 
 
+def _cause(entry: Mapping[str, Any], where: str) -> Cause:
+    unknown = set(entry) - {"id", "faq", "severity", "title", "fix", "example"}
+    if unknown:
+        raise CatalogueError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}")
+    cid = entry.get("id")
+    if not isinstance(cid, str) or not _ID.match(cid):
+        raise CatalogueError(f"{where}: id must be kebab-case")
+    raw_severity: Any = entry.get("severity")
+    try:
+        severity = Severity(raw_severity)
+    except ValueError:
+        raise CatalogueError(
+            f"{where}: severity must be one of {', '.join(s.value for s in Severity)}"
+        ) from None
+    example = entry.get("example")
+    if not isinstance(example, dict) or not example:
+        raise CatalogueError(f"{where}: needs an 'example' table of facts that fire it")
+    for fact, value in example.items():
+        _check_value(_check_fact(fact, where), value, where)
+    faq = entry.get("faq")
+    return Cause(
+        id=cid,
+        faq=str(faq) if faq is not None else None,
+        severity=severity,
+        title=_texts(entry.get("title"), where, "title"),
+        fix=_texts(entry.get("fix"), where, "fix"),
+        example=example,
+    )
+
+
 def load_causes(data: Mapping[str, Any] | None = None) -> dict[str, Cause]:
-    """Load and check the cause catalogue."""
-    raw = _read("causes.toml") if data is None else data
+    """Load and check the cause catalogue (every file of ``data/causes/``, or ``data``)."""
     causes: dict[str, Cause] = {}
-    for i, entry in enumerate(raw.get("cause", [])):
-        where = f"causes.toml: cause #{i + 1} {entry.get('id', '?')!r}"
-        unknown = set(entry) - {"id", "faq", "severity", "title", "fix", "example"}
-        if unknown:
-            raise CatalogueError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}")
-        cid = entry.get("id")
-        if not isinstance(cid, str) or not _ID.match(cid):
-            raise CatalogueError(f"{where}: id must be kebab-case")
-        if cid in causes:
-            raise CatalogueError(f"{where}: duplicate id")
-        try:
-            severity = Severity(entry.get("severity"))
-        except ValueError:
-            raise CatalogueError(
-                f"{where}: severity must be one of {', '.join(s.value for s in Severity)}"
-            ) from None
-        example = entry.get("example")
-        if not isinstance(example, dict) or not example:
-            raise CatalogueError(f"{where}: needs an 'example' table of facts that fire it")
-        for fact, value in example.items():
-            _check_value(_check_fact(fact, where), value, where)
-        faq = entry.get("faq")
-        causes[cid] = Cause(
-            id=cid,
-            faq=str(faq) if faq is not None else None,
-            severity=severity,
-            title=_texts(entry.get("title"), where, "title"),
-            fix=_texts(entry.get("fix"), where, "fix"),
-            example=example,
-        )
+    origin: dict[str, str] = {}  # cause id -> the file that defines it, for the duplicate error
+    for name, raw in _sources(data):
+        for i, entry in enumerate(raw.get("cause", [])):
+            where = f"{name}: cause #{i + 1} {entry.get('id', '?')!r}"
+            cause = _cause(entry, where)
+            if cause.id in causes:
+                raise CatalogueError(f"{where}: duplicate id (also in {origin[cause.id]})")
+            causes[cause.id] = cause
+            origin[cause.id] = name
     return causes
 
 
@@ -246,31 +293,62 @@ def _conditions(raw: Any, where: str) -> tuple[Condition, ...]:
     return tuple(conditions)
 
 
+def _rule(entry: Mapping[str, Any], causes: Mapping[str, Cause], where: str) -> Rule:
+    unknown = set(entry) - {"cause", "when", "unless", "supersedes"}
+    if unknown:
+        raise CatalogueError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}")
+    for cid in [entry.get("cause"), *entry.get("supersedes", [])]:
+        if cid not in causes:
+            extra = did_you_mean(str(cid), list(causes))
+            raise CatalogueError(f"{where}: unknown cause {cid!r}{extra}")
+    when = _conditions(entry.get("when"), where)
+    if not when:
+        raise CatalogueError(f"{where}: needs at least one 'when' condition")
+    return Rule(
+        cause=entry["cause"],
+        when=when,
+        unless=_conditions(entry.get("unless"), where),
+        supersedes=tuple(entry.get("supersedes", ())),
+    )
+
+
 def load_rules(causes: Mapping[str, Cause], data: Mapping[str, Any] | None = None) -> list[Rule]:
-    """Load the rules and check they name known causes and facts."""
-    raw = _read("rules.toml") if data is None else data
+    """Load the rules (every file of ``data/causes/``, or ``data``) and check their names."""
     rules = []
-    for i, entry in enumerate(raw.get("rule", [])):
-        where = f"rules.toml: rule #{i + 1} ({entry.get('cause', '?')})"
-        unknown = set(entry) - {"cause", "when", "unless", "supersedes"}
-        if unknown:
-            raise CatalogueError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}")
-        for cid in [entry.get("cause"), *entry.get("supersedes", [])]:
-            if cid not in causes:
-                extra = did_you_mean(str(cid), list(causes))
-                raise CatalogueError(f"{where}: unknown cause {cid!r}{extra}")
-        when = _conditions(entry.get("when"), where)
-        if not when:
-            raise CatalogueError(f"{where}: needs at least one 'when' condition")
-        rules.append(
-            Rule(
-                cause=entry["cause"],
-                when=when,
-                unless=_conditions(entry.get("unless"), where),
-                supersedes=tuple(entry.get("supersedes", ())),
-            )
-        )
+    for name, raw in _sources(data):
+        for i, entry in enumerate(raw.get("rule", [])):
+            rules.append(_rule(entry, causes, f"{name}: rule #{i + 1} ({entry.get('cause', '?')})"))
     return rules
+
+
+@dataclass(frozen=True, slots=True)
+class Catalogue:
+    """The checked causes (in catalogue order) and rules, read-only: one copy per process."""
+
+    causes: Mapping[str, Cause]
+    rules: tuple[Rule, ...]
+
+
+def _frozen(cause: Cause) -> Cause:
+    # The catalogue is shared by every diagnosis of the process: one caller's edit of a
+    # title or an example would reach them all, so the shared copy cannot be edited.
+    return replace(
+        cause,
+        title=MappingProxyType(dict(cause.title)),
+        fix=MappingProxyType(dict(cause.fix)),
+        example=MappingProxyType(dict(cause.example)),
+    )
+
+
+@functools.cache
+def catalogue() -> Catalogue:
+    """The shipped catalogue, loaded and checked once per process (it does not change)."""
+    causes = load_causes()
+    rules = load_rules(causes)
+    return Catalogue(
+        causes=MappingProxyType({cid: _frozen(c) for cid, c in causes.items()}),
+        rules=tuple(rules),
+    )
 
 
 def evaluate(
