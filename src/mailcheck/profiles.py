@@ -26,8 +26,9 @@ __all__ = [
     "read_config",
 ]
 
+#: Names the config file when --config does not.
 CONFIG_ENV = "MAILCHECK_CONFIG"
-# Keys a profile may set; each maps to the option of the same name.
+#: Keys a profile may set; each maps to the option of the same name.
 PROFILE_KEYS = frozenset(
     {
         "provider",
@@ -214,6 +215,10 @@ def profile_names(config: str | None) -> list[str]:
 
 
 def load_profile(config: str | None, profile: str | None) -> tuple[dict[str, Any], str | None]:
+    """The profile named (else the file's ``default_profile``), checked, and its name.
+
+    ``({}, None)`` when there is no config file or no profile to use.
+    """
     path, data = read_config(config)
     if data is None:
         if profile:
