@@ -1,6 +1,6 @@
 """The SMTP credential probe: resolve, connect, TLS, greeting, EHLO, STARTTLS, one AUTH.
 
-It sends no mail. Safety rules it keeps (design §4):
+It sends no mail. Safety rules it keeps:
 
 - the password goes only over TLS, unless the user passed ``--allow-plaintext``;
 - exactly one AUTH attempt: one mechanism is chosen and tried once, never
@@ -116,7 +116,7 @@ async def _auth(smtp: aiosmtplib.SMTP, rec: Recorder, probe: SmtpProbe) -> bool:
     encrypted = smtp.get_transport_info("sslcontext") is not None
     offered = smtp.server_auth_methods
     if not encrypted and not settings.allow_plaintext:
-        # Design §4: never a password over a connection that is not TLS.
+        # Never a password over a connection that is not TLS: anyone on the path could read it.
         rec.note("AUTH withheld: the connection is not encrypted (see --allow-plaintext)")
         rec.add(
             Step(

@@ -1,7 +1,7 @@
 """aioimaplib's protocol and client, subclassed to be safe whatever a server sends.
 
-aioimaplib is thin and has traps (reference/libraries.md §3); this adapter and
-the session (session.py) own them in one place:
+aioimaplib is thin and has traps; this adapter and the session (session.py)
+own them in one place:
 
 - it has no STARTTLS and reports a refused connect as a timeout, so mailcheck
   makes the TCP connection itself (probes/net.py) and hands over the socket,
