@@ -19,7 +19,6 @@ from mailcheck.check.plan import (
     run_plan,
     run_plans,
 )
-from mailcheck.check.plan import _run_plan as _run_plan  # shim: remove after issue 12 integration
 from mailcheck.check.ranges import PluginRange, parse_range
 from mailcheck.check.result import (
     PLACEMENT_CODES,

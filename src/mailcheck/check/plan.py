@@ -302,6 +302,3 @@ def run_plans(plans: Sequence[CheckPlan], deadline_s: float) -> list[ProfileResu
     from mailcheck import interrupt
 
     return interrupt.run(run())
-
-
-_run_plan = run_plan  # shim: api.py's old name; remove after issue 12 integration
