@@ -249,12 +249,7 @@ def read_secret(source: SecretSource, *, prompt_label: str) -> Secret:
             _from_command(source.profile_command, source.command_limit()), "password command"
         )
     elif source.prompt and sys.stdin.isatty():
-        import click  # only here: the prompt is the one interactive path
-
-        value = click.prompt(
-            prompt_label, hide_input=True, err=True, default="", show_default=False
-        )
-        secret = Secret(value, "prompt")
+        secret = Secret(_ask(prompt_label), "prompt")
     if secret is None:
         raise SecretError(
             "no password: set MAILCHECK_PASSWORD, or use --password-file, "
@@ -269,6 +264,27 @@ def read_secret(source: SecretSource, *, prompt_label: str) -> Secret:
         # encoder's own message would quote them, so it is not shown.
         raise SecretError(f"the password from {secret.source} is not valid UTF-8 text") from None
     return secret
+
+
+def _ask(label: str) -> str:
+    """Ask for the password on the terminal, without echo; ``""`` when nothing is typed.
+
+    Written without click, so that reading a password needs no CLI library: the prompt
+    goes where click's did (the terminal, else standard error), and Ctrl-C or end of
+    input ends the command as click's ``Abort`` did, with ``mailcheck: error: aborted``.
+    """
+    import getpass
+
+    try:
+        # getpass falls back to standard output when there is no terminal to write to;
+        # a report on standard output must not start with a prompt.
+        with contextlib.redirect_stdout(sys.stderr):
+            return getpass.getpass(f"{label}: ")
+    except (KeyboardInterrupt, EOFError):
+        # getpass leaves the cursor on the prompt's line when the input is cut short.
+        sys.stderr.write("\n")
+        sys.stderr.flush()
+        raise SecretError("aborted") from None
 
 
 # ---------------------------------------------------------------- redaction

@@ -184,3 +184,37 @@ def test_the_cli_bounds_the_password_command_by_timeout(tmp_path: Path) -> None:
     assert len(result.stderr.strip().splitlines()) == 1
     assert time.monotonic() - start < 3.5
     assert _gone(int(pidfile.read_text()))
+
+
+def test_the_terminal_prompt_asks_without_click(monkeypatch: pytest.MonkeyPatch) -> None:
+    import getpass
+
+    from mailcheck import secret as secret_module
+
+    asked: list[str] = []
+
+    def answer(prompt: str) -> str:
+        asked.append(prompt)
+        return "typed"
+
+    monkeypatch.setattr(getpass, "getpass", answer)
+    assert secret_module._ask("Password for u") == "typed"
+    assert asked == ["Password for u: "]
+
+
+@pytest.mark.parametrize("cut", [KeyboardInterrupt, EOFError])
+def test_ctrl_c_or_end_of_input_at_the_prompt_aborts(
+    cut: type[BaseException], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import getpass
+
+    from mailcheck import secret as secret_module
+
+    def interrupted(prompt: str) -> str:
+        raise cut
+
+    monkeypatch.setattr(getpass, "getpass", interrupted)
+    with pytest.raises(SecretError, match=r"^aborted$"):
+        secret_module._ask("Password for u")
+    # The cursor leaves the prompt's line before the error is printed.
+    assert capsys.readouterr().err == "\n"
