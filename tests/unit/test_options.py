@@ -1,0 +1,37 @@
+"""The shared options: each reads its MAILCHECK_* variable, and hand-kept lists match the data."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from mailcheck.config import load_providers
+from mailcheck.options import smtp_options
+
+
+@smtp_options
+@click.command()
+def _command(**values: Any) -> None:
+    """A command with the SMTP options only."""
+
+
+def _option(name: str) -> click.Option:
+    [option] = [p for p in _command.params if isinstance(p, click.Option) and p.name == name]
+    return option
+
+
+def test_the_provider_help_names_every_preset_of_providers_toml() -> None:
+    help_text = _option("provider").help or ""
+    listed = help_text.removeprefix("Preset: ").removesuffix(".").split(", ")
+    assert listed == list(load_providers())
+
+
+def test_each_value_option_reads_the_variable_named_after_it() -> None:
+    for option in _command.params:
+        assert isinstance(option, click.Option)
+        if option.name == "password_stdin":
+            # Standard input is chosen on the command line or not at all.
+            assert option.envvar is None
+        else:
+            assert option.envvar == "MAILCHECK_" + option.opts[0][2:].replace("-", "_").upper()
