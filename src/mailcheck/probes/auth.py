@@ -16,6 +16,7 @@ from mailcheck.auth.dnsbl import check_dnsbls
 from mailcheck.auth.spf import check_spf
 from mailcheck.dnsresolver import Resolver
 from mailcheck.evidence import Outcome, Step
+from mailcheck.facts.auth import AuthStep
 from mailcheck.probes.recorder import Recorder
 
 __all__ = ["SenderCheck", "probe_sender"]
@@ -87,7 +88,7 @@ async def _probe_sender(check: SenderCheck, resolver: Resolver, rec: Recorder) -
 async def _spf(check: SenderCheck, resolver: Resolver, rec: Recorder) -> str | None:
     """The ``spf`` step; the result DMARC may use (``None`` without the sending IP)."""
     spf_result: str | None = None
-    rec.begin("spf")
+    rec.begin(AuthStep.SPF)
     # Without the sending IP, the record is still evaluated (for a documentation address,
     # RFC 5737) so that a missing or broken record shows; pass/fail then mean nothing.
     spf = await check_spf(check.domain, check.ip or _NO_IP, resolver, sender=check.sender)
@@ -105,7 +106,7 @@ async def _spf(check: SenderCheck, resolver: Resolver, rec: Recorder) -> str | N
         data.append(("record", spf.record))
     if spf.explanation:
         data.append(("explanation", spf.explanation))
-    rec.add(Step(name="spf", outcome=Outcome.OK, elapsed_ms=0.0, data=tuple(data)))
+    rec.add(Step(name=AuthStep.SPF, outcome=Outcome.OK, elapsed_ms=0.0, data=tuple(data)))
     return spf_result
 
 
@@ -113,11 +114,11 @@ async def _dkim(check: SenderCheck, resolver: Resolver, rec: Recorder) -> DkimRe
     """The ``dkim`` step: the message's signature, or the key alone (a selector given)."""
     dkim: DkimResult | None = None
     if check.message is not None:
-        rec.begin("dkim")
+        rec.begin(AuthStep.DKIM)
         dkim = await check_dkim(check.message, resolver)
         state = _dkim_state(dkim, with_message=True)
     elif check.dkim_selector:
-        rec.begin("dkim")
+        rec.begin(AuthStep.DKIM)
         dkim = await check_dkim_key(check.domain, check.dkim_selector, resolver)
         state = _dkim_state(dkim, with_message=False)
     if dkim is not None:
@@ -131,7 +132,7 @@ async def _dkim(check: SenderCheck, resolver: Resolver, rec: Recorder) -> DkimRe
                 data.append((name, value))
         if dkim.key_bits:
             data.append(("key_bits", str(dkim.key_bits)))
-        rec.add(Step(name="dkim", outcome=Outcome.OK, elapsed_ms=0.0, data=tuple(data)))
+        rec.add(Step(name=AuthStep.DKIM, outcome=Outcome.OK, elapsed_ms=0.0, data=tuple(data)))
     return dkim
 
 
@@ -143,7 +144,7 @@ async def _dmarc(
     dkim: DkimResult | None,
 ) -> None:
     """The ``dmarc`` step, judged with what SPF and DKIM found."""
-    rec.begin("dmarc")
+    rec.begin(AuthStep.DMARC)
     dmarc = await check_dmarc(
         check.domain,
         resolver,
@@ -175,7 +176,7 @@ async def _dmarc(
     ):
         if value:
             data.append((name, value))
-    rec.add(Step(name="dmarc", outcome=Outcome.OK, elapsed_ms=0.0, data=tuple(data)))
+    rec.add(Step(name=AuthStep.DMARC, outcome=Outcome.OK, elapsed_ms=0.0, data=tuple(data)))
 
 
 async def _dnsbls(ip: str, zones: tuple[str, ...], resolver: Resolver, rec: Recorder) -> None:
@@ -188,4 +189,4 @@ async def _dnsbls(ip: str, zones: tuple[str, ...], resolver: Resolver, rec: Reco
             data.append(("reason", result.reason))
         if result.inconclusive:
             data.append(("inconclusive", result.inconclusive))
-        rec.add(Step(name="dnsbl", outcome=Outcome.OK, elapsed_ms=0.0, data=tuple(data)))
+        rec.add(Step(name=AuthStep.DNSBL, outcome=Outcome.OK, elapsed_ms=0.0, data=tuple(data)))

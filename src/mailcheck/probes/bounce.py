@@ -7,6 +7,7 @@ found, so the facts and rules can name the cause.
 from __future__ import annotations
 
 from mailcheck.evidence import Outcome, Step
+from mailcheck.facts.bounce import BounceStep
 from mailcheck.probes.recorder import Recorder
 
 __all__ = ["record_bounce"]
@@ -16,7 +17,7 @@ def record_bounce(raw: bytes, rec: Recorder) -> None:
     """Parse one message and record it (never raises on hostile input)."""
     from mailcheck.bounce import parse_bounce
 
-    rec.begin("bounce")
+    rec.begin(BounceStep.BOUNCE)
     bounce = parse_bounce(raw)
     data = [("kind", bounce.kind), ("style", bounce.mta_style)]
     for name, value in (
@@ -27,7 +28,7 @@ def record_bounce(raw: bytes, rec: Recorder) -> None:
     ):
         if value:
             data.append((name, value[:300]))
-    rec.add(Step(name="bounce", outcome=Outcome.OK, elapsed_ms=0.0, data=tuple(data)))
+    rec.add(Step(name=BounceStep.BOUNCE, outcome=Outcome.OK, elapsed_ms=0.0, data=tuple(data)))
     for recipient in bounce.recipients:
         item = [("action", recipient.action), ("reason", recipient.reason)]
         for name, value in (
@@ -39,4 +40,8 @@ def record_bounce(raw: bytes, rec: Recorder) -> None:
             if value:
                 item.append((name, value[:1000]))
         outcome = Outcome.REJECTED if recipient.action == "failed" else Outcome.OK
-        rec.add(Step(name="bounced-recipient", outcome=outcome, elapsed_ms=0.0, data=tuple(item)))
+        rec.add(
+            Step(
+                name=BounceStep.BOUNCED_RECIPIENT, outcome=outcome, elapsed_ms=0.0, data=tuple(item)
+            )
+        )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from mailcheck.dnsresolver import DnsOutcome, Lookup, Resolver
 from mailcheck.evidence import ErrorInfo, Outcome, Step
+from mailcheck.facts.dns import DnsStep
 from mailcheck.probes.net import elapsed_ms
 from mailcheck.probes.recorder import Recorder
 from mailcheck.recipient import DomainCheck, DomainVerdict, check_domain
@@ -47,7 +48,7 @@ async def probe_recipient(
     ``deadline`` (``loop.time()``) bounds every lookup (give the probe's deadline, a
     little before it, so the lookups end with an outcome of their own).
     """
-    start = rec.begin("recipient")
+    start = rec.begin(DnsStep.RECIPIENT)
     check = await check_domain(domain, resolver, deadline=deadline)
     for lookup in check.lookups:
         rec.add(lookup_step(f"recipient {lookup.rdtype}", lookup))
@@ -67,7 +68,7 @@ async def probe_recipient(
         data.append(("mx", hosts))
     rec.add(
         Step(
-            name="recipient",
+            name=DnsStep.RECIPIENT,
             outcome=_verdict_outcome(check),
             elapsed_ms=elapsed_ms(start),
             data=tuple(data),

@@ -15,6 +15,7 @@ import aiosmtplib
 
 from mailcheck.dnsresolver import Resolver
 from mailcheck.evidence import Outcome, Reply, Step
+from mailcheck.facts.rcpt import RcptStep
 from mailcheck.probes.dns import lookup_step
 from mailcheck.probes.net import connect_tcp, elapsed_ms
 from mailcheck.probes.recorder import Recorder
@@ -33,7 +34,7 @@ def _verdict(
 ) -> None:
     """The probe's answer as one step: ``result`` is what the facts read."""
     data = (("result", result),) + ((("host", host),) if host else ())
-    rec.add(Step(name="rcpt-probe", outcome=outcome, elapsed_ms=0.0, reply=reply, data=data))
+    rec.add(Step(name=RcptStep.RCPT_PROBE, outcome=outcome, elapsed_ms=0.0, reply=reply, data=data))
 
 
 def _mail_from(

@@ -24,6 +24,7 @@ import aiosmtplib
 
 from mailcheck.config import SmtpSettings, TlsMode
 from mailcheck.evidence import Outcome, Step
+from mailcheck.facts.smtp import SmtpStep
 from mailcheck.probes.net import connect_tcp, elapsed_ms, resolve_host
 from mailcheck.probes.recorder import REDACTED, Recorder
 from mailcheck.probes.smtpreply import make_reply, record_command, smtp_failure
@@ -82,9 +83,9 @@ async def _ehlo(smtp: aiosmtplib.SMTP, rec: Recorder, name: str, ehlo_name: str)
 
 async def _starttls(smtp: aiosmtplib.SMTP, rec: Recorder, probe: SmtpProbe) -> bool:
     settings = probe.settings
-    start = rec.begin("starttls")
+    start = rec.begin(SmtpStep.STARTTLS)
     if not smtp.supports_extension("starttls"):
-        rec.add(Step(name="starttls", outcome=Outcome.NOT_OFFERED, elapsed_ms=0.0))
+        rec.add(Step(name=SmtpStep.STARTTLS, outcome=Outcome.NOT_OFFERED, elapsed_ms=0.0))
         return False
     rec.client("STARTTLS")
     try:
@@ -92,7 +93,7 @@ async def _starttls(smtp: aiosmtplib.SMTP, rec: Recorder, probe: SmtpProbe) -> b
             tls_context=make_context(settings.ca_file), server_hostname=settings.host
         )
     except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
-        step = rec.add(smtp_failure("starttls", exc, start))
+        step = rec.add(smtp_failure(SmtpStep.STARTTLS, exc, start))
         if step.reply:
             rec.server(step.reply)
         return False
@@ -101,14 +102,14 @@ async def _starttls(smtp: aiosmtplib.SMTP, rec: Recorder, probe: SmtpProbe) -> b
     rec.note("TLS started")
     rec.add(
         Step(
-            name="starttls",
+            name=SmtpStep.STARTTLS,
             outcome=Outcome.OK,
             elapsed_ms=elapsed_ms(start),
             reply=reply,
             data=tls_data(smtp),
         )
     )
-    return await _ehlo(smtp, rec, "ehlo-tls", settings.ehlo_name)
+    return await _ehlo(smtp, rec, SmtpStep.EHLO_TLS, settings.ehlo_name)
 
 
 async def _auth(smtp: aiosmtplib.SMTP, rec: Recorder, probe: SmtpProbe) -> bool:
@@ -120,7 +121,7 @@ async def _auth(smtp: aiosmtplib.SMTP, rec: Recorder, probe: SmtpProbe) -> bool:
         rec.note("AUTH withheld: the connection is not encrypted (see --allow-plaintext)")
         rec.add(
             Step(
-                name="auth",
+                name=SmtpStep.AUTH,
                 outcome=Outcome.WITHHELD,
                 elapsed_ms=0.0,
                 data=(("offered", " ".join(m.upper() for m in offered)),),
@@ -128,13 +129,13 @@ async def _auth(smtp: aiosmtplib.SMTP, rec: Recorder, probe: SmtpProbe) -> bool:
         )
         return False
     if not smtp.supports_extension("auth"):
-        rec.add(Step(name="auth", outcome=Outcome.NOT_OFFERED, elapsed_ms=0.0))
+        rec.add(Step(name=SmtpStep.AUTH, outcome=Outcome.NOT_OFFERED, elapsed_ms=0.0))
         return False
     mechanism = next((m for m in _MECHANISMS if m in offered), None)
     if mechanism is None or probe.secret is None:
         rec.add(
             Step(
-                name="auth",
+                name=SmtpStep.AUTH,
                 outcome=Outcome.NOT_OFFERED,
                 elapsed_ms=0.0,
                 data=(("offered", " ".join(m.upper() for m in offered)),),
@@ -150,13 +151,15 @@ async def _auth(smtp: aiosmtplib.SMTP, rec: Recorder, probe: SmtpProbe) -> bool:
         call = smtp.auth_login(settings.username, password)
     else:
         call = smtp.auth_crammd5(settings.username, password)
-    return await record_command(rec, "auth", f"AUTH {mechanism.upper()} {REDACTED}", call, *data)
+    return await record_command(
+        rec, SmtpStep.AUTH, f"AUTH {mechanism.upper()} {REDACTED}", call, *data
+    )
 
 
 async def _connect(probe: SmtpProbe, rec: Recorder) -> tuple[socket.socket, str] | None:
     """Resolve and connect, as steps: the socket and the peer's address, or ``None``."""
     settings = probe.settings
-    rec.begin("resolve")
+    rec.begin(SmtpStep.RESOLVE)
     resolved = rec.add(
         await resolve_host(
             settings.host, settings.port, timeout=settings.timeout, dns_server=probe.dns_server
@@ -165,7 +168,7 @@ async def _connect(probe: SmtpProbe, rec: Recorder) -> tuple[socket.socket, str]
     if resolved.outcome is not Outcome.OK:
         return None
     addresses = (resolved.get("addresses") or "").split()
-    rec.begin("connect")
+    rec.begin(SmtpStep.CONNECT)
     connected, sock = await connect_tcp(addresses, settings.port, timeout=settings.timeout)
     rec.add(connected)
     if sock is None:
@@ -192,14 +195,14 @@ async def probe_smtp(probe: SmtpProbe, rec: Recorder) -> None:
     try:
         if not await start_session(smtp, rec, settings, peer):
             return
-        if not await _ehlo(smtp, rec, "ehlo", settings.ehlo_name):
+        if not await _ehlo(smtp, rec, SmtpStep.EHLO, settings.ehlo_name):
             return
         if settings.tls is TlsMode.STARTTLS:
             started = await _starttls(smtp, rec, probe)
             starttls_step = rec.steps[-1] if rec.steps else None
             if not started and not (
                 starttls_step is not None
-                and starttls_step.name == "starttls"
+                and starttls_step.name == SmtpStep.STARTTLS
                 and starttls_step.outcome is Outcome.NOT_OFFERED
             ):
                 return  # TLS failed: nothing more is safe to do on this connection

@@ -19,6 +19,7 @@ import aiosmtplib
 
 from mailcheck.config import SmtpSettings, TlsMode
 from mailcheck.evidence import Outcome, Step
+from mailcheck.facts.smtp import SmtpStep
 from mailcheck.probes.net import elapsed_ms, error_info
 from mailcheck.probes.recorder import Recorder
 from mailcheck.probes.smtpreply import make_reply, smtp_failure
@@ -47,23 +48,23 @@ def _greeting_failure(exc: BaseException, start: float, implicit_tls: bool) -> l
         and not isinstance(cause, aiosmtplib.SMTPReadTimeoutError)
     )
     if implicit_tls and handshake_failed:
-        return [smtp_failure("tls", exc, start)]
+        return [smtp_failure(SmtpStep.TLS, exc, start)]
     steps = []
     if implicit_tls:
-        steps.append(Step(name="tls", outcome=Outcome.OK, elapsed_ms=elapsed_ms(start)))
+        steps.append(Step(name=SmtpStep.TLS, outcome=Outcome.OK, elapsed_ms=elapsed_ms(start)))
     if isinstance(exc, aiosmtplib.SMTPConnectError) and isinstance(
         cause, aiosmtplib.SMTPServerDisconnected | ConnectionError
     ):
         steps.append(
             Step(
-                name="greeting",
+                name=SmtpStep.GREETING,
                 outcome=Outcome.CLOSED,
                 elapsed_ms=elapsed_ms(start),
                 error=error_info(exc),
             )
         )
     else:
-        steps.append(smtp_failure("greeting", exc, start))
+        steps.append(smtp_failure(SmtpStep.GREETING, exc, start))
     return steps
 
 
@@ -107,7 +108,7 @@ class _EarlyLook:
     def step(self) -> Step:
         speaks = "implicit-tls" if self.tls else "unknown"
         return Step(
-            name="sniff",
+            name=SmtpStep.SNIFF,
             outcome=Outcome.OK,
             elapsed_ms=self.elapsed_ms or 0.0,
             data=(("speaks", speaks),),
@@ -175,7 +176,7 @@ def _record_implicit_tls_port(rec: Recorder, start: float, look: _EarlyLook) -> 
     rec.note(f"no greeting after {waited:.0f} ms; the port answers a TLS handshake")
     rec.add(
         Step(
-            name="greeting",
+            name=SmtpStep.GREETING,
             outcome=Outcome.TIMEOUT,
             elapsed_ms=waited,
             data=(("stopped", "the port speaks TLS from the first byte"),),
@@ -206,7 +207,7 @@ async def _sniff_after_failure(rec: Recorder, settings: SmtpSettings, peer: str)
         greeting = await _sniff_plain(peer, settings.port, timeout)
         rec.add(
             Step(
-                name="sniff",
+                name=SmtpStep.SNIFF,
                 outcome=Outcome.OK,
                 elapsed_ms=elapsed_ms(start),
                 data=(("speaks", "plaintext-smtp" if greeting else "unknown"),)
@@ -215,7 +216,7 @@ async def _sniff_after_failure(rec: Recorder, settings: SmtpSettings, peer: str)
         )
     elif (
         settings.tls is not TlsMode.TLS
-        and last.name == "greeting"
+        and last.name == SmtpStep.GREETING
         and last.outcome
         in (
             Outcome.TIMEOUT,
@@ -226,7 +227,7 @@ async def _sniff_after_failure(rec: Recorder, settings: SmtpSettings, peer: str)
         tls = await _sniff_tls(peer, settings.port, settings.host, timeout)
         rec.add(
             Step(
-                name="sniff",
+                name=SmtpStep.SNIFF,
                 outcome=Outcome.OK,
                 elapsed_ms=elapsed_ms(start),
                 data=(("speaks", "implicit-tls" if tls else "unknown"),),
@@ -242,7 +243,7 @@ async def start_session(
     A failed start is followed by a look at what the port really speaks.
     """
     implicit = settings.tls is TlsMode.TLS
-    start = rec.begin("tls" if implicit else "greeting")
+    start = rec.begin(SmtpStep.TLS if implicit else SmtpStep.GREETING)
     look = _EarlyLook()
     early = not implicit and settings.timeout > _EARLY_SNIFF_AFTER
     try:
@@ -263,13 +264,18 @@ async def start_session(
     if implicit:
         rec.note("TLS started")
         rec.add(
-            Step(name="tls", outcome=Outcome.OK, elapsed_ms=elapsed_ms(start), data=tls_data(smtp))
+            Step(
+                name=SmtpStep.TLS,
+                outcome=Outcome.OK,
+                elapsed_ms=elapsed_ms(start),
+                data=tls_data(smtp),
+            )
         )
     reply = make_reply(greeting.code, greeting.message)
     rec.server(reply)
     rec.add(
         Step(
-            name="greeting",
+            name=SmtpStep.GREETING,
             outcome=Outcome.OK,
             elapsed_ms=0.0 if implicit else elapsed_ms(start),
             reply=reply,

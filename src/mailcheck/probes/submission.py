@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import aiosmtplib
 
 from mailcheck.evidence import Outcome, Step
+from mailcheck.facts.smtp import SmtpStep
 from mailcheck.probes.net import elapsed_ms
 from mailcheck.probes.recorder import Recorder
 from mailcheck.probes.smtpreply import record_command
@@ -41,9 +42,9 @@ class Submission:
 
 async def submit(smtp: aiosmtplib.SMTP, rec: Recorder, submission: Submission) -> None:
     """MAIL FROM, RCPT TO (each), DATA: each reply kept, so a refusal names its step."""
-    start = rec.begin("ready")
+    start = rec.begin(SmtpStep.READY)
     if not await submission.ready():
-        rec.add(Step(name="ready", outcome=Outcome.WITHHELD, elapsed_ms=elapsed_ms(start)))
+        rec.add(Step(name=SmtpStep.READY, outcome=Outcome.WITHHELD, elapsed_ms=elapsed_ms(start)))
         rec.note("message not sent: the mailbox could not be watched")
         return
     options = []
@@ -52,13 +53,15 @@ async def submit(smtp: aiosmtplib.SMTP, rec: Recorder, submission: Submission) -
     if smtp.supports_extension("8bitmime"):
         options.append("BODY=8BITMIME")
     line = f"MAIL FROM:<{submission.sender}>" + "".join(f" {o}" for o in options)
-    if not await record_command(rec, "mail", line, smtp.mail(submission.sender, options=options)):
+    if not await record_command(
+        rec, SmtpStep.MAIL, line, smtp.mail(submission.sender, options=options)
+    ):
         return
     accepted = 0
     for recipient in submission.recipients:
         call = smtp.rcpt(recipient)
         if await record_command(
-            rec, "rcpt", f"RCPT TO:<{recipient}>", call, ("recipient", recipient)
+            rec, SmtpStep.RCPT, f"RCPT TO:<{recipient}>", call, ("recipient", recipient)
         ):
             accepted += 1
         elif rec.steps[-1].outcome is Outcome.REJECTED:
@@ -69,5 +72,5 @@ async def submit(smtp: aiosmtplib.SMTP, rec: Recorder, submission: Submission) -
         return
     size = str(len(submission.data))
     call = smtp.data(submission.data)
-    if await record_command(rec, "data", f"DATA ({size} bytes)", call, ("size", size)):
+    if await record_command(rec, SmtpStep.DATA, f"DATA ({size} bytes)", call, ("size", size)):
         submission.sent()

@@ -19,6 +19,7 @@ import aioimaplib
 
 from mailcheck.config import ImapSettings, TlsMode
 from mailcheck.evidence import ErrorInfo, Outcome, Step
+from mailcheck.facts.imap import ImapStep
 from mailcheck.probes.failure import failure_step
 from mailcheck.probes.imap.client import Client, retrieve
 from mailcheck.probes.imap.messages import parse_fetch
@@ -148,12 +149,12 @@ class ImapSession:
 
     async def list_mailboxes(self) -> list[Mailbox] | None:
         """Every folder, with its special-use attributes."""
-        response = await self.command("list", self.client.list('""', '"*"'))
+        response = await self.command(ImapStep.LIST, self.client.list('""', '"*"'))
         if response is None:
             return None
         return parse_list_responses(untagged(response))
 
-    async def select(self, mailbox: Mailbox | str, step: str = "select") -> int | None:
+    async def select(self, mailbox: Mailbox | str, step: str = ImapStep.SELECT) -> int | None:
         """SELECT (read-write; EXAMINE is broken in aioimaplib); return UIDNEXT."""
         name = mailbox.name if isinstance(mailbox, Mailbox) else mailbox
         response = await self.command(step, self.client.select(quote(name)))

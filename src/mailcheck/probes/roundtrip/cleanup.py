@@ -11,6 +11,7 @@ import time
 from datetime import UTC, datetime, timedelta
 
 from mailcheck.evidence import Outcome, Step
+from mailcheck.facts.imap import ImapStep
 from mailcheck.probes.imap import (
     ImapSession,
     Mailbox,
@@ -53,7 +54,7 @@ class Cleanup(WatchState):
             data.append(("why", removal.why))
         self.rec.add(
             Step(
-                name="cleanup",
+                name=ImapStep.CLEANUP,
                 outcome=removal.outcome,
                 elapsed_ms=elapsed_ms(start),
                 reply=removal.reply,
@@ -72,7 +73,7 @@ class Cleanup(WatchState):
             if self.owned is not None:
                 self.rec.add(
                     Step(
-                        name="cleanup",
+                        name=ImapStep.CLEANUP,
                         outcome=Outcome.WITHHELD,
                         elapsed_ms=0.0,
                         data=(("result", "kept"), ("why", "--keep")),
@@ -82,7 +83,7 @@ class Cleanup(WatchState):
             return "kept"
         if not self.delete or self.owned is None:
             return "kept"
-        start = self.rec.begin("cleanup")
+        start = self.rec.begin(ImapStep.CLEANUP)
         session = self._session_for_found()
         if session is None:
             removal = Removal(
@@ -125,7 +126,7 @@ class Cleanup(WatchState):
             self.folders[index] = (fresh, box, self.folders[index][2])
         else:
             self.folders.append((fresh, box, 1))
-        if await fresh.select(box, step=f"select {box.display}") is None:
+        if await fresh.select(box, step=f"{ImapStep.SELECT} {box.display}") is None:
             return None
         return fresh
 
@@ -201,7 +202,7 @@ class Cleanup(WatchState):
         """
         if not self.delete or not sender:
             return
-        start = self.rec.begin("leftovers")
+        start = self.rec.begin(ImapStep.LEFTOVERS)
         domain = sender.rpartition("@")[2].lower()
         cutoff = datetime.now(UTC) - max_age
         removed: list[str] = []
@@ -246,7 +247,7 @@ class Cleanup(WatchState):
             data.append(("not_removed", str(len(failed))))
         self.rec.add(
             Step(
-                name="leftovers",
+                name=ImapStep.LEFTOVERS,
                 outcome=Outcome.OK if not failed else Outcome.ERROR,
                 elapsed_ms=elapsed_ms(start),
                 data=tuple(data),

@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
 
 from mailcheck.evidence import Outcome, Step
+from mailcheck.facts.imap import ImapStep
 from mailcheck.probes.imap import ImapSession, Mailbox, find_junk, open_session, wait_for_push
 from mailcheck.probes.net import elapsed_ms
 from mailcheck.probes.roundtrip.cleanup import Cleanup
@@ -52,7 +53,7 @@ class MailboxWatch(Cleanup):
         junk, how = find_junk(boxes)
         self.rec.add(
             Step(
-                name="junk-folder",
+                name=ImapStep.JUNK_FOLDER,
                 outcome=Outcome.OK if junk is not None else Outcome.NOT_OFFERED,
                 elapsed_ms=0.0,
                 data=(("found_by", how),) + ((("folder", junk.display),) if junk else ()),
@@ -60,7 +61,7 @@ class MailboxWatch(Cleanup):
         )
 
         async def watch_inbox() -> tuple[ImapSession, Mailbox, int] | None:
-            uidnext = await control.select(inbox, step=f"select {inbox.display}")
+            uidnext = await control.select(inbox, step=f"{ImapStep.SELECT} {inbox.display}")
             return None if uidnext is None else (control, inbox, uidnext)
 
         async def watch_junk(junk: Mailbox) -> tuple[ImapSession, Mailbox, int] | None:
@@ -68,7 +69,7 @@ class MailboxWatch(Cleanup):
             if session is None:
                 return None
             self.spare.append(session)  # logged out by close() whatever happens next
-            uidnext = await session.select(junk, step=f"select {junk.display}")
+            uidnext = await session.select(junk, step=f"{ImapStep.SELECT} {junk.display}")
             return None if uidnext is None else (session, junk, uidnext)
 
         # INBOX is selected while the Junk connection logs in: on a large folder the
@@ -91,7 +92,7 @@ class MailboxWatch(Cleanup):
         The watch ends ``wait_seconds`` after the submission, or at ``hard_deadline``
         (loop time, the command's own deadline), whichever comes first.
         """
-        start = self.rec.begin("watch")
+        start = self.rec.begin(ImapStep.WATCH)
 
         def deadline() -> float:
             if signals.submitted_at is None:
@@ -135,7 +136,7 @@ class MailboxWatch(Cleanup):
             data = (("placement", "not-arrived"),)
             outcome = Outcome.TIMEOUT
         self.rec.add(
-            Step(name="placement", outcome=outcome, elapsed_ms=elapsed_ms(start), data=data)
+            Step(name=ImapStep.PLACEMENT, outcome=outcome, elapsed_ms=elapsed_ms(start), data=data)
         )
         return found
 
@@ -282,13 +283,13 @@ class MailboxWatch(Cleanup):
         session = self._session_for_found()
         if session is None or self.found is None:
             return None
-        start = self.rec.begin("headers")
-        header = await session.fetch_one(self.found.uid, "HEADER", "fetch-headers")
+        start = self.rec.begin(ImapStep.HEADERS)
+        header = await session.fetch_one(self.found.uid, "HEADER", ImapStep.FETCH_HEADERS)
         if header is not None:
             text = header.decode("utf-8", "replace")
             self.rec.add(
                 Step(
-                    name="headers",
+                    name=ImapStep.HEADERS,
                     outcome=Outcome.OK,
                     elapsed_ms=elapsed_ms(start),
                     data=(("header", text),),
