@@ -332,9 +332,8 @@ async def _start(
     if implicit:
         rec.add(Step(name=f"{prefix}tls", outcome=Outcome.OK, elapsed_ms=elapsed_ms(start)))
         start = rec.begin(f"{prefix}greeting")
-    if not await _greeting(session, start):
+    if not await _greeting(session, start):  # it records the greeting step, either way
         return None
-    rec.add(Step(name=f"{prefix}greeting", outcome=Outcome.OK, elapsed_ms=elapsed_ms(start)))
     if settings.tls is TlsMode.STARTTLS and not await _starttls(client, settings, rec, prefix):
         session.kill()
         return None
