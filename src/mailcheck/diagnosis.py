@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 
 from mailcheck.evidence import Outcome, ProbeResult, Step
 from mailcheck.facts import FACTS, FactValue, extract_facts, roundtrip_timings
-from mailcheck.rules import Finding, Severity, evaluate, load_causes, load_rules
+from mailcheck.rules import Finding, Severity, catalogue, evaluate
 
 __all__ = ["Diagnosis", "diagnose", "evidence_steps", "probe_of_fact"]
 
@@ -60,8 +60,8 @@ def diagnose(
     """Facts from the probes, causes from the rules."""
     from mailcheck.verdict import run_facts, unchecked_parts
 
-    causes = load_causes()
-    rules = load_rules(causes)
+    shipped = catalogue()  # loaded and checked once per process
+    causes, rules = shipped.causes, shipped.rules
     facts = extract_facts(probes)
     facts.update(run_facts(probes))
     findings = evaluate(rules, causes, facts)

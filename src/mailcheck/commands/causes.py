@@ -14,9 +14,9 @@ def command(fmt: str, lang: str | None) -> int:
     """List the causes mailcheck can find, with their fixes."""
     from mailcheck.config import default_lang
     from mailcheck.report import render_causes
-    from mailcheck.rules import load_causes
+    from mailcheck.rules import catalogue
 
-    causes = list(load_causes().values())
+    causes = list(catalogue().causes.values())
     # The JSON catalogue holds both languages: the locale is not even looked up for it.
     language = "en" if fmt == "json" else lang or default_lang()
     click.echo(render_causes(causes, fmt, lang=language), nl=False)

@@ -76,12 +76,12 @@ def _value(value: float) -> str:
 def _severities(result: ProfileResult) -> dict[str, Severity]:
     found = {f.cause.id: f.cause.severity for f in result.findings}
     if any(c not in found for c in result.causes):
-        from mailcheck.rules import load_causes
+        from mailcheck.rules import catalogue
 
-        catalogue = load_causes()
+        causes = catalogue().causes
         for cause in result.causes:
-            if cause not in found and cause in catalogue:
-                found[cause] = catalogue[cause].severity
+            if cause not in found and cause in causes:
+                found[cause] = causes[cause].severity
     return found
 
 
