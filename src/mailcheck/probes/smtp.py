@@ -17,6 +17,7 @@ the login is in probes/submission.py.
 
 from __future__ import annotations
 
+import asyncio
 import socket
 from dataclasses import dataclass
 
@@ -192,13 +193,18 @@ async def probe_smtp(probe: SmtpProbe, rec: Recorder) -> None:
         local_hostname=settings.ehlo_name,
         timeout=settings.timeout,
     )
+    said_goodbye = False
+    opened: list[asyncio.BaseTransport | None] = []  # each transport the session used
     try:
-        if not await start_session(smtp, rec, settings, peer):
+        started = await start_session(smtp, rec, settings, peer)
+        opened.append(smtp.transport)
+        if not started:
             return
         if not await _ehlo(smtp, rec, SmtpStep.EHLO, settings.ehlo_name):
             return
         if settings.tls is TlsMode.STARTTLS:
             started = await _starttls(smtp, rec, probe)
+            opened.append(smtp.transport)  # STARTTLS puts a TLS transport over the first
             starttls_step = rec.steps[-1] if rec.steps else None
             if not started and not (
                 starttls_step is not None
@@ -211,17 +217,36 @@ async def probe_smtp(probe: SmtpProbe, rec: Recorder) -> None:
             probe.submission.authenticated(authenticated)
             if authenticated:
                 await submit(smtp, rec, probe.submission)
-        await _quit(smtp, rec)
+        said_goodbye = await _quit(smtp, rec)
     finally:
-        smtp.close()
+        _hang_up(smtp, opened, polite=said_goodbye)
 
 
-async def _quit(smtp: aiosmtplib.SMTP, rec: Recorder) -> None:
+async def _quit(smtp: aiosmtplib.SMTP, rec: Recorder) -> bool:
+    """QUIT, and whether the server answered it (the connection then ends cleanly)."""
     if not smtp.is_connected:
-        return
+        return False
     rec.client("QUIT")
     try:
         response = await smtp.quit(timeout=2.0)
     except (aiosmtplib.SMTPException, OSError, TimeoutError):
-        return  # the verdict is in; a server that does not say goodbye changes nothing
+        return False  # the verdict is in; a server that does not say goodbye changes nothing
     rec.server(make_reply(response.code, response.message))
+    return True
+
+
+def _hang_up(
+    smtp: aiosmtplib.SMTP, opened: list[asyncio.BaseTransport | None], *, polite: bool
+) -> None:
+    """Close the connection; one left mid-dialogue (a step failed or timed out) is aborted.
+
+    A TLS close first waits for the server's close_notify, which a stalled server
+    never sends: the run would end with the socket still open. Aborting drops it
+    at once (the event loop closes the socket on its next turn). aiosmtplib forgets
+    the transport when a command times out, hence the list kept by the caller.
+    """
+    smtp.close()
+    if not polite:
+        for transport in opened:
+            if isinstance(transport, asyncio.Transport):
+                transport.abort()
