@@ -47,9 +47,9 @@ __all__ = [
 _LAZY = {
     "Account": "mailcheck.api",
     "ConfigError": "mailcheck.errors",
-    "Diagnosis": "mailcheck.runner",
+    "Diagnosis": "mailcheck.diagnosis",
     "MailcheckError": "mailcheck.errors",
-    "ProfileResult": "mailcheck.checkresult",
+    "ProfileResult": "mailcheck.check.result",
     "Secret": "mailcheck.secret",
     "SecretError": "mailcheck.errors",
     "Severity": "mailcheck.rules",
@@ -75,11 +75,11 @@ if TYPE_CHECKING:
         roundtrip,
         roundtrip_sync,
     )
-    from mailcheck.checkresult import ProfileResult
+    from mailcheck.check.result import ProfileResult
     from mailcheck.config import TlsMode
+    from mailcheck.diagnosis import Diagnosis
     from mailcheck.errors import ConfigError, MailcheckError, SecretError
     from mailcheck.rules import Severity
-    from mailcheck.runner import Diagnosis
     from mailcheck.secret import Secret
 
 

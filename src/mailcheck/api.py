@@ -2,7 +2,7 @@
 
 Each entry point is a coroutine that returns what the command line renders: a
 :class:`~mailcheck.diagnosis.Diagnosis` (a list of them for DNS checks and bounces,
-a :class:`~mailcheck.checkresult.ProfileResult` for a profile check). Each has
+a :class:`~mailcheck.check.result.ProfileResult` for a profile check). Each has
 a ``_sync`` twin that runs it on a fresh event loop the way the commands do
 (:func:`mailcheck.interrupt.run`: SIGINT and SIGTERM end the run cleanly, the
 test message is still removed, and the diagnosis says so).
@@ -28,7 +28,7 @@ from mailcheck.secret import Secret, read_secret
 from mailcheck.settings import Settings, TlsMode
 
 if TYPE_CHECKING:
-    from mailcheck.checkresult import ProfileResult
+    from mailcheck.check.result import ProfileResult
     from mailcheck.diagnosis import Diagnosis
 
 __all__ = [
@@ -304,7 +304,8 @@ async def check_profile(
     password) is an UNKNOWN result with the reason, as on the command line.
     The run is neither locked against a parallel one nor kept in the history.
     """
-    from mailcheck.check import error_result, parse_range, plan_profile, run_plan
+    from mailcheck.check.plan import error_result, plan_profile, run_plan
+    from mailcheck.check.ranges import parse_range
     from mailcheck.config import DEFAULT_DEADLINE
     from mailcheck.errors import MailcheckError
     from mailcheck.values import parse_seconds

@@ -13,7 +13,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from mailcheck.evidence import Outcome, ProbeResult, Step
-from mailcheck.facts import FACTS, FactValue, extract_facts, roundtrip_timings
+from mailcheck.facts.registry import FACTS, extract_facts
+from mailcheck.facts.spec import FactValue
+from mailcheck.facts.timings import roundtrip_timings
 from mailcheck.rules import Finding, Severity, catalogue, evaluate
 
 __all__ = ["Diagnosis", "diagnose", "evidence_steps", "probe_of_fact"]

@@ -24,7 +24,8 @@ from typing import Any
 
 from mailcheck.datafiles import DATA_DIR, read_data
 from mailcheck.errors import MailcheckError, did_you_mean
-from mailcheck.facts import FACTS, FactValue
+from mailcheck.facts.registry import FACTS
+from mailcheck.facts.spec import FactValue
 
 __all__ = [
     "CATALOGUE_DIR",

@@ -19,8 +19,8 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from mailcheck.evidence import Outcome, ProbeId, ProbeResult, ProbeStatus
-from mailcheck.facts import FactValue
 from mailcheck.facts.imap import ImapStep, placement
+from mailcheck.facts.spec import FactValue
 from mailcheck.rules import Finding, Severity
 
 __all__ = ["COMMAND_PROBES", "PARTS", "Part", "decide", "run_facts", "unchecked_parts"]

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from mailcheck.checkresult import ProfileResult
+from mailcheck.check.result import ProfileResult
 from mailcheck.history import History
 from mailcheck.rules import Severity
 from tests.helpers import run_cli, run_json

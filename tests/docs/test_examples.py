@@ -26,7 +26,7 @@ import click
 import pytest
 import yaml
 
-from mailcheck.check import DEFAULT_CHECKS, plan_profile
+from mailcheck.check.plan import DEFAULT_CHECKS, plan_profile
 from mailcheck.commands.check import command as check_command
 from mailcheck.config import PROFILE_KEYS, TOP_KEYS, load_profile, profile_names
 from mailcheck.errors import SecretError

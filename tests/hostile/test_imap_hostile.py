@@ -149,7 +149,7 @@ def test_store_refused_is_quoted_in_the_cleanup_step() -> None:
     assert "UID STORE" in (cleanup.get("why") or "")
     assert len(server.folders["INBOX"]) == 1
     # The finding says the invoice was left, quoting what the server refused (issue 11, 9).
-    from mailcheck.runner import diagnose, evidence_steps
+    from mailcheck.diagnosis import diagnose, evidence_steps
 
     diagnosis = diagnose("roundtrip", {}, [result], 0.0)
     finding = next(f for f in diagnosis.findings if f.cause.id == "cleanup-incomplete")

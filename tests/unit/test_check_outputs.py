@@ -26,13 +26,13 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from mailcheck.check.ranges import parse_range
 from mailcheck.check.result import CheckRun, ProfileResult, stage_seconds, worst
+from mailcheck.diagnosis import diagnose
 from mailcheck.errors import ConfigError
 from mailcheck.evidence import ErrorInfo, Outcome, ProbeResult, ProbeStatus, Reply, Step
 from mailcheck.report.junit import render_junit, write_junit
 from mailcheck.report.nagios import render_nagios
 from mailcheck.report.prometheus import render_prometheus, write_textfiles
 from mailcheck.rules import Severity
-from mailcheck.runner import diagnose
 
 STARTED = datetime(2026, 11, 27, 1, 2, 0, tzinfo=UTC)
 SCHEMA = xmlschema.XMLSchema(Path(__file__).resolve().parents[1] / "schemas" / "junit-10.xsd")

@@ -114,7 +114,7 @@ def test_the_progress_line_shows_no_escape_sequence() -> None:
 def test_the_check_report_shows_no_escape_sequence() -> None:
     from datetime import UTC, datetime
 
-    from mailcheck.checkresult import CheckRun, ProfileResult
+    from mailcheck.check.result import CheckRun, ProfileResult
     from mailcheck.report.check import render_check_human, render_check_json
     from mailcheck.rules import Severity
 

@@ -7,46 +7,7 @@
 - :mod:`~mailcheck.check.ranges`: ``--warning`` / ``--critical`` ranges in the
   monitoring-plugin syntax (:func:`parse_range`).
 
-The click command is :mod:`mailcheck.commands.check`; the outputs are in :mod:`mailcheck.report`.
+Import from the module that holds a name: this package loads nothing by itself, so
+that a renderer reading a result does not load the planner. The click command is
+:mod:`mailcheck.commands.check`; the outputs are in :mod:`mailcheck.report`.
 """
-
-from mailcheck.check.plan import (
-    DEFAULT_CHECKS,
-    CheckPlan,
-    Thresholds,
-    error_result,
-    plan_profile,
-    run_plan,
-    run_plans,
-)
-from mailcheck.check.ranges import PluginRange, parse_range
-from mailcheck.check.result import (
-    PLACEMENT_CODES,
-    STAGES,
-    CheckRun,
-    ProbeOutcome,
-    ProfileResult,
-    probe_outcomes,
-    stage_seconds,
-    worst,
-)
-
-__all__ = [
-    "DEFAULT_CHECKS",
-    "PLACEMENT_CODES",
-    "STAGES",
-    "CheckPlan",
-    "CheckRun",
-    "PluginRange",
-    "ProbeOutcome",
-    "ProfileResult",
-    "Thresholds",
-    "error_result",
-    "parse_range",
-    "plan_profile",
-    "probe_outcomes",
-    "run_plan",
-    "run_plans",
-    "stage_seconds",
-    "worst",
-]

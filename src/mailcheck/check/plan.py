@@ -19,9 +19,9 @@ from typing import TYPE_CHECKING, Any
 
 from mailcheck.check.result import ProfileResult, stage_seconds, worst
 from mailcheck.config import CHECKS, Settings, check_address, load_profile, resolve_settings
+from mailcheck.diagnosis import Diagnosis
 from mailcheck.errors import ConfigError, MailcheckError
 from mailcheck.rules import Severity
-from mailcheck.runner import Diagnosis
 from mailcheck.secret import Secret, read_secret
 
 if TYPE_CHECKING:
@@ -175,8 +175,8 @@ def plan_profile(
 
 
 async def _customer_diagnosis(domain: str, plan: CheckPlan, deadline: float) -> Diagnosis:
-    from mailcheck.app import recipient_domain_probe
-    from mailcheck.runner import diagnose
+    from mailcheck.diagnosis import diagnose
+    from mailcheck.scenarios.common import recipient_domain_probe
 
     started = time.perf_counter()
     result = await recipient_domain_probe(domain, plan.dns_server, plan.timeout, deadline)
@@ -186,9 +186,9 @@ async def _customer_diagnosis(domain: str, plan: CheckPlan, deadline: float) -> 
 
 async def _sender_dns_diagnosis(plan: CheckPlan, deadline: float) -> Diagnosis:
     """The sender domain's SPF, DKIM policy, DMARC without a round trip (no IP, no message)."""
-    from mailcheck.app import sender_domain_probe
+    from mailcheck.diagnosis import diagnose
     from mailcheck.probes.auth import SenderCheck
-    from mailcheck.runner import diagnose
+    from mailcheck.scenarios.common import sender_domain_probe
 
     started = time.perf_counter()
     domain = (plan.sender or "").rpartition("@")[2].lower()
@@ -199,7 +199,8 @@ async def _sender_dns_diagnosis(plan: CheckPlan, deadline: float) -> Diagnosis:
 
 async def run_plan(plan: CheckPlan, deadline_s: float) -> ProfileResult:
     """Run one planned profile within ``deadline_s`` seconds: its probes side by side."""
-    from mailcheck.app import roundtrip_diagnosis, smtp_diagnosis
+    from mailcheck.scenarios.roundtrip import RoundtripSteps, roundtrip_diagnosis
+    from mailcheck.scenarios.smtp import smtp_diagnosis
 
     started = time.perf_counter()
     started_at = datetime.now(UTC)
@@ -209,7 +210,8 @@ async def run_plan(plan: CheckPlan, deadline_s: float) -> ProfileResult:
     if plan.settings is not None and plan.secret is not None:
         settings = replace(plan.settings, deadline=deadline_s)
         if "roundtrip" in plan.checks:
-            jobs.append(roundtrip_diagnosis("check", settings, plan.secret, sender_dns=sender_dns))
+            steps = RoundtripSteps(sender_dns=sender_dns)
+            jobs.append(roundtrip_diagnosis("check", settings, plan.secret, steps))
         else:
             jobs.append(smtp_diagnosis("check", settings, plan.secret, sender_dns=sender_dns))
     elif sender_dns:

@@ -12,9 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from mailcheck.diagnosis import Diagnosis, probe_of_fact
 from mailcheck.evidence import ProbeStatus
 from mailcheck.rules import Finding, Severity
-from mailcheck.runner import Diagnosis, probe_of_fact
 
 __all__ = [
     "PLACEMENT_CODES",

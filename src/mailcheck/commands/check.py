@@ -12,7 +12,7 @@ from mailcheck.cli import say
 from mailcheck.options import color_option, dns_server_option, format_option, lang_option
 
 if TYPE_CHECKING:
-    from mailcheck.checkresult import CheckRun, ProfileResult
+    from mailcheck.check.result import CheckRun, ProfileResult
 
 
 @click.command("check")
@@ -87,7 +87,7 @@ def command(
     folder, slow delivery), 2 CRITICAL (mail cannot go out or does not arrive),
     3 UNKNOWN (bad config, could not tell, skipped).
     """
-    from mailcheck.checkresult import CheckRun
+    from mailcheck.check.result import CheckRun
     from mailcheck.config import default_lang
     from mailcheck.errors import MailcheckError
 
@@ -98,7 +98,7 @@ def command(
         results = _run(profiles, all_profiles, (warning, critical), textfile, options)
     except MailcheckError as exc:
         # Even a broken config must reach the monitoring system as an UNKNOWN result.
-        from mailcheck.check import error_result
+        from mailcheck.check.plan import error_result
 
         say("error", str(exc))
         results = [error_result(name, str(exc)) for name in (profiles or ("config",))]
@@ -121,11 +121,11 @@ def _run(
     textfile: str | None,
     options: dict[str, Any],
 ) -> list[ProfileResult]:
-    from mailcheck.check import error_result, plan_profile, run_plans
+    from mailcheck.check.plan import error_result, plan_profile, run_plans
+    from mailcheck.check.ranges import parse_range
     from mailcheck.config import DEFAULT_DEADLINE, _parse_seconds, profile_names
     from mailcheck.errors import ConfigError, MailcheckError
     from mailcheck.history import LockHeld, default_lock_dir, profile_lock
-    from mailcheck.plugin_range import parse_range
 
     names = profile_names(options.get("config")) if all_profiles else list(dict.fromkeys(profiles))
     for text in thresholds:
@@ -157,7 +157,7 @@ def _run(
 def _skipped(name: str, reason: str) -> ProfileResult:
     from dataclasses import replace
 
-    from mailcheck.check import error_result
+    from mailcheck.check.plan import error_result
 
     return replace(error_result(name, reason), error=None, skipped=reason)
 

@@ -8,11 +8,12 @@ One IMAP probe watches the sender's own mailbox for the test invoice; the
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterable
 
 from mailcheck.evidence import Outcome, ProbeId, ProbeResult
 from mailcheck.facts.spec import FactSpec, FactValue, ProbeSpec
 
-__all__ = ["CONNECT_STEPS", "SPEC", "ImapStep", "placement"]
+__all__ = ["CONNECT_STEPS", "SPEC", "ImapStep", "placement", "probe_mailbox_facts"]
 
 
 class ImapStep(enum.StrEnum):
@@ -181,6 +182,21 @@ def _header_facts(header: str) -> dict[str, FactValue]:
         if value is not None:
             facts[f"roundtrip.{method}"] = value
     return facts
+
+
+_PLACEMENT_RANK = {"inbox": 0, "other": 1, "junk": 2, "not-arrived": 3}
+
+
+def probe_mailbox_facts(results: Iterable[ProbeResult]) -> dict[str, FactValue]:
+    """The worst placement the ``--probe-mailbox`` mailboxes saw."""
+    seen = [
+        where
+        for result in results
+        if result.kind is ProbeId.PROBE_MAILBOX and (where := placement(result)) in _PLACEMENT_RANK
+    ]
+    if not seen:
+        return {}
+    return {"probes.placement": max(seen, key=lambda p: _PLACEMENT_RANK[p])}
 
 
 SPEC = ProbeSpec(ProbeId.IMAP, ImapStep, FACTS, _extract)

@@ -50,5 +50,5 @@ def extract_facts(results: Iterable[ProbeResult]) -> dict[str, FactValue]:
         spec = PROBES.get(result.kind)
         if spec is not None:  # probe mailboxes count together, below
             facts.update(spec.extract(result))
-    facts.update(run.probe_mailbox_facts(results))
+    facts.update(imap.probe_mailbox_facts(results))
     return facts

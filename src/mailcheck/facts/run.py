@@ -1,15 +1,12 @@
 """Facts about the run as a whole: parts left unchecked (verdict.py), why it ended
-early, and what the ``--probe-mailbox`` mailboxes saw together."""
+early, and what the ``--probe-mailbox`` mailboxes saw together (computed by
+:func:`mailcheck.facts.imap.probe_mailbox_facts`)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from mailcheck.facts.spec import FactSpec
 
-from mailcheck.evidence import ProbeId, ProbeResult
-from mailcheck.facts import imap
-from mailcheck.facts.spec import FactSpec, FactValue
-
-__all__ = ["FACTS", "probe_mailbox_facts"]
+__all__ = ["FACTS"]
 
 #: Each part of the walk verdict.py may find without a verdict: what it is, in words,
 #: and the steps a report quotes for it.
@@ -50,18 +47,3 @@ FACTS = (
     ),
     FactSpec("run.signal", str, "The signal that stopped the run, e.g. SIGTERM."),
 )
-
-_PLACEMENT_RANK = {"inbox": 0, "other": 1, "junk": 2, "not-arrived": 3}
-
-
-def probe_mailbox_facts(results: Iterable[ProbeResult]) -> dict[str, FactValue]:
-    """The worst placement the ``--probe-mailbox`` mailboxes saw."""
-    seen = [
-        where
-        for result in results
-        if result.kind is ProbeId.PROBE_MAILBOX
-        and (where := imap.placement(result)) in _PLACEMENT_RANK
-    ]
-    if not seen:
-        return {}
-    return {"probes.placement": max(seen, key=lambda p: _PLACEMENT_RANK[p])}

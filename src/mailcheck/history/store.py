@@ -19,13 +19,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from types import TracebackType
+from typing import TYPE_CHECKING
 
 from mailcheck import __version__
-from mailcheck.checkresult import ProfileResult
 from mailcheck.errors import ConfigError
 from mailcheck.history.state import format_time, parse_time
 from mailcheck.history.stats import TREND_WINDOW, ProfileSummary, StatusCount, summarise
 from mailcheck.rules import Severity
+
+if TYPE_CHECKING:  # only its type: the store does not need the check to be loaded
+    from mailcheck.check.result import ProfileResult
 
 __all__ = ["SCHEMA_VERSION", "STAGE_COLUMNS", "History", "HistoryRow"]
 

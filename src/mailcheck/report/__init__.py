@@ -21,10 +21,10 @@ if TYPE_CHECKING:
     from datetime import datetime
     from pathlib import Path
 
-    from mailcheck.checkresult import CheckRun
+    from mailcheck.check.result import CheckRun
+    from mailcheck.diagnosis import Diagnosis
     from mailcheck.history import HistoryRow, ProfileSummary
     from mailcheck.rules import Cause
-    from mailcheck.runner import Diagnosis
 
 __all__ = [
     "RENDERERS",

@@ -9,12 +9,12 @@ from __future__ import annotations
 from typing import Any
 
 from mailcheck import __version__
-from mailcheck.checkresult import CheckRun, ProfileResult
+from mailcheck.check.result import CheckRun, ProfileResult
+from mailcheck.diagnosis import evidence_steps
 from mailcheck.report.i18n import CHECK, COLOURS, STATUS_WORDS
 from mailcheck.report.json import SCHEMA, dump_json, report_dict
 from mailcheck.report.quote import quote_lines
 from mailcheck.rules import Severity
-from mailcheck.runner import evidence_steps
 from mailcheck.terminal import printable, style
 
 __all__ = ["check_dict", "render_check_human", "render_check_json"]

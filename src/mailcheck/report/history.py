@@ -13,7 +13,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from mailcheck.history import DeliveryStats, HistoryRow, ProfileSummary
+from mailcheck.history.stats import DeliveryStats, ProfileSummary
+from mailcheck.history.store import HistoryRow
 from mailcheck.report.i18n import HISTORY, HISTORY_PLACEMENT, HISTORY_TREND, STATUS_WORDS
 from mailcheck.report.json import dump_json
 from mailcheck.terminal import printable
@@ -185,7 +186,7 @@ def _summary_lines(
     summaries: list[ProfileSummary], lang: str, clock: _Clock, zone: str
 ) -> list[str]:
     """The per-profile table, each profile's last causes, and the rule behind the trend."""
-    from mailcheck.history import TREND_MIN_DELTA_S, TREND_MIN_RUNS, TREND_RATIO, TREND_WINDOW
+    from mailcheck.history.stats import TREND_MIN_DELTA_S, TREND_MIN_RUNS, TREND_RATIO, TREND_WINDOW
 
     text, status, trend = HISTORY[lang], STATUS_WORDS[lang], HISTORY_TREND[lang]
     rows = [

@@ -9,10 +9,10 @@ from __future__ import annotations
 import textwrap
 from typing import Any
 
+from mailcheck.diagnosis import Diagnosis, evidence_steps
 from mailcheck.evidence import Outcome, ProbeResult, Step
 from mailcheck.report.i18n import COLOURS, HUMAN, STATUS_WORDS
 from mailcheck.report.quote import quote_lines, quote_with
-from mailcheck.runner import Diagnosis, evidence_steps
 from mailcheck.terminal import printable, style
 
 # STATUS_WORDS and quote_lines are re-exported: they lived here before report.i18n/report.quote.

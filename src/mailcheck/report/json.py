@@ -14,7 +14,7 @@ from mailcheck import __version__
 from mailcheck.evidence import ProbeResult, Step
 
 if TYPE_CHECKING:  # preflight writes JSON lines through dump_json without the rule engine
-    from mailcheck.runner import Diagnosis
+    from mailcheck.diagnosis import Diagnosis
 
 __all__ = ["SCHEMA", "dump_json", "render_json", "report_dict"]
 
@@ -86,7 +86,7 @@ def render_json(diagnosis: Diagnosis, *, transcript: bool = False) -> str:
 
 def report_dict(diagnosis: Diagnosis, *, transcript: bool = False) -> dict[str, Any]:
     """The report as plain data (schema 1)."""
-    from mailcheck.runner import evidence_steps
+    from mailcheck.diagnosis import evidence_steps
 
     return {
         "schema": SCHEMA,

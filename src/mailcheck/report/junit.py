@@ -2,7 +2,7 @@
 
 One ``<testsuite name="mailcheck.<profile>">`` per profile inside
 ``<testsuites>``, one ``<testcase>`` per probe of the profile's check (see
-:func:`mailcheck.checkresult.probe_outcomes`):
+:func:`mailcheck.check.result.probe_outcomes`):
 
 - OK: a passed test;
 - WARNING or CRITICAL: ``<failure message="<cause titles>" type="<cause ids>">`` with each
@@ -26,12 +26,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from mailcheck.atomicfile import write_atomically
-from mailcheck.checkresult import CheckRun, ProbeOutcome, ProfileResult, probe_outcomes
+from mailcheck.check.ranges import parse_range
+from mailcheck.check.result import CheckRun, ProbeOutcome, ProfileResult, probe_outcomes
+from mailcheck.diagnosis import Diagnosis, evidence_steps
 from mailcheck.errors import ConfigError
-from mailcheck.plugin_range import parse_range
 from mailcheck.report.quote import quote_lines
 from mailcheck.rules import Finding, Severity
-from mailcheck.runner import Diagnosis, evidence_steps
 
 __all__ = ["render_junit", "write_junit"]
 

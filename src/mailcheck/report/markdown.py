@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import re
 
+from mailcheck.diagnosis import Diagnosis, evidence_steps
 from mailcheck.report.i18n import MARKDOWN
 from mailcheck.report.quote import quote_lines
-from mailcheck.runner import Diagnosis, evidence_steps
 from mailcheck.terminal import printable
 
 __all__ = ["render_markdown"]

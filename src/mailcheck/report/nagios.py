@@ -25,13 +25,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from mailcheck.checkresult import PLACEMENT_CODES, CheckRun, ProfileResult, probe_outcomes
+from mailcheck.check.result import PLACEMENT_CODES, CheckRun, ProfileResult, probe_outcomes
+from mailcheck.diagnosis import Diagnosis, evidence_steps
 from mailcheck.errors import ConfigError
 from mailcheck.report.i18n import LANGS
 from mailcheck.report.i18n import STATE_WORDS as _STATES
 from mailcheck.report.quote import quote_lines
 from mailcheck.rules import Finding, Severity
-from mailcheck.runner import Diagnosis, evidence_steps
 
 __all__ = ["STATE_WORDS", "render_nagios"]
 

@@ -24,7 +24,7 @@ from datetime import UTC
 from pathlib import Path
 
 from mailcheck.atomicfile import write_atomically
-from mailcheck.checkresult import PLACEMENT_CODES, STAGES, CheckRun, ProfileResult
+from mailcheck.check.result import PLACEMENT_CODES, STAGES, CheckRun, ProfileResult
 from mailcheck.errors import ConfigError
 from mailcheck.report.i18n import STATE_WORDS
 from mailcheck.rules import Severity

@@ -8,7 +8,7 @@ import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from mailcheck.checkresult import ProfileResult
+from mailcheck.check.result import ProfileResult
 from mailcheck.rules import Severity
 
 T0 = datetime(2025, 3, 1, 8, 0, tzinfo=UTC)

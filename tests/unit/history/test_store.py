@@ -11,12 +11,12 @@ from pathlib import Path
 import pytest
 
 import mailcheck
-from mailcheck.checkresult import STAGES, ProfileResult
+from mailcheck.check.result import STAGES, ProfileResult
+from mailcheck.diagnosis import diagnose
 from mailcheck.errors import ConfigError
 from mailcheck.evidence import Outcome, ProbeResult, ProbeStatus, Reply, Step
 from mailcheck.history import SCHEMA_VERSION, STAGE_COLUMNS, DeliveryStats, History, Trend
 from mailcheck.rules import Severity
-from mailcheck.runner import diagnose
 from tests.unit.history.helpers import T0, python, result
 
 
@@ -282,7 +282,7 @@ def test_an_unreadable_file_is_a_config_error() -> None:
 APPEND = """
 from datetime import UTC, datetime
 from pathlib import Path
-from mailcheck.checkresult import ProfileResult
+from mailcheck.check.result import ProfileResult
 from mailcheck.history import History
 from mailcheck.rules import Severity
 with History(Path({path!r})) as history:

@@ -13,7 +13,8 @@ from pathlib import Path
 import click
 import pytest
 
-from mailcheck.checkresult import CheckRun
+from mailcheck.check.result import CheckRun
+from mailcheck.diagnosis import Diagnosis
 from mailcheck.report import (
     RENDERERS,
     Format,
@@ -32,7 +33,6 @@ from mailcheck.report.markdown import render_markdown
 from mailcheck.report.nagios import render_nagios
 from mailcheck.report.prometheus import render_prometheus
 from mailcheck.rules import load_causes
-from mailcheck.runner import Diagnosis
 from tests.unit.test_check_outputs import bad_credentials, healthy, junk
 
 

@@ -17,7 +17,6 @@ from typing import Any
 
 import aioimaplib
 
-from mailcheck.config import ImapSettings, TlsMode
 from mailcheck.evidence import ErrorInfo, Outcome, Step
 from mailcheck.facts.imap import ImapStep
 from mailcheck.probes.failure import failure_step
@@ -37,6 +36,7 @@ from mailcheck.probes.net import connect_tcp, elapsed_ms, error_info, resolve_ho
 from mailcheck.probes.recorder import REDACTED, Recorder
 from mailcheck.probes.tls import make_context
 from mailcheck.secret import Secret
+from mailcheck.settings import ImapSettings, TlsMode
 
 __all__ = ["ImapSession", "last_text", "open_session", "untagged"]
 

@@ -12,16 +12,11 @@ from datetime import UTC, datetime, timedelta
 
 from mailcheck.evidence import Outcome, Step
 from mailcheck.facts.imap import ImapStep
-from mailcheck.probes.imap import (
-    ImapSession,
-    Mailbox,
-    Removal,
-    find_trash,
-    header_values,
-    open_session,
-    quote,
-    remove,
-)
+from mailcheck.probes.imap.cleanup import Removal, remove
+from mailcheck.probes.imap.folders import find_trash
+from mailcheck.probes.imap.messages import header_values
+from mailcheck.probes.imap.session import ImapSession, open_session
+from mailcheck.probes.imap.wire import Mailbox, quote
 from mailcheck.probes.net import elapsed_ms
 from mailcheck.probes.roundtrip.matchers import TOKEN_FORM, from_address, token_values
 from mailcheck.probes.roundtrip.state import (

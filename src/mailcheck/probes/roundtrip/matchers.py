@@ -9,7 +9,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from mailcheck.probes.imap import header_values, quote
+from mailcheck.probes.imap.messages import header_values
+from mailcheck.probes.imap.wire import quote
 
 __all__ = [
     "TOKEN_FORM",

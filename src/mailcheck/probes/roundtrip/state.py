@@ -8,12 +8,13 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
-from mailcheck.config import ImapSettings
 from mailcheck.interrupt import GRACE_SECONDS
-from mailcheck.probes.imap import ImapSession, Mailbox
+from mailcheck.probes.imap.session import ImapSession
+from mailcheck.probes.imap.wire import Mailbox
 from mailcheck.probes.recorder import Recorder
 from mailcheck.probes.roundtrip.matchers import Matcher
 from mailcheck.secret import Secret
+from mailcheck.settings import ImapSettings
 
 __all__ = [
     "BURST",

@@ -10,7 +10,10 @@ from datetime import UTC, datetime, timedelta
 
 from mailcheck.evidence import Outcome, Step
 from mailcheck.facts.imap import ImapStep
-from mailcheck.probes.imap import ImapSession, Mailbox, find_junk, open_session, wait_for_push
+from mailcheck.probes.imap.folders import find_junk
+from mailcheck.probes.imap.idle import wait_for_push
+from mailcheck.probes.imap.session import ImapSession, open_session
+from mailcheck.probes.imap.wire import Mailbox
 from mailcheck.probes.net import elapsed_ms
 from mailcheck.probes.roundtrip.cleanup import Cleanup
 from mailcheck.probes.roundtrip.state import (
