@@ -20,7 +20,7 @@ PACKAGE = SRC / "mailcheck"
 #: The longest chain of module-level imports inside mailcheck (the review measured 11
 #: before the renovation and 9 after its dry run).
 MAX_LAYERS = 9
-CLI_MODULES = ("mailcheck.cli", "mailcheck.commands", "mailcheck.options")
+CLI_MODULES = ("mailcheck.cli",)  # the package: click, and nothing else imports it
 
 
 def _module_name(path: Path) -> str:
@@ -96,7 +96,7 @@ def test_only_the_cli_imports_click() -> None:
     offenders = [
         name
         for name, path in ((_module_name(p), p) for p in PACKAGE.rglob("*.py"))
-        if not name.startswith(CLI_MODULES)
+        if not (name == CLI_MODULES[0] or name.startswith(CLI_MODULES[0] + "."))
         and any(n == "click" or n.startswith("click.") for n in _imports_anywhere(path))
     ]
     assert offenders == []

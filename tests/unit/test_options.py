@@ -6,8 +6,8 @@ from typing import Any
 
 import click
 
+from mailcheck.cli.options import smtp_options
 from mailcheck.config import load_providers
-from mailcheck.options import smtp_options
 
 
 @smtp_options

@@ -9,5 +9,5 @@
 
 Import from the module that holds a name: this package loads nothing by itself, so
 that a renderer reading a result does not load the planner. The click command is
-:mod:`mailcheck.commands.check`; the outputs are in :mod:`mailcheck.report`.
+:mod:`mailcheck.cli.commands.check`; the outputs are in :mod:`mailcheck.report`.
 """

@@ -5,7 +5,7 @@
 - :mod:`~mailcheck.preflight.run`: check the addresses in batches, each domain once;
 - :mod:`~mailcheck.preflight.output`: write one CSV or JSON row per address, safely.
 
-The click command is :mod:`mailcheck.commands.preflight`.
+The click command is :mod:`mailcheck.cli.commands.preflight`.
 """
 
 from mailcheck.preflight.lists import ListReader, open_list, read_addresses

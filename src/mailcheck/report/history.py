@@ -1,6 +1,6 @@
 """``mailcheck history``'s reports: the stored check runs as a table for people, or JSON.
 
-The JSON shape is described in :mod:`mailcheck.commands.history`. Times in the
+The JSON shape is described in :mod:`mailcheck.cli.commands.history`. Times in the
 human table are local time, with the UTC offset in the heading.
 """
 
@@ -57,7 +57,7 @@ def history_dict(
     summaries: list[ProfileSummary],
     runs: list[HistoryRow],
 ) -> dict[str, Any]:
-    """The history report as plain data (``"schema": 1``, see :mod:`mailcheck.commands.history`)."""
+    """The history report as plain data (``"schema": 1``; the command: cli/commands/history.py)."""
     return {
         "schema": 1,
         "history": str(path),

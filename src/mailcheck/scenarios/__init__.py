@@ -2,6 +2,6 @@
 
 Each one runs its probes under one deadline and returns a
 :class:`~mailcheck.diagnosis.Diagnosis`. They print nothing, ask nothing and
-know nothing of click: the command line (:mod:`mailcheck.commands`) and the
+know nothing of click: the command line (:mod:`mailcheck.cli.commands`) and the
 library (:mod:`mailcheck.api`) both stand on them.
 """

@@ -12,7 +12,7 @@ import mailcheck.report
 from mailcheck.report.i18n import CATALOGUE, LANGS, STATE_WORDS, STATUS_WORDS
 
 REPORT_DIR = Path(mailcheck.report.__file__).parent
-HISTORY_COMMAND = REPORT_DIR.parent / "commands" / "history.py"
+HISTORY_COMMAND = REPORT_DIR.parent / "cli" / "commands" / "history.py"
 
 
 def _shape(value: Any) -> Any:

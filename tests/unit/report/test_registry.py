@@ -64,7 +64,7 @@ def test_format_choices_come_from_the_registry() -> None:
 
 
 def test_format_option_offers_the_registry_choices() -> None:
-    from mailcheck.commands.check import command
+    from mailcheck.cli.commands.check import command
 
     option = next(p for p in command.params if p.name == "fmt")
     assert isinstance(option.type, click.Choice)

@@ -10,7 +10,7 @@ from typing import Any
 
 import click
 
-from mailcheck.options import imap_options, output_options, roundtrip_options, smtp_options
+from mailcheck.cli.options import imap_options, output_options, roundtrip_options, smtp_options
 
 
 @click.command("diagnose")
@@ -46,7 +46,7 @@ def command(
     folder), 2 CRITICAL (cannot send, not delivered), 3 UNKNOWN.
     """
     from mailcheck import interrupt
-    from mailcheck.commands.output import emit, prepare
+    from mailcheck.cli.commands.output import emit, prepare
     from mailcheck.progress import progress_line
     from mailcheck.scenarios.roundtrip import RoundtripSteps, roundtrip_diagnosis
 

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from mailcheck.cli import say
-from mailcheck.options import color_option, dns_server_option, format_option, lang_option
+from mailcheck.cli.options import color_option, dns_server_option, format_option, lang_option
 
 if TYPE_CHECKING:
     from mailcheck.check.result import CheckRun, ProfileResult
@@ -106,7 +106,7 @@ def command(
     if not no_history:
         _record(run, history_file, options.get("config"))
     written = _write_files(run, textfile, junit)
-    from mailcheck.commands.output import show
+    from mailcheck.cli.commands.output import show
     from mailcheck.report import render_check
 
     show(render_check, run, fmt=fmt, color=color, lang=language)
@@ -123,9 +123,11 @@ def _run(
 ) -> list[ProfileResult]:
     from mailcheck.check.plan import error_result, plan_profile, run_plans
     from mailcheck.check.ranges import parse_range
-    from mailcheck.config import DEFAULT_DEADLINE, _parse_seconds, profile_names
+    from mailcheck.config import DEFAULT_DEADLINE
     from mailcheck.errors import ConfigError, MailcheckError
     from mailcheck.history import LockHeld, default_lock_dir, profile_lock
+    from mailcheck.profiles import profile_names
+    from mailcheck.values import parse_seconds
 
     names = profile_names(options.get("config")) if all_profiles else list(dict.fromkeys(profiles))
     for text in thresholds:
@@ -133,7 +135,7 @@ def _run(
             parse_range(text)  # a bad range is a usage error before anything is sent
     if textfile is not None and not Path(textfile).is_dir():
         raise ConfigError(f"--textfile: {textfile} is not a directory")
-    deadline = _parse_seconds(options.get("deadline") or DEFAULT_DEADLINE, "--deadline")
+    deadline = parse_seconds(options.get("deadline") or DEFAULT_DEADLINE, "--deadline")
 
     results: dict[str, ProfileResult] = {}
     plans = []

@@ -11,7 +11,7 @@ from typing import Any
 
 import click
 
-from mailcheck.options import imap_options, output_options, smtp_options
+from mailcheck.cli.options import imap_options, output_options, smtp_options
 
 
 @click.command("watch")
@@ -52,7 +52,7 @@ def command(
     anything. Exit 0 inbox, 1 spam folder, 2 not arrived, 3 could not tell.
     """
     from mailcheck import interrupt
-    from mailcheck.commands.output import emit, prepare
+    from mailcheck.cli.commands.output import emit, prepare
     from mailcheck.errors import ConfigError
     from mailcheck.progress import progress_line
     from mailcheck.scenarios.watch import WatchCriteria, watch_diagnosis

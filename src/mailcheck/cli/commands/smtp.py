@@ -6,7 +6,7 @@ from typing import Any
 
 import click
 
-from mailcheck.options import output_options, smtp_options
+from mailcheck.cli.options import output_options, smtp_options
 
 
 @click.command("smtp")
@@ -25,7 +25,7 @@ def command(
     3 when mailcheck could not tell.
     """
     from mailcheck import interrupt
-    from mailcheck.commands.output import emit, prepare
+    from mailcheck.cli.commands.output import emit, prepare
     from mailcheck.scenarios.smtp import smtp_diagnosis
 
     settings, secret = prepare(values)

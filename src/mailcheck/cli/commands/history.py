@@ -25,7 +25,7 @@ from datetime import UTC, datetime, timedelta
 
 import click
 
-from mailcheck.options import format_option, lang_option
+from mailcheck.cli.options import format_option, lang_option
 from mailcheck.terminal import printable
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
@@ -125,8 +125,8 @@ def command(
 def _warn_if_config_unreadable(config: str | None) -> None:
     """A broken config is no reason not to show the history, but the user is told which one."""
     from mailcheck.cli import say
-    from mailcheck.config import read_config
     from mailcheck.errors import MailcheckError
+    from mailcheck.profiles import read_config
 
     try:
         read_config(config)

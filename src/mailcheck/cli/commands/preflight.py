@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, TextIO
 
 import click
 
-from mailcheck.options import dns_server_option
+from mailcheck.cli.options import dns_server_option
 
 if TYPE_CHECKING:
     from mailcheck.preflight import ListReader
@@ -64,16 +64,16 @@ def command(
     """
     import asyncio
 
-    from mailcheck.config import _parse_dns_server, _parse_seconds
     from mailcheck.errors import ConfigError
     from mailcheck.preflight import open_list, refuse_same_file
+    from mailcheck.values import parse_dns_server, parse_seconds
 
     if rate is not None and rate <= 0:
         raise ConfigError("--rate: must be above 0")
     if concurrency < 1:
         raise ConfigError("--concurrency: must be at least 1")
-    seconds = _parse_seconds(timeout, "--timeout")
-    server = _parse_dns_server(dns_server) if dns_server else None
+    seconds = parse_seconds(timeout, "--timeout")
+    server = parse_dns_server(dns_server) if dns_server else None
     # Before anything is opened for writing: -o LIST would empty the customer list.
     refuse_same_file(file, output)
     source = open_list(file)

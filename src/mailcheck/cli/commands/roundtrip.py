@@ -6,7 +6,7 @@ from typing import Any
 
 import click
 
-from mailcheck.options import imap_options, output_options, roundtrip_options, smtp_options
+from mailcheck.cli.options import imap_options, output_options, roundtrip_options, smtp_options
 
 
 @click.command("roundtrip")
@@ -26,7 +26,7 @@ def command(
     and nothing else. Exit 0 inbox, 1 spam folder, 2 not delivered, 3 could not tell.
     """
     from mailcheck import interrupt
-    from mailcheck.commands.output import emit, prepare
+    from mailcheck.cli.commands.output import emit, prepare
     from mailcheck.progress import progress_line
     from mailcheck.scenarios.roundtrip import RoundtripSteps, roundtrip_diagnosis
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from mailcheck.options import format_option, lang_option
+from mailcheck.cli.options import format_option, lang_option
 
 
 @click.command("causes")

@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from mailcheck.options import color_option, format_option, lang_option
+from mailcheck.cli.options import color_option, format_option, lang_option
 
 
 @click.command("bounce")
@@ -23,7 +23,7 @@ def command(file: str, fmt: str, lang: str | None, color: bool | None) -> int:
     automatic reply, 3 when it is not a bounce.
     """
     from mailcheck import interrupt
-    from mailcheck.commands.output import emit_all
+    from mailcheck.cli.commands.output import emit_all
     from mailcheck.config import default_lang
     from mailcheck.errors import ConfigError
     from mailcheck.scenarios.bounce import bounce_diagnoses

@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from mailcheck.options import color_option, dns_server_option, format_option, lang_option
+from mailcheck.cli.options import color_option, dns_server_option, format_option, lang_option
 
 
 @click.command("dns")
@@ -50,7 +50,7 @@ def command(
     "could not check" (exit 3), never a fault of the domain.
     """
     from mailcheck import interrupt
-    from mailcheck.commands.output import emit_all
+    from mailcheck.cli.commands.output import emit_all
     from mailcheck.config import default_lang
     from mailcheck.scenarios.dns import DnsOptions, dns_diagnoses
     from mailcheck.values import parse_dns_server, parse_seconds

@@ -22,38 +22,38 @@ __all__ = ["cli", "main", "say"]
 EXIT_UNKNOWN = 3
 
 _COMMANDS = {
-    "bounce": ("mailcheck.commands.bounce", "Explain a bounce you received (.eml, mbox or -)."),
+    "bounce": ("mailcheck.cli.commands.bounce", "Explain a bounce you received (.eml, mbox or -)."),
     "causes": (
-        "mailcheck.commands.causes",
+        "mailcheck.cli.commands.causes",
         "List the causes mailcheck can find, with their fixes.",
     ),
     "check": (
-        "mailcheck.commands.check",
+        "mailcheck.cli.commands.check",
         "Health check of configured profiles for cron, CI and monitoring.",
     ),
     "diagnose": (
-        "mailcheck.commands.diagnose",
+        "mailcheck.cli.commands.diagnose",
         "The full walk: why did the invoice not reach the customer?",
     ),
     "dns": (
-        "mailcheck.commands.dns",
+        "mailcheck.cli.commands.dns",
         "Check domains in the DNS: MX, typos, SPF, DKIM, DMARC, blocklists.",
     ),
     "history": (
-        "mailcheck.commands.history",
+        "mailcheck.cli.commands.history",
         "Past check runs per profile: failures, causes, delivery time and its trend.",
     ),
     "preflight": (
-        "mailcheck.commands.preflight",
+        "mailcheck.cli.commands.preflight",
         "Check a whole customer address list (CSV) before invoices go out.",
     ),
     "roundtrip": (
-        "mailcheck.commands.roundtrip",
+        "mailcheck.cli.commands.roundtrip",
         "Send a test invoice to your own mailbox; report inbox, spam or lost.",
     ),
-    "smtp": ("mailcheck.commands.smtp", "Check SMTP credentials and TLS; sends nothing."),
+    "smtp": ("mailcheck.cli.commands.smtp", "Check SMTP credentials and TLS; sends nothing."),
     "watch": (
-        "mailcheck.commands.watch",
+        "mailcheck.cli.commands.watch",
         "Wait for an invoice the accounting software sends; report where it landed.",
     ),
 }
