@@ -20,6 +20,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Account",
+    "Address",
     "ConfigError",
     "Diagnosis",
     "MailcheckError",
@@ -46,6 +47,7 @@ __all__ = [
 #: Where each exported name lives; imported when first asked for.
 _LAZY = {
     "Account": "mailcheck.api",
+    "Address": "mailcheck.values",
     "ConfigError": "mailcheck.errors",
     "Diagnosis": "mailcheck.diagnosis",
     "MailcheckError": "mailcheck.errors",
@@ -53,7 +55,7 @@ _LAZY = {
     "Secret": "mailcheck.secret",
     "SecretError": "mailcheck.errors",
     "Severity": "mailcheck.rules",
-    "TlsMode": "mailcheck.config",
+    "TlsMode": "mailcheck.settings",
     **{
         name: "mailcheck.api" for name in __all__ if name[0].islower() and not name.startswith("__")
     },
@@ -76,11 +78,12 @@ if TYPE_CHECKING:
         roundtrip_sync,
     )
     from mailcheck.check.result import ProfileResult
-    from mailcheck.config import TlsMode
     from mailcheck.diagnosis import Diagnosis
     from mailcheck.errors import ConfigError, MailcheckError, SecretError
     from mailcheck.rules import Severity
     from mailcheck.secret import Secret
+    from mailcheck.settings import TlsMode
+    from mailcheck.values import Address
 
 
 def __getattr__(name: str) -> object:

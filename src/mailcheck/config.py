@@ -19,14 +19,7 @@ from typing import Any
 
 from mailcheck.datafiles import read_data
 from mailcheck.errors import ConfigError, did_you_mean
-from mailcheck.profiles import (
-    CHECKS,
-    PROFILE_KEYS,
-    TOP_KEYS,
-    load_profile,
-    profile_names,
-    read_config,
-)
+from mailcheck.profiles import load_profile
 from mailcheck.secret import SecretSource
 from mailcheck.settings import (
     ImapSettings,
@@ -357,30 +350,3 @@ def resolve_probe_mailbox(
             "password_command"
         )
     return MailboxSettings(label=name, address=address, imap=settings, secret_source=secret)
-
-
-# shim: remove after issue 12 integration. Names that moved out of this module (the types
-# to mailcheck.settings, the parsers to mailcheck.values, the file's reading to
-# mailcheck.profiles), still importable from here for the modules not yet updated.
-__all__ += [  # shim: remove after issue 12 integration
-    "CHECKS",
-    "PROFILE_KEYS",
-    "TOP_KEYS",
-    "ImapSettings",
-    "MailboxSettings",
-    "Settings",
-    "SmtpSettings",
-    "TlsMode",
-    "check_address",
-    "load_profile",
-    "profile_names",
-    "read_config",
-]
-_parse_seconds = parse_seconds  # shim: remove after issue 12 integration
-_parse_dns_server = parse_dns_server  # shim: remove after issue 12 integration
-_dnsbls = parse_dnsbls  # shim: remove after issue 12 integration
-
-
-def check_address(address: str, what: str) -> str:  # shim: remove after issue 12 integration
-    """Old form of :meth:`mailcheck.values.Address.parse`: the address checked, as text."""
-    return str(Address.parse(address, what))

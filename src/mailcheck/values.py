@@ -104,6 +104,20 @@ class Address:
             raise AddressSyntaxError(str(exc)) from None
         return cls(local, domain)
 
+    @classmethod
+    def domain_of(cls, text: str) -> str:
+        """The lower-cased domain of ``text``, which may not be an address; never raises.
+
+        For an address this is ``Address.parse(text).domain``. Text that is not one
+        gives what follows its last ``@`` (all of it when there is none), lower-cased:
+        the probes also get addresses no option checked (a hand-built ``Settings``, a
+        bare domain), and an unchecked address must not stop a probe that ran before.
+        """
+        try:
+            return cls.parse(text).domain
+        except AddressSyntaxError:
+            return text.rpartition("@")[2].lower()
+
     @property
     def domain(self) -> str:
         """The domain lower-cased (a trailing dot kept): for lookups and comparisons."""

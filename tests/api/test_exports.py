@@ -17,6 +17,7 @@ import mailcheck
 
 EXPORTED = [
     "Account",
+    "Address",
     "ConfigError",
     "Diagnosis",
     "MailcheckError",

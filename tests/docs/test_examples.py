@@ -27,10 +27,10 @@ import pytest
 import yaml
 
 from mailcheck.check.plan import DEFAULT_CHECKS, plan_profile
-from mailcheck.commands.check import command as check_command
-from mailcheck.config import PROFILE_KEYS, TOP_KEYS, load_profile, profile_names
+from mailcheck.cli.commands.check import command as check_command
 from mailcheck.errors import SecretError
 from mailcheck.history import default_history_path, default_lock_dir
+from mailcheck.profiles import PROFILE_KEYS, TOP_KEYS, load_profile, profile_names
 from tests.helpers import LabHandle, lab_profile, run_cli, write_config
 
 ROOT = Path(__file__).resolve().parents[2]

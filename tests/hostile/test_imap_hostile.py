@@ -11,11 +11,11 @@ import asyncio
 import gc
 from typing import Any
 
-from mailcheck.config import ImapSettings, TlsMode
 from mailcheck.evidence import Outcome, ProbeResult, Step
 from mailcheck.probes.recorder import Recorder
 from mailcheck.probes.roundtrip import MailboxWatch, Signals, token_matcher
 from mailcheck.secret import Secret
+from mailcheck.settings import ImapSettings, TlsMode
 from tests.servers.scripted_imap import CLOSE, ScriptedImap, scripted_imap
 
 TOKEN = "mc-20260101t000000z-0123456789ab"

@@ -96,12 +96,10 @@ def test_a_local_part_of_exactly_64_characters_is_accepted() -> None:
     assert len(Address.parse("x" * 64 + "@example.com").local) == 64
 
 
-def test_the_old_check_address_gives_the_same_text() -> None:
-    from mailcheck.config import check_address
-
-    assert check_address(" a@Example.com ", "--sender") == "a@Example.com"
+def test_an_address_as_text_is_the_address_as_given_without_blanks() -> None:
+    assert str(Address.parse(" a@Example.com ", "--sender")) == "a@Example.com"
     with pytest.raises(ConfigError, match="--recipient: 'nope' is not an e-mail address"):
-        check_address("nope", "--recipient")
+        Address.parse("nope", "--recipient")
 
 
 @pytest.mark.parametrize(

@@ -18,11 +18,14 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from mailcheck.check.result import ProfileResult, stage_seconds, worst
-from mailcheck.config import CHECKS, Settings, check_address, load_profile, resolve_settings
+from mailcheck.config import DEFAULT_TIMEOUT, resolve_settings
 from mailcheck.diagnosis import Diagnosis
 from mailcheck.errors import ConfigError, MailcheckError
+from mailcheck.profiles import CHECKS, load_profile
 from mailcheck.rules import Severity
 from mailcheck.secret import Secret, read_secret
+from mailcheck.settings import Settings
+from mailcheck.values import Address, parse_dns_server, parse_seconds
 
 if TYPE_CHECKING:
     from mailcheck.check.ranges import PluginRange
@@ -107,8 +110,8 @@ def _domains(raw: Any, profile: str) -> tuple[str, ...]:
     out = []
     for item in raw:
         # An address is accepted too: its domain is what gets checked.
-        domain = str(item).strip().rpartition("@")[2].lower().rstrip(".")
-        check_address(f"postmaster@{domain}", f"profile {profile!r}: customer_domains")
+        domain = Address.domain_of(str(item).strip()).rstrip(".")
+        Address.parse(f"postmaster@{domain}", f"profile {profile!r}: customer_domains")
         out.append(domain)
     return tuple(dict.fromkeys(out))
 
@@ -120,7 +123,6 @@ def plan_profile(
 ) -> CheckPlan:
     """Resolve one profile for ``check``; a :class:`MailcheckError` says why it cannot run."""
     from mailcheck.check.ranges import parse_range
-    from mailcheck.config import DEFAULT_TIMEOUT, _parse_dns_server, _parse_seconds
 
     profile, _ = load_profile(options.get("config"), name)
     domains = _domains(profile.get("customer_domains"), name)
@@ -155,10 +157,10 @@ def plan_profile(
     else:
         sender = profile.get("sender")
         if sender is not None:
-            sender = check_address(str(sender), f"profile {name!r}: sender")
+            sender = str(Address.parse(str(sender), f"profile {name!r}: sender"))
         server = options.get("dns_server") or profile.get("dns_server")
-        dns_server = _parse_dns_server(str(server)) if server else None
-        timeout = _parse_seconds(profile.get("timeout") or DEFAULT_TIMEOUT, "timeout")
+        dns_server = parse_dns_server(str(server)) if server else None
+        timeout = parse_seconds(profile.get("timeout") or DEFAULT_TIMEOUT, "timeout")
     if "sender-dns" in checks and not sender:
         raise ConfigError(f"profile {name!r}: 'sender-dns' needs the profile's sender address")
     return CheckPlan(
@@ -191,7 +193,7 @@ async def _sender_dns_diagnosis(plan: CheckPlan, deadline: float) -> Diagnosis:
     from mailcheck.scenarios.common import sender_domain_probe
 
     started = time.perf_counter()
-    domain = (plan.sender or "").rpartition("@")[2].lower()
+    domain = Address.domain_of(plan.sender or "")
     check = SenderCheck(domain=domain, ip=None, sender=plan.sender)
     result = await sender_domain_probe(check, plan.dns_server, plan.timeout, deadline)
     return diagnose("check", {"profile": plan.profile, "sender": plan.sender}, [result], started)

@@ -45,7 +45,7 @@ def history_path(given: str | None, config: str | None) -> Path:
         return Path(given).expanduser()
     if os.environ.get("MAILCHECK_HISTORY"):
         return default_history_path()
-    from mailcheck.config import read_config
+    from mailcheck.profiles import read_config
 
     try:
         _, data = read_config(config)

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, NamedTuple
 
+from mailcheck.values import Address
+
 if TYPE_CHECKING:
     from collections.abc import Callable
     from datetime import datetime
@@ -154,9 +156,9 @@ def invoice_pdf(f: InvoiceContent, filler: int) -> bytes:
         f"Ky hieu (Serial): {f.serial}    So (No.): {f.number}",
         f"Ngay {f.when:%d} thang {f.when:%m} nam {f.when:%Y} (Date: {f.when:%Y-%m-%d})",
         "",
-        f"Don vi ban hang (Seller): {f.seller_address.rpartition('@')[2]}",
+        f"Don vi ban hang (Seller): {Address.parse(f.seller_address).written_domain}",
         f"Dia chi thu dien tu (E-mail): {f.seller_address}",
-        f"Nguoi mua hang (Buyer): {f.buyer_address.rpartition('@')[2]}",
+        f"Nguoi mua hang (Buyer): {Address.parse(f.buyer_address).written_domain}",
         f"Dia chi thu dien tu (E-mail): {f.buyer_address}",
         "",
         f"1. Dich vu kiem tra gui hoa don qua e-mail   1 x {_vnd(_NET)} = {_vnd(_NET)} VND",

@@ -20,6 +20,7 @@ from mailcheck.invoice.documents import (
     invoice_xml,
     text_body,
 )
+from mailcheck.values import Address
 
 if TYPE_CHECKING:
     import email.message
@@ -245,17 +246,15 @@ def _invoice_number(token: str) -> str:
 
 
 def _split_address(address: str, what: str) -> tuple[str, str, str]:
-    """Return (local part, domain as written, ASCII domain).
+    """Return (local part, domain lower-cased, ASCII domain as written).
 
     IDN domains are punycoded for the headers, so that only a non-ASCII local
     part makes the message need SMTPUTF8 (RFC 6531).
     """
-    from mailcheck.config import check_address
-
+    # First: a CR or LF gets the header-injection message, not the address-syntax one.
     check_header_value(address, what)
-    local, _, domain = check_address(address, what).rpartition("@")
-    ascii_domain = domain if domain.isascii() else domain.encode("idna").decode("ascii")
-    return local, domain.lower(), ascii_domain
+    parsed = Address.parse(address, what)
+    return parsed.local, parsed.domain, parsed.ascii_domain
 
 
 def _format_subject(template: str, number: str, token: str) -> str:

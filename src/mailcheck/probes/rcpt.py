@@ -21,6 +21,7 @@ from mailcheck.probes.net import connect_tcp, elapsed_ms
 from mailcheck.probes.recorder import Recorder
 from mailcheck.probes.smtpreply import make_reply, smtp_failure
 from mailcheck.recipient import DomainVerdict, check_domain
+from mailcheck.values import Address
 
 __all__ = ["probe_rcpt"]
 
@@ -57,7 +58,7 @@ async def probe_rcpt(
     ehlo_name: str = "mailcheck.localhost",
 ) -> None:
     """Record the customer's MX's answer to MAIL FROM / RCPT TO for ``recipient``."""
-    domain = recipient.rpartition("@")[2].lower()
+    domain = Address.domain_of(recipient)
     check = await check_domain(domain, resolver)
     hosts = [h.host for h in check.hosts if h.resolves]
     if check.verdict is DomainVerdict.IMPLICIT_MX:

@@ -23,7 +23,6 @@ from dataclasses import dataclass
 
 import aiosmtplib
 
-from mailcheck.config import SmtpSettings, TlsMode
 from mailcheck.evidence import Outcome, Step
 from mailcheck.facts.smtp import SmtpStep
 from mailcheck.probes.net import connect_tcp, elapsed_ms, resolve_host
@@ -33,6 +32,7 @@ from mailcheck.probes.smtpstart import start_session, tls_data
 from mailcheck.probes.submission import Submission, submit
 from mailcheck.probes.tls import make_context
 from mailcheck.secret import Secret
+from mailcheck.settings import SmtpSettings, TlsMode
 
 __all__ = ["SmtpProbe", "Submission", "probe_smtp", "smtp_target"]
 

@@ -17,13 +17,13 @@ from typing import Any
 
 import aiosmtplib
 
-from mailcheck.config import SmtpSettings, TlsMode
 from mailcheck.evidence import Outcome, Step
 from mailcheck.facts.smtp import SmtpStep
 from mailcheck.probes.net import elapsed_ms, error_info
 from mailcheck.probes.recorder import Recorder
 from mailcheck.probes.smtpreply import make_reply, smtp_failure
 from mailcheck.probes.tls import TlsFailure, find_ssl_error, make_context
+from mailcheck.settings import SmtpSettings, TlsMode
 
 __all__ = ["start_session", "tls_data"]
 

@@ -14,6 +14,7 @@ from mailcheck.probes.recorder import Recorder
 from mailcheck.progress import Progress
 from mailcheck.secret import Secret, read_secret
 from mailcheck.settings import MailboxSettings, Settings
+from mailcheck.values import Address
 
 if TYPE_CHECKING:
     from mailcheck.probes.auth import SenderCheck
@@ -179,7 +180,7 @@ async def sender_probe(
 
     sender = settings.sender or ""
     check = SenderCheck(
-        domain=sender.rpartition("@")[2].lower(),
+        domain=Address.domain_of(sender),
         ip=_sending_ip(results, message),
         sender=sender,
         message=message,

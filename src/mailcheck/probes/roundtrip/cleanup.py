@@ -27,6 +27,7 @@ from mailcheck.probes.roundtrip.state import (
     Signals,
     WatchState,
 )
+from mailcheck.values import Address
 
 __all__ = ["Cleanup"]
 
@@ -198,7 +199,7 @@ class Cleanup(WatchState):
         if not self.delete or not sender:
             return
         start = self.rec.begin(ImapStep.LEFTOVERS)
-        domain = sender.rpartition("@")[2].lower()
+        domain = Address.domain_of(sender)
         cutoff = datetime.now(UTC) - max_age
         removed: list[str] = []
         failed: list[str] = []
