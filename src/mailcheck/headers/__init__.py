@@ -19,8 +19,6 @@ from __future__ import annotations
 
 # The limits against hostile input are importable from here as they were from the single
 # module (``name as name``: an explicit re-export), though not part of __all__.
-from mailcheck.headers.authres import AUTHRES_MAX_CHARS as AUTHRES_MAX_CHARS
-from mailcheck.headers.authres import AUTHRES_MAX_HEADERS as AUTHRES_MAX_HEADERS
 from mailcheck.headers.authres import AuthResult, AuthResultsHeader
 from mailcheck.headers.received import ReceivedHop
 from mailcheck.headers.report import MAX_AUTH_RESULTS as MAX_AUTH_RESULTS

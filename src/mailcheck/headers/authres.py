@@ -1,27 +1,19 @@
 """Authentication-Results (RFC 8601) and ARC-Authentication-Results (RFC 8617 section 4.1).
 
-Two readers look at each header: the ``authres`` library in strict mode, and our own
-tolerant reader. When authres accepts the header its results are kept and only the
-comments (which authres drops) come from our reading; when it rejects the header
-(non-conforming, malformed, too long, past the budget) our reading is the result.
-``AuthResultsHeader.parser`` says which one it was.
+One reader, our own: linear in the length, without recursion, and tolerant of what
+receivers really write (a missing authserv-id, properties without a ptype, a missing
+``;`` before a known method, unterminated comments or quotes). On every header that
+RFC 8601's grammar accepts it reads what the ``authres`` library reads in strict mode;
+the tests keep authres as the oracle that checks this (it is not a run-time dependency:
+it is quadratic on long values and rejects the non-conforming headers we must read).
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field, replace
-
-# authres ships no py.typed; it is imported here only, and its objects never leave this module.
-# (unused-ignore: the ignore stays valid once pyproject gets a mypy override for authres.)
-import authres.core  # type: ignore[import-untyped, unused-ignore]
+from dataclasses import dataclass, field
 
 from mailcheck.headers.tokens import Token, tokens
-
-#: authres copies the rest of the text at every token (quadratic) and recurses into
-#: nested comments: longer values, and headers past the first few, go to our own reader.
-AUTHRES_MAX_CHARS = 4096
-AUTHRES_MAX_HEADERS = 32
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -33,11 +25,13 @@ class AuthResult:
     result: str
     """Lower case: ``pass``, ``fail``, ``softfail``, ``neutral``, ``none``, ``temperror``, ..."""
     reason: str | None
-    """The ``reason=`` value, unquoted (Microsoft's ``compauth=fail reason=001``)."""
+    """The ``reason=`` value, unquoted, quoted pairs kept (Microsoft's ``compauth=fail
+    reason=001``)."""
     properties: tuple[tuple[str, str], ...]
     """``(("smtp.mailfrom", "a@b.vn"), ("header.d", "b.vn"), ...)`` in header order; keys
-    lower case, values verbatim (quoted strings unquoted). Non-standard keys without a
-    ptype, such as Microsoft's ``action``, are kept only from headers authres rejects."""
+    lower case, values verbatim (quoted strings unquoted, their quoted pairs kept as
+    authres keeps them). Non-standard keys without a ptype, such as Microsoft's
+    ``action``, are kept too (the header is then non-conforming)."""
     comment: str | None = None
     """The comment right after the result, whitespace collapsed: Gmail's "google.com: domain
     of ... designates 203.0.113.7 as permitted sender", Microsoft's "sender IP is ..."."""
@@ -59,10 +53,6 @@ class AuthResultsHeader:
     ``Authentication-Results-Original`` or ``X-Original-Authentication-Results``."""
     arc_instance: int | None = None
     """ARC-Authentication-Results only: the ``i=`` instance (1 = first ARC hop)."""
-    parser: str = "authres"
-    """``authres`` when authres accepted the header in strict mode (our reader then adds
-    only the comments), ``tolerant`` when it did not (non-conforming, malformed, too long)
-    and our own reader produced the results."""
 
 
 #: Lower-case header name -> canonical name, for every Authentication-Results-like header.
@@ -98,92 +88,25 @@ _KNOWN_METHODS = frozenset(
 # RFC 8617 section 4.1.1: ARC-Authentication-Results starts with "i=N;".
 _ARC_INSTANCE = re.compile(r"\s*i\s*=\s*(\d{1,6})\s*;")
 _AR_WORD = re.compile(r'[^\s;=()"]+')
+# A value may hold "=": SRS and BATV addresses (SRS0=hash=tt=domain=user@...), base64 padding.
+_AR_VALUE = re.compile(r'[^\s;()"]+')
 
 
-class AuthresBudget:
-    """How many more headers authres may read: the newest AUTHRES_MAX_HEADERS of one
-    block, each at most AUTHRES_MAX_CHARS long."""
-
-    def __init__(self) -> None:
-        self.left = AUTHRES_MAX_HEADERS
-
-    def take(self, value: str) -> bool:
-        """True (and one header fewer left) if authres may read ``value``."""
-        if self.left <= 0 or len(value) > AUTHRES_MAX_CHARS:
-            return False
-        self.left -= 1
-        return True
-
-
-# authres/__init__.py shadows this class with a simpler API (no feature context): use core's.
-class _StrictAuthResHeader(authres.core.AuthenticationResultsHeader):  # type: ignore[misc]
-    """authres's header that raises on a bad property instead of dropping it silently.
-
-    (The ignore: mypy --strict refuses a subclass of an untyped class.)
-    """
-
-    def __init__(self, feature_context: object) -> None:
-        super().__init__(feature_context, strict=True)
-
-
-_AUTHRES_FEATURES = authres.core_features()
-
-
-def read_auth_results(source: str, value: str, *, use_authres: bool) -> AuthResultsHeader:
+def read_auth_results(source: str, value: str) -> AuthResultsHeader:
     """Read one header named ``source`` (canonical) whose unfolded value is ``value``."""
     body, instance = value, None
     if source == "ARC-Authentication-Results":
         tag = _ARC_INSTANCE.match(value)
         if tag is not None:
             body, instance = value[tag.end() :], int(tag.group(1))
-    own_id, own_results = _read_ar_tolerant(body)
-    strict = _read_ar_authres(body) if use_authres else None
-    if strict is None:
-        return AuthResultsHeader(
-            authserv_id=own_id,
-            results=tuple(own_results),
-            raw=value,
-            source=source,
-            arc_instance=instance,
-            parser="tolerant",
-        )
-    authserv_id, results = strict
-    # authres drops comments; take each from our reading of the same clause.
-    for index, (clause, own) in enumerate(zip(results, own_results, strict=False)):
-        if (own.method, own.result) == (clause.method, clause.result):
-            results[index] = replace(clause, comment=own.comment)
+    authserv_id, results = _read_ar(body)
     return AuthResultsHeader(
         authserv_id=authserv_id,
         results=tuple(results),
         raw=value,
         source=source,
         arc_instance=instance,
-        parser="authres",
     )
-
-
-def _read_ar_authres(value: str) -> tuple[str, list[AuthResult]] | None:
-    """authres's reading in strict mode, or None if it rejects the header."""
-    try:
-        header = _StrictAuthResHeader.parse_value(_AUTHRES_FEATURES, value)
-        results = [
-            AuthResult(
-                method=str(clause.method),
-                result=str(clause.result),
-                reason=None if clause.reason is None else str(clause.reason),
-                properties=tuple(
-                    (f"{prop.type}.{prop.name}", "" if prop.value is None else str(prop.value))
-                    for prop in clause.properties
-                ),
-            )
-            for clause in header.results
-            if isinstance(clause, authres.core.AuthenticationResult)
-        ]
-        return str(header.authserv_id or ""), results
-    # A third-party parser on hostile input (its SyntaxError, RecursionError on nested
-    # comments, ...): any failure only means "read it ourselves".
-    except Exception:  # noqa: BLE001
-        return None
 
 
 @dataclass(slots=True)
@@ -210,7 +133,7 @@ class _Clause:
         )
 
 
-def _read_ar_tolerant(value: str) -> tuple[str, list[AuthResult]]:
+def _read_ar(value: str) -> tuple[str, list[AuthResult]]:
     """Our own reading: ``authserv-id; method=result (comment) key=value ...; ...``.
 
     Tolerates a missing authserv-id (Microsoft), properties without a ptype
@@ -218,7 +141,7 @@ def _read_ar_tolerant(value: str) -> tuple[str, list[AuthResult]]:
     comments or quotes.
     """
     segments: list[list[Token]] = [[]]
-    for token in tokens(value, _AR_WORD, structured=True):
+    for token in tokens(value, _AR_WORD, structured=True, value=_AR_VALUE):
         if token[0] == ";":
             segments.append([])
         else:
@@ -235,15 +158,19 @@ def _read_ar_tolerant(value: str) -> tuple[str, list[AuthResult]]:
 
 
 def _read_resinfo(found: list[Token]) -> list[_Clause]:
+    """The clauses of one ``;``-separated part (more than one if a ``;`` is missing)."""
+    found = _join_keys(found)
     clauses: list[_Clause] = []
     current: _Clause | None = None
     first = True
     i, n = 0, len(found)
     while i < n:
         kind, text = found[i]
-        if kind == "word" and i + 1 < n and found[i + 1][0] == "=":
+        equals = _past_comments(found, i + 1)
+        if kind == "word" and equals < n and found[equals][0] == "=":
             key = text.lower()
-            i += 2
+            # RFC 8601 allows comments before and after the "=" ("dkim=(good) pass").
+            i = _past_comments(found, equals + 1)
             pvalue = ""
             if i < n and found[i][0] in ("word", "quoted"):
                 pvalue = found[i][1]
@@ -266,3 +193,31 @@ def _read_resinfo(found: list[Token]) -> list[_Clause]:
             current.add_comment(text)
         i += 1
     return clauses
+
+
+def _past_comments(found: list[Token], i: int) -> int:
+    while i < len(found) and found[i][0] == "comment":
+        i += 1
+    return i
+
+
+def _join_keys(found: list[Token]) -> list[Token]:
+    """Join a key that whitespace or comments split at its "." or "/" (``header . d``,
+    ``dkim / 1``): RFC 8601 allows them there. Values are never joined."""
+    out: list[Token] = []
+    open_key = -1  # index in out of the last key word, while a "." or "/" may extend it
+    after_equals = False
+    for kind, text in found:
+        if (
+            kind == "word"
+            and open_key >= 0
+            and (out[open_key][1].endswith((".", "/")) or text.startswith((".", "/")))
+        ):
+            out[open_key] = ("word", out[open_key][1] + text)
+            continue
+        out.append((kind, text))
+        if kind == "comment":
+            continue
+        open_key = len(out) - 1 if kind == "word" and not after_equals else -1
+        after_equals = kind == "="
+    return out

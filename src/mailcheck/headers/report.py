@@ -10,12 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
-from mailcheck.headers.authres import (
-    AR_SOURCES,
-    AuthresBudget,
-    AuthResultsHeader,
-    read_auth_results,
-)
+from mailcheck.headers.authres import AR_SOURCES, AuthResultsHeader, read_auth_results
 from mailcheck.headers.received import ReceivedHop, read_received
 from mailcheck.headers.received import sending_ip as chain_sending_ip
 from mailcheck.headers.received import transit_seconds as chain_transit_seconds
@@ -119,7 +114,6 @@ def _read_block(text: str, truncated: bool) -> HeaderReport:
     auth: list[AuthResultsHeader] = []
     spam: list[SpamVerdict] = []
     received: list[ReceivedHop] = []
-    budget = AuthresBudget()
     for name, value, cut in fields(text, _WANTED):
         key = name.lower()
         if key == "received":
@@ -131,8 +125,7 @@ def _read_block(text: str, truncated: bool) -> HeaderReport:
             if len(auth) == MAX_AUTH_RESULTS:
                 truncated = True
                 continue
-            use_authres = budget.take(value)
-            auth.append(read_auth_results(AR_SOURCES[key], value, use_authres=use_authres))
+            auth.append(read_auth_results(AR_SOURCES[key], value))
         else:
             if len(spam) == MAX_SPAM:
                 truncated = True

@@ -82,14 +82,23 @@ Token = tuple[str, str]
 """``(kind, text)``: kinds ``word``, ``comment``, ``quoted``, ``;`` and ``=``."""
 
 
-def tokens(text: str, word: re.Pattern[str], *, structured: bool) -> list[Token]:
+def tokens(
+    text: str,
+    word: re.Pattern[str],
+    *,
+    structured: bool,
+    value: re.Pattern[str] | None = None,
+) -> list[Token]:
     """Split ``text`` into ``(kind, text)``: kinds ``word``, ``comment``, and with
     ``structured`` also ``quoted``, ``;`` and ``=``.
 
     Comments nest (RFC 5322 section 3.2.2). An unterminated comment or quoted string
-    runs to the end of the text. Linear in the length; no recursion.
+    runs to the end of the text. A quoted string keeps its quoted pairs (``\\"``) as
+    written. With ``value``, the word after a ``=`` (past whitespace and comments) is
+    matched by ``value`` instead of ``word``. Linear in the length; no recursion.
     """
     found: list[Token] = []
+    after_equals = False
     i, n = 0, len(text)
     while i < n:
         char = text[i]
@@ -111,12 +120,15 @@ def tokens(text: str, word: re.Pattern[str], *, structured: bool) -> list[Token]
             found.append((char, char))
             i += 1
         else:
-            match = word.match(text, i)
+            pattern = value if value is not None and after_equals else word
+            match = pattern.match(text, i)
             if match is None:  # a stray ")" or quote
                 i += 1
             else:
                 found.append(("word", match.group()))
                 i = match.end()
+        if found and found[-1][0] != "comment":
+            after_equals = found[-1][0] == "="
     return found
 
 
@@ -150,7 +162,7 @@ def _scan_quoted(text: str, start: int) -> tuple[int, str]:
         if char == '"':
             return i + 1, "".join(out)
         if char == "\\":
-            out.append(text[i + 1 : i + 2])
+            out.append(text[i : i + 2])
             i += 2
             continue
         run = _QTEXT_RUN.match(text, i)
