@@ -9,12 +9,12 @@ This is the pipeline's one function from evidence to a :class:`Diagnosis`
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
-from mailcheck.evidence import Outcome, ProbeResult, Step
+from mailcheck.evidence import ProbeId, ProbeResult, Step
 from mailcheck.facts.registry import FACTS, extract_facts
-from mailcheck.facts.spec import FactValue
+from mailcheck.facts.spec import FactValue, Quote
 from mailcheck.facts.timings import roundtrip_timings
 from mailcheck.rules import Finding, Severity, catalogue, evaluate
 
@@ -86,49 +86,41 @@ def diagnose(
     )
 
 
-def _wanted_steps(fact: str) -> list[tuple[str, str]]:
-    """Which probe and steps a fact comes from, e.g. ``[("smtp", "auth")]``."""
+def _quote(fact: str) -> Quote | None:
     spec = FACTS.get(fact)
-    if spec is not None and spec.evidence:
-        probe, _, steps = spec.evidence.partition("/")
-        return [(probe, step) for step in steps.split(",")]
-    probe, _, rest = fact.partition(".")
-    step = rest.split(".")[0]
-    return [(probe, "*tls" if step == "tls_failure" else step)]
+    return spec.evidence if spec is not None else None
 
 
-def probe_of_fact(fact: str) -> str:
-    """The probe whose evidence a fact comes from, e.g. ``smtp`` for ``smtp.auth``."""
-    return _wanted_steps(fact)[0][0]
+def probe_of_fact(fact: str) -> ProbeId | None:
+    """The probe whose evidence a fact comes from (``smtp`` for ``smtp.auth``); None for
+    facts about the run itself."""
+    quote = _quote(fact)
+    return quote.probe if quote is not None else None
 
 
-def _matches(step: Step, wanted: str) -> bool:
-    if wanted == "*tls":
-        return step.get("tls_failure") is not None
-    if wanted in ("*send", "*failed"):
-        return step.outcome is not Outcome.OK and step.name in (
-            ("mail", "rcpt", "data")
-            if wanted == "*send"
-            else ("resolve", "connect", "tls", "greeting", "starttls", "login")
-        )
-    return step.name in (wanted, f"{wanted}-tls")
+def _one_step_each(quote: Quote) -> list[Quote]:
+    # One quote per step name, so a report lists the steps in the order the facts name them.
+    if len(quote.steps) < 2:
+        return [quote]
+    return [replace(quote, steps=(name,)) for name in quote.steps]
 
 
 def evidence_steps(finding: Finding, probes: tuple[ProbeResult, ...]) -> list[Step]:
     """The steps whose facts made ``finding`` apply, so reports can quote the server."""
-    wanted: list[tuple[str, str]] = []
+    wanted: list[Quote] = []
     for fact, _ in finding.because:
-        for pair in _wanted_steps(fact):
-            if pair not in wanted:
-                wanted.append(pair)
+        quote = _quote(fact)
+        for one in _one_step_each(quote) if quote is not None else ():
+            if one not in wanted:
+                wanted.append(one)
     found: list[Step] = []
     for result in probes:
-        for probe, step_name in wanted:
-            if result.probe != probe or not step_name:
+        for quote in wanted:
+            if result.kind is not quote.probe:
                 continue
             for step in result.steps:
                 if (
-                    _matches(step, step_name)
+                    quote.matches(step)
                     and step not in found
                     and (step.reply or step.error or step.data)
                 ):

@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from mailcheck.diagnosis import Diagnosis, probe_of_fact
-from mailcheck.evidence import ProbeStatus
+from mailcheck.evidence import ProbeId, ProbeStatus
+from mailcheck.facts.smtp import SmtpStep
 from mailcheck.rules import Finding, Severity
 
 __all__ = [
@@ -134,17 +135,13 @@ class CheckRun:
         return self.status.exit_code
 
 
+#: What the check outputs call each probe (the names a monitoring system keys on).
 _PROBE_NAMES = {
-    "smtp": "credentials",
-    "imap": "roundtrip",
-    "auth": "sender-dns",
-    "rcpt": "rcpt-probe",
+    ProbeId.SMTP: "credentials",
+    ProbeId.IMAP: "roundtrip",
+    ProbeId.AUTH: "sender-dns",
+    ProbeId.RCPT: "rcpt-probe",
 }
-
-
-def _owns(probe: str, fact_probe: str) -> bool:
-    # ``probes.*`` facts sum up the --probe-mailbox watchers (``imap:<profile>``).
-    return fact_probe == probe or (fact_probe == "probes" and probe.startswith("imap:"))
 
 
 def probe_outcomes(diagnosis: Diagnosis) -> list[ProbeOutcome]:
@@ -160,7 +157,7 @@ def probe_outcomes(diagnosis: Diagnosis) -> list[ProbeOutcome]:
         own = tuple(
             f
             for f in diagnosis.findings
-            if f.because and _owns(result.probe, probe_of_fact(f.because[-1][0]))
+            if f.because and probe_of_fact(f.because[-1][0]) is result.kind
         )
         error = None
         if result.status is ProbeStatus.DEADLINE:
@@ -172,10 +169,12 @@ def probe_outcomes(diagnosis: Diagnosis) -> list[ProbeOutcome]:
         statuses = [f.cause.severity for f in own]
         if error is not None:
             statuses.append(Severity.UNKNOWN)
-        name = _PROBE_NAMES.get(result.probe, result.probe).replace("imap:", "roundtrip:")
-        if result.probe == "dns" and diagnosis.command == "check-customer":
+        name = _PROBE_NAMES.get(result.kind, result.probe)
+        if result.kind is ProbeId.PROBE_MAILBOX:  # imap:<address> -> roundtrip:<address>
+            name = "roundtrip:" + result.probe.removeprefix(ProbeId.PROBE_MAILBOX.value)
+        if result.kind is ProbeId.DNS and diagnosis.command == "check-customer":
             name = f"customer-dns:{diagnosis.target.get('domain')}"
-        elif result.probe == "dns":
+        elif result.kind is ProbeId.DNS:
             name = "recipient-dns"
         out.append(
             ProbeOutcome(
@@ -193,8 +192,8 @@ def stage_seconds(diagnosis: Diagnosis) -> dict[str, float]:
     """Seconds per stage of the main diagnosis (``total`` is left to the caller)."""
     stages: dict[str, float] = {}
     for result in diagnosis.probes:
-        if result.probe == "smtp":
-            auth = result.step("auth")
+        if result.kind is ProbeId.SMTP:
+            auth = result.step(SmtpStep.AUTH)
             if auth is not None and auth.elapsed_ms:
                 stages["auth"] = round(auth.elapsed_ms / 1000, 4)
     timings = diagnosis.timings

@@ -6,7 +6,7 @@ import enum
 from collections.abc import Callable
 
 from mailcheck.evidence import Outcome, ProbeId, ProbeResult, Step
-from mailcheck.facts.spec import FactSpec, FactValue, ProbeSpec
+from mailcheck.facts.spec import FactSpec, FactValue, ProbeSpec, Quote
 
 __all__ = ["SPEC", "AuthStep"]
 
@@ -25,48 +25,61 @@ FACTS = (
         "sender.spf",
         str,
         "SPF for the sending IP: pass, fail, softfail, neutral, none, permerror, temperror.",
-        "auth/spf",
+        Quote(ProbeId.AUTH, (AuthStep.SPF,)),
     ),
     FactSpec(
         "sender.dkim",
         str,
         "The message's DKIM signature: pass, fail, missing, unknown.",
-        "auth/dkim",
+        Quote(ProbeId.AUTH, (AuthStep.DKIM,)),
     ),
     FactSpec(
         "sender.dkim_key",
         str,
         "A selector's published key (no message): ok, missing, bad, unknown.",
-        "auth/dkim",
+        Quote(ProbeId.AUTH, (AuthStep.DKIM,)),
     ),
-    FactSpec("sender.dkim_weak", bool, "The DKIM key is shorter than 2048 bits.", "auth/dkim"),
+    FactSpec(
+        "sender.dkim_weak",
+        bool,
+        "The DKIM key is shorter than 2048 bits.",
+        Quote(ProbeId.AUTH, (AuthStep.DKIM,)),
+    ),
     FactSpec(
         "sender.spf_record",
         str,
         "The sender domain's SPF record: present, missing, invalid, unknown.",
-        "auth/spf",
+        Quote(ProbeId.AUTH, (AuthStep.SPF,)),
     ),
     FactSpec(
         "sender.dmarc_record",
         str,
         "The sender domain's DMARC record: present, missing, invalid, unknown.",
-        "auth/dmarc",
+        Quote(ProbeId.AUTH, (AuthStep.DMARC,)),
     ),
     FactSpec(
         "sender.dmarc_policy",
         str,
         "The DMARC policy that applies: none, quarantine, reject.",
-        "auth/dmarc",
+        Quote(ProbeId.AUTH, (AuthStep.DMARC,)),
     ),
-    FactSpec("sender.dmarc", str, "DMARC for this mail: pass, fail, unknown.", "auth/dmarc"),
     FactSpec(
-        "sender.blocklisted", bool, "The sending IP is on a configured DNS blocklist.", "auth/dnsbl"
+        "sender.dmarc",
+        str,
+        "DMARC for this mail: pass, fail, unknown.",
+        Quote(ProbeId.AUTH, (AuthStep.DMARC,)),
+    ),
+    FactSpec(
+        "sender.blocklisted",
+        bool,
+        "The sending IP is on a configured DNS blocklist.",
+        Quote(ProbeId.AUTH, (AuthStep.DNSBL,)),
     ),
     FactSpec(
         "sender.blocklist_inconclusive",
         bool,
         "A blocklist answered 'refused' or did not answer.",
-        "auth/dnsbl",
+        Quote(ProbeId.AUTH, (AuthStep.DNSBL,)),
     ),
 )
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 
 from mailcheck.evidence import Outcome, ProbeId, ProbeResult
-from mailcheck.facts.spec import FactSpec, FactValue, ProbeSpec
+from mailcheck.facts.spec import FactSpec, FactValue, ProbeSpec, Quote
 
 __all__ = ["SPEC", "BounceStep"]
 
@@ -25,13 +25,13 @@ FACTS = (
         "mailbox-disabled, policy, reputation, spam, auth-failure, too-large, rate-limited, "
         "domain-unknown, tls, relaying-denied, expired, content, other. (A refused RCPT or "
         "DATA, and the RCPT probe's refusal, say it too: same reasons.)",
-        "bounce/bounced-recipient",
+        Quote(ProbeId.BOUNCE, (BounceStep.BOUNCED_RECIPIENT,)),
     ),
     FactSpec(
         "bounce.kind",
         str,
         "What came back: failure, delay, auto-reply, feedback, not-a-bounce, none.",
-        "bounce/bounce",
+        Quote(ProbeId.BOUNCE, (BounceStep.BOUNCE,)),
     ),
 )
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 
 from mailcheck.evidence import Outcome, ProbeId, ProbeResult
-from mailcheck.facts.spec import FactSpec, FactValue, ProbeSpec
+from mailcheck.facts.spec import FactSpec, FactValue, ProbeSpec, Quote
 
 __all__ = ["SPEC", "DnsStep"]
 
@@ -22,17 +22,20 @@ FACTS = (
         str,
         "The recipient domain: ok, implicit-mx, nxdomain, null-mx, no-mail, mx-unresolvable, "
         "unknown, invalid.",
-        "dns/recipient",
+        Quote(ProbeId.DNS, (DnsStep.RECIPIENT,)),
     ),
     FactSpec(
-        "recipient.suggestion", str, "A common mail domain it may be a typo of.", "dns/recipient"
+        "recipient.suggestion",
+        str,
+        "A common mail domain it may be a typo of.",
+        Quote(ProbeId.DNS, (DnsStep.RECIPIENT,)),
     ),
     FactSpec(
         "recipient.resolver",
         str,
         "The DNS resolver, checked before a negative answer is believed (it must answer the "
         "root's NS or the top-level domain's SOA): working, not-working.",
-        "dns/recipient",
+        Quote(ProbeId.DNS, (DnsStep.RECIPIENT,)),
     ),
 )
 

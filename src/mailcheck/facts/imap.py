@@ -11,7 +11,7 @@ import enum
 from collections.abc import Iterable
 
 from mailcheck.evidence import Outcome, ProbeId, ProbeResult
-from mailcheck.facts.spec import FactSpec, FactValue, ProbeSpec
+from mailcheck.facts.spec import FactSpec, FactValue, ProbeSpec, Quote
 
 __all__ = ["CONNECT_STEPS", "SPEC", "ImapStep", "placement", "probe_mailbox_facts"]
 
@@ -49,72 +49,91 @@ CONNECT_STEPS = (
 )
 
 FACTS = (
-    FactSpec("imap.probe", str, "Whether the IMAP probe ran: completed, deadline, crashed."),
-    FactSpec("imap.login", str, "IMAP LOGIN: ok, rejected, withheld, not-offered, timeout, ..."),
+    FactSpec(
+        "imap.probe",
+        str,
+        "Whether the IMAP probe ran: completed, deadline, crashed.",
+        Quote(ProbeId.IMAP),
+    ),
+    FactSpec(
+        "imap.login",
+        str,
+        "IMAP LOGIN: ok, rejected, withheld, not-offered, timeout, ...",
+        Quote(ProbeId.IMAP, (ImapStep.LOGIN,)),
+    ),
     FactSpec(
         "imap.failed_step",
         str,
         "The first IMAP connection step that failed: resolve, connect, tls, greeting, ...",
-        "imap/*failed",
+        Quote(ProbeId.IMAP, CONNECT_STEPS, failed_only=True),
     ),
     FactSpec(
         "imap.junk_folder",
         str,
         "How the spam folder was found: special-use, name, missing.",
-        "imap/junk-folder",
+        Quote(ProbeId.IMAP, (ImapStep.JUNK_FOLDER,)),
     ),
     # --- Round trip: the test invoice in the sender's own mailbox
     FactSpec(
         "roundtrip.placement",
         str,
         "Where the test message landed: inbox, junk, other, not-arrived, not-sent, lost.",
-        "imap/placement,headers",
+        Quote(
+            ProbeId.IMAP,
+            (
+                ImapStep.PLACEMENT,
+                ImapStep.HEADERS,
+            ),
+        ),
     ),
     FactSpec(
         "roundtrip.folder",
         str,
         "The folder it was found in, as the server names it.",
-        "imap/placement",
+        Quote(ProbeId.IMAP, (ImapStep.PLACEMENT,)),
     ),
     FactSpec(
         "roundtrip.spam_flagged",
         bool,
         "The receiving side's spam filter called it spam.",
-        "imap/headers",
+        Quote(ProbeId.IMAP, (ImapStep.HEADERS,)),
     ),
     FactSpec(
-        "roundtrip.spf", str, "SPF result in the receiver's Authentication-Results.", "imap/headers"
+        "roundtrip.spf",
+        str,
+        "SPF result in the receiver's Authentication-Results.",
+        Quote(ProbeId.IMAP, (ImapStep.HEADERS,)),
     ),
     FactSpec(
         "roundtrip.dkim",
         str,
         "DKIM result in the receiver's Authentication-Results.",
-        "imap/headers",
+        Quote(ProbeId.IMAP, (ImapStep.HEADERS,)),
     ),
     FactSpec(
         "roundtrip.dmarc",
         str,
         "DMARC result in the receiver's Authentication-Results.",
-        "imap/headers",
+        Quote(ProbeId.IMAP, (ImapStep.HEADERS,)),
     ),
     FactSpec(
         "roundtrip.cleanup",
         str,
         "The test message afterwards: deleted, moved, kept (no safe way), refused (the "
         "server said no), unknown, keep-asked (--keep).",
-        "imap/cleanup",
+        Quote(ProbeId.IMAP, (ImapStep.CLEANUP,)),
     ),
     FactSpec(
         "roundtrip.leftovers_removed",
         int,
         "Test invoices of earlier runs this run found and removed.",
-        "imap/leftovers",
+        Quote(ProbeId.IMAP, (ImapStep.LEFTOVERS,)),
     ),
     FactSpec(
         "send.via_vendor",
         bool,
         "The company sends through its software vendor's mail service (FAQ case 1).",
-        "imap/criteria",
+        Quote(ProbeId.IMAP, (ImapStep.CRITERIA,)),
     ),
 )
 

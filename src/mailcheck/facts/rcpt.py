@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 
 from mailcheck.evidence import Outcome, ProbeId, ProbeResult
-from mailcheck.facts.spec import FactSpec, FactValue, ProbeSpec
+from mailcheck.facts.spec import FactSpec, FactValue, ProbeSpec, Quote
 
 __all__ = ["SPEC", "RcptStep"]
 
@@ -21,7 +21,7 @@ FACTS = (
         "rcpt_probe.result",
         str,
         "--probe-rcpt: accepted, rejected, could-not-connect, could-not-check, no-mx.",
-        "rcpt/rcpt-probe",
+        Quote(ProbeId.RCPT, (RcptStep.RCPT_PROBE,)),
     ),
 )
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 
 from mailcheck.evidence import Outcome, ProbeId, ProbeResult, ProbeStatus, Step
-from mailcheck.facts.spec import FactSpec, FactValue, ProbeSpec
+from mailcheck.facts.spec import FactSpec, FactValue, ProbeSpec, Quote
 
 __all__ = ["SEND_STEPS", "SPEC", "SmtpStep"]
 
@@ -42,57 +42,119 @@ _CONNECT_FACTS = (
     SmtpStep.AUTH,
 )
 
+
+def _quote(*steps: SmtpStep) -> Quote:
+    return Quote(ProbeId.SMTP, steps)
+
+
 FACTS = (
     FactSpec(
-        "smtp.probe", str, "Whether the SMTP probe ran: completed, not-run, deadline, crashed."
+        "smtp.probe",
+        str,
+        "Whether the SMTP probe ran: completed, not-run, deadline, crashed.",
+        _quote(),
     ),
     FactSpec(
-        "smtp.resolve", str, "Looking up the SMTP host: ok, name-error, no-address, timeout, error."
-    ),
-    FactSpec("smtp.connect", str, "The TCP connect: ok, refused, timeout, unreachable, error."),
-    FactSpec("smtp.tls", str, "Implicit TLS handshake (tls mode): ok, tls-error, timeout, closed."),
-    FactSpec(
-        "smtp.greeting", str, "The 220 greeting: ok, rejected, timeout, closed, protocol-error."
-    ),
-    FactSpec("smtp.greeting.code", int, "Reply code of the greeting."),
-    FactSpec(
-        "smtp.ehlo", str, "EHLO (the last one sent): ok, rejected, timeout, closed, protocol-error."
+        "smtp.resolve",
+        str,
+        "Looking up the SMTP host: ok, name-error, no-address, timeout, error.",
+        _quote(SmtpStep.RESOLVE),
     ),
     FactSpec(
-        "smtp.starttls", str, "STARTTLS: ok, not-offered, rejected, tls-error, timeout, closed."
+        "smtp.connect",
+        str,
+        "The TCP connect: ok, refused, timeout, unreachable, error.",
+        _quote(SmtpStep.CONNECT),
+    ),
+    FactSpec(
+        "smtp.tls",
+        str,
+        "Implicit TLS handshake (tls mode): ok, tls-error, timeout, closed.",
+        _quote(SmtpStep.TLS),
+    ),
+    FactSpec(
+        "smtp.greeting",
+        str,
+        "The 220 greeting: ok, rejected, timeout, closed, protocol-error.",
+        _quote(SmtpStep.GREETING),
+    ),
+    FactSpec("smtp.greeting.code", int, "Reply code of the greeting.", _quote(SmtpStep.GREETING)),
+    FactSpec(
+        "smtp.ehlo",
+        str,
+        "EHLO (the last one sent): ok, rejected, timeout, closed, protocol-error.",
+        _quote(SmtpStep.EHLO),
+    ),
+    FactSpec(
+        "smtp.starttls",
+        str,
+        "STARTTLS: ok, not-offered, rejected, tls-error, timeout, closed.",
+        _quote(SmtpStep.STARTTLS),
     ),
     FactSpec(
         "smtp.tls_failure",
         str,
         "Why a TLS handshake failed: cert-untrusted, cert-expired, cert-not-yet-valid, "
         "cert-hostname, not-tls, handshake.",
+        Quote(ProbeId.SMTP, carrying="tls_failure"),
     ),
     FactSpec(
         "smtp.sniff",
         str,
         "What a second look at the port found: implicit-tls, plaintext-smtp, unknown.",
+        _quote(SmtpStep.SNIFF),
     ),
     FactSpec(
         "smtp.auth",
         str,
         "The one AUTH attempt: ok, rejected, withheld, not-offered, timeout, closed, ...",
+        _quote(SmtpStep.AUTH),
     ),
-    FactSpec("smtp.auth.code", int, "Reply code to AUTH, e.g. 235, 535, 534."),
-    FactSpec("smtp.auth.enhanced", str, "RFC 3463 enhanced status of the AUTH reply, e.g. 5.7.8."),
-    FactSpec("smtp.auth.text", str, "Text of the AUTH reply, verbatim."),
-    FactSpec("smtp.auth.offered", str, "AUTH mechanisms the server offered, e.g. 'PLAIN LOGIN'."),
-    FactSpec("smtp.failed_step", str, "The first SMTP step that did not end ok, if any."),
+    FactSpec(
+        "smtp.auth.code", int, "Reply code to AUTH, e.g. 235, 535, 534.", _quote(SmtpStep.AUTH)
+    ),
+    FactSpec(
+        "smtp.auth.enhanced",
+        str,
+        "RFC 3463 enhanced status of the AUTH reply, e.g. 5.7.8.",
+        _quote(SmtpStep.AUTH),
+    ),
+    FactSpec("smtp.auth.text", str, "Text of the AUTH reply, verbatim.", _quote(SmtpStep.AUTH)),
+    FactSpec(
+        "smtp.auth.offered",
+        str,
+        "AUTH mechanisms the server offered, e.g. 'PLAIN LOGIN'.",
+        _quote(SmtpStep.AUTH),
+    ),
+    FactSpec("smtp.failed_step", str, "The first SMTP step that did not end ok, if any.", _quote()),
     # --- Sending the test invoice, after the login
-    FactSpec("smtp.mail", str, "MAIL FROM: ok, rejected, timeout, closed, ..."),
-    FactSpec("smtp.rcpt", str, "RCPT TO (the worst over all recipients): ok, rejected, ..."),
-    FactSpec("smtp.data", str, "DATA: ok, rejected, timeout, closed, ..."),
-    FactSpec("smtp.send.code", int, "Reply code of the refused MAIL, RCPT or DATA.", "smtp/*send"),
-    FactSpec("smtp.send.text", str, "Text of the refused MAIL, RCPT or DATA reply.", "smtp/*send"),
+    FactSpec(
+        "smtp.mail", str, "MAIL FROM: ok, rejected, timeout, closed, ...", _quote(SmtpStep.MAIL)
+    ),
+    FactSpec(
+        "smtp.rcpt",
+        str,
+        "RCPT TO (the worst over all recipients): ok, rejected, ...",
+        _quote(SmtpStep.RCPT),
+    ),
+    FactSpec("smtp.data", str, "DATA: ok, rejected, timeout, closed, ...", _quote(SmtpStep.DATA)),
+    FactSpec(
+        "smtp.send.code",
+        int,
+        "Reply code of the refused MAIL, RCPT or DATA.",
+        Quote(ProbeId.SMTP, SEND_STEPS, failed_only=True),
+    ),
+    FactSpec(
+        "smtp.send.text",
+        str,
+        "Text of the refused MAIL, RCPT or DATA reply.",
+        Quote(ProbeId.SMTP, SEND_STEPS, failed_only=True),
+    ),
     FactSpec(
         "smtp.rcpt.relay_denied",
         bool,
         "The submission server refused a RCPT as relaying (it will not send there for this login).",
-        "smtp/rcpt",
+        Quote(ProbeId.SMTP, (SmtpStep.RCPT,)),
     ),
 )
 

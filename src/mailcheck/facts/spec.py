@@ -6,12 +6,34 @@ import enum
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from mailcheck.evidence import ProbeId, ProbeResult
+from mailcheck.evidence import Outcome, ProbeId, ProbeResult, Step
 
-__all__ = ["FactSpec", "FactValue", "Facts", "ProbeSpec", "catalogue"]
+__all__ = ["FactSpec", "FactValue", "Facts", "ProbeSpec", "Quote", "catalogue"]
 
 FactValue = str | int | bool
 Facts = Mapping[str, FactValue]
+
+
+@dataclass(frozen=True, slots=True)
+class Quote:
+    """Which steps of which probe a report quotes as the evidence for a fact."""
+
+    probe: ProbeId
+    """The probe the fact comes from (a finding decided by the fact is that probe's)."""
+    steps: tuple[str, ...] = ()
+    """Step names; a step's twin after STARTTLS (``ehlo-tls``) counts too."""
+    failed_only: bool = False
+    """Only those of the steps that did not end OK (the refused MAIL, RCPT or DATA)."""
+    carrying: str | None = None
+    """Instead of names: any step that recorded this observation (``tls_failure``)."""
+
+    def matches(self, step: Step) -> bool:
+        """Whether a report quotes ``step`` for the fact."""
+        if self.carrying is not None:
+            return step.get(self.carrying) is not None
+        if self.failed_only and step.outcome is Outcome.OK:
+            return False
+        return step.name in self.steps or step.name.removesuffix("-tls") in self.steps
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,9 +43,8 @@ class FactSpec:
     name: str
     type: type
     doc: str
-    evidence: str = ""
-    """``probe/step[,step...]`` whose reply a report quotes for this fact, when the fact's
-    own name does not say it (``smtp.auth`` quotes the SMTP probe's ``auth`` step)."""
+    evidence: Quote | None = None
+    """The steps a report quotes for this fact; None for facts about the run itself."""
 
 
 def catalogue(*specs: FactSpec) -> dict[str, FactSpec]:

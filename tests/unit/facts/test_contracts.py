@@ -243,3 +243,13 @@ def test_bounce_failed_recipient_gives_its_reason_and_the_kind() -> None:
         )
     )
     assert facts == {"bounce.kind": "failure", "recipient.rejection": "mailbox-full"}
+
+
+def test_every_probe_fact_names_its_own_probe_as_evidence() -> None:
+    # A finding belongs to the probe its deciding fact quotes (check outputs, JUnit cases).
+    for probe, spec in PROBES.items():
+        for fact in spec.facts:
+            assert fact.evidence is not None, fact.name
+            assert fact.evidence.probe is probe, fact.name
+            for step in fact.evidence.steps:
+                assert step.partition(" ")[0] in set(spec.steps), (fact.name, step)
