@@ -33,7 +33,7 @@ from mailcheck.report.markdown import render_markdown
 from mailcheck.report.nagios import render_nagios
 from mailcheck.report.prometheus import render_prometheus
 from mailcheck.rules import load_causes
-from tests.unit.test_check_outputs import bad_credentials, healthy, junk
+from tests.unit.report.test_check_outputs import bad_credentials, healthy, junk
 
 
 def _diagnosis() -> Diagnosis:

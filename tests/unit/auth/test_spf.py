@@ -12,7 +12,7 @@ from mailcheck.auth.spf import SPF_RESULTS, check_spf
 from mailcheck.dnsresolver import DnsOutcome
 from tests.servers.fake_dns import Behaviour, StaticResolver
 
-SUITE = Path(__file__).resolve().parents[2] / "fixtures" / "spf" / "rfc7208-tests.yml"
+SUITE = Path(__file__).resolve().parents[3] / "fixtures" / "spf" / "rfc7208-tests.yml"
 SUITE_CASES = 203
 
 

@@ -35,7 +35,7 @@ from mailcheck.report.prometheus import render_prometheus, write_textfiles
 from mailcheck.rules import Severity
 
 STARTED = datetime(2026, 11, 27, 1, 2, 0, tzinfo=UTC)
-SCHEMA = xmlschema.XMLSchema(Path(__file__).resolve().parents[1] / "schemas" / "junit-10.xsd")
+SCHEMA = xmlschema.XMLSchema(Path(__file__).resolve().parents[2] / "schemas" / "junit-10.xsd")
 
 # ---------------------------------------------------------------- evidence, as the probes record it
 
