@@ -2,7 +2,7 @@
 
 Every fact is declared once, by the probe that yields it (one module here per
 probe, gathered by :mod:`mailcheck.facts.registry`) or, for facts about the run
-as a whole, in :mod:`mailcheck.facts.run`. Anything that needs computing (which
+as a whole, in :mod:`mailcheck.facts.registry`. Anything that needs computing (which
 TLS step failed, which step failed first) is computed here, in Python, so that
 the rules stay plain comparisons that IT staff can read.
 """

@@ -2,7 +2,7 @@
 
 One IMAP probe watches the sender's own mailbox for the test invoice; the
 ``--probe-mailbox`` mailboxes are the same probe, each result named
-``imap:<address>``, and only their placement counts (:mod:`mailcheck.facts.run`).
+``imap:<address>``, and only their placement counts (:func:`probe_mailbox_facts`).
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""The one registry of probes: each probe's id, steps and the facts it yields.
+"""The one registry of probes (each probe's id, steps and the facts it yields) and the
+facts about the run as a whole.
 
 Adding a probe: its I/O under :mod:`mailcheck.probes`, its declaration (a
 :class:`~mailcheck.facts.spec.ProbeSpec`) in a module of this package, one line in
@@ -11,8 +12,14 @@ from collections.abc import Iterable, Mapping
 from dataclasses import replace
 
 from mailcheck.evidence import ProbeId, ProbeResult
-from mailcheck.facts import auth, bounce, dns, imap, rcpt, run, smtp
-from mailcheck.facts.spec import FactSpec, FactValue, ProbeSpec, catalogue
+from mailcheck.facts import auth, bounce, dns, imap, rcpt, smtp
+from mailcheck.facts.auth import AuthStep
+from mailcheck.facts.bounce import BounceStep
+from mailcheck.facts.dns import DnsStep
+from mailcheck.facts.imap import ImapStep
+from mailcheck.facts.rcpt import RcptStep
+from mailcheck.facts.smtp import SmtpStep
+from mailcheck.facts.spec import FactSpec, FactValue, ProbeSpec, Quote, catalogue
 
 __all__ = ["FACTS", "PROBES", "extract_facts"]
 
@@ -20,9 +27,116 @@ PROBES: Mapping[ProbeId, ProbeSpec] = {
     spec.id: spec for spec in (smtp.SPEC, imap.SPEC, dns.SPEC, auth.SPEC, rcpt.SPEC, bounce.SPEC)
 }
 
+# --- Facts about the run as a whole: parts left unchecked (verdict.py), why it ended early,
+# and what the --probe-mailbox mailboxes saw together (imap.probe_mailbox_facts).
+#: Each part of the walk verdict.py may find without a verdict: what it is, in words,
+#: and the steps a report quotes for it.
+_UNCHECKED: dict[str, tuple[str, Quote | None]] = {
+    "login": (
+        "the SMTP login",
+        Quote(
+            ProbeId.SMTP,
+            (
+                SmtpStep.AUTH,
+                SmtpStep.GREETING,
+                SmtpStep.CONNECT,
+            ),
+        ),
+    ),
+    "mailbox": (
+        "opening the mailbox to watch for the test invoice",
+        Quote(
+            ProbeId.IMAP,
+            (
+                ImapStep.LOGIN,
+                ImapStep.LIST,
+                f"{ImapStep.SELECT} INBOX",
+            ),
+        ),
+    ),
+    "send": (
+        "sending the test invoice",
+        Quote(
+            ProbeId.SMTP,
+            (
+                SmtpStep.MAIL,
+                SmtpStep.RCPT,
+                SmtpStep.DATA,
+            ),
+        ),
+    ),
+    "delivery": (
+        "where the test invoice landed",
+        Quote(
+            ProbeId.IMAP,
+            (
+                ImapStep.PLACEMENT,
+                ImapStep.LOGIN,
+                f"{ImapStep.SELECT} INBOX",
+                ImapStep.LIST,
+            ),
+        ),
+    ),
+    "headers": (
+        "the receiving side's verdict in the message's headers",
+        Quote(ProbeId.IMAP, (ImapStep.FETCH_HEADERS,)),
+    ),
+    "cleanup": (
+        "removing the test invoice",
+        Quote(
+            ProbeId.IMAP,
+            (
+                ImapStep.CLEANUP,
+                ImapStep.PLACEMENT,
+            ),
+        ),
+    ),
+    "probe_mailboxes": ("delivery to the --probe-mailbox mailboxes", None),
+    "recipient_domain": ("the recipient's domain", Quote(ProbeId.DNS, (DnsStep.RECIPIENT,))),
+    "sender_auth": (
+        "the sender's SPF and DMARC records",
+        Quote(
+            ProbeId.AUTH,
+            (
+                AuthStep.SPF,
+                AuthStep.DMARC,
+            ),
+        ),
+    ),
+    "rcpt": ("the customer's server (RCPT check)", Quote(ProbeId.RCPT, (RcptStep.RCPT_PROBE,))),
+    "bounce": (
+        "bounces about the test sent to the customer",
+        Quote(ProbeId.BOUNCE, (BounceStep.BOUNCE,)),
+    ),
+}
+
+RUN_FACTS = (
+    FactSpec(
+        "probes.placement",
+        str,
+        "The worst placement over the --probe-mailbox mailboxes: junk, not-arrived, other, inbox.",
+        Quote(ProbeId.PROBE_MAILBOX),  # their findings are theirs; no one step says it
+    ),
+    *(
+        FactSpec(f"unchecked.{part}", bool, f"Could not check {what}.", evidence)
+        for part, (what, evidence) in _UNCHECKED.items()
+    ),
+    FactSpec("run.deadline", str, "Probes the overall deadline ended, e.g. 'imap, auth'."),
+    FactSpec("run.crashed", str, "Probes that ended with a bug of mailcheck."),
+    FactSpec(
+        "run.interrupted",
+        str,
+        "Probes a signal (SIGINT, SIGTERM, SIGHUP) stopped.",
+        Quote(
+            ProbeId.IMAP, (ImapStep.CLEANUP,)
+        ),  # what became of the test message is the evidence that matters then
+    ),
+    FactSpec("run.signal", str, "The signal that stopped the run, e.g. SIGTERM."),
+)
+
 #: Every fact the rules may use, declared once (a fact two probes yield is declared by one).
 FACTS: Mapping[str, FactSpec] = catalogue(
-    *(fact for spec in PROBES.values() for fact in spec.facts), *run.FACTS
+    *(fact for spec in PROBES.values() for fact in spec.facts), *RUN_FACTS
 )
 
 #: ``ErrorInfo.exception`` of a step mailcheck itself cut short (probes/recorder.py).

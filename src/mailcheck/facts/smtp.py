@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import enum
 
-from mailcheck.evidence import Outcome, ProbeId, ProbeResult, ProbeStatus, Step
+from mailcheck.evidence import Outcome, ProbeId, ProbeResult, ProbeStatus, Reply, Step
+from mailcheck.facts.refusals import TEMPORARY_STEPS, retry_after, sender_refusal, temporary_kind
 from mailcheck.facts.spec import FactSpec, FactValue, ProbeSpec, Quote
 
 __all__ = ["SEND_STEPS", "SPEC", "SmtpStep"]
@@ -126,6 +127,18 @@ FACTS = (
         "AUTH mechanisms the server offered, e.g. 'PLAIN LOGIN'.",
         _quote(SmtpStep.AUTH),
     ),
+    FactSpec(
+        "smtp.auth.credential",
+        str,
+        "What signed in: password, or oauth2-token (an OAuth2 access token).",
+        _quote(SmtpStep.AUTH),
+    ),
+    FactSpec(
+        "smtp.auth.oauth_error",
+        str,
+        "The OAuth2 error the server sent before refusing a token, e.g. invalid_token.",
+        _quote(SmtpStep.AUTH),
+    ),
     FactSpec("smtp.failed_step", str, "The first SMTP step that did not end ok, if any.", _quote()),
     # --- Sending the test invoice, after the login
     FactSpec(
@@ -149,6 +162,51 @@ FACTS = (
         str,
         "Text of the refused MAIL, RCPT or DATA reply.",
         Quote(ProbeId.SMTP, SEND_STEPS, failed_only=True),
+    ),
+    FactSpec(
+        "smtp.send.enhanced",
+        str,
+        "RFC 3463 enhanced status of the refused MAIL, RCPT or DATA reply, e.g. 5.4.5.",
+        Quote(ProbeId.SMTP, SEND_STEPS, failed_only=True),
+    ),
+    FactSpec(
+        "smtp.send.refusal",
+        str,
+        "Why the server refused the sender (not the recipient): basic-auth-retired, "
+        "authentication-required, starttls-required, sender-not-allowed, sending-limit, "
+        "account-blocked, too-large.",
+        Quote(ProbeId.SMTP, SEND_STEPS, failed_only=True),
+    ),
+    FactSpec(
+        "smtp.send.size",
+        int,
+        "Size in bytes of the test message sent with DATA.",
+        _quote(SmtpStep.DATA),
+    ),
+    FactSpec(
+        "smtp.size_limit",
+        int,
+        "The largest message the server takes, from its EHLO SIZE (0: no limit stated).",
+        _quote(SmtpStep.EHLO),
+    ),
+    FactSpec(
+        "smtp.send.over_size_limit",
+        bool,
+        "The test message was larger than the SIZE the server advertised in EHLO.",
+        _quote(SmtpStep.EHLO, SmtpStep.DATA),
+    ),
+    FactSpec(
+        "smtp.temporary",
+        str,
+        "A 4xx reply at the greeting, EHLO, STARTTLS, MAIL, RCPT or DATA: unavailable (421), "
+        "greylisted, rate-limited, other.",
+        Quote(ProbeId.SMTP, TEMPORARY_STEPS, failed_only=True),
+    ),
+    FactSpec(
+        "smtp.retry_after",
+        int,
+        "Seconds the server asked to wait before trying again, when its 4xx reply says.",
+        Quote(ProbeId.SMTP, TEMPORARY_STEPS, failed_only=True),
     ),
     FactSpec(
         "smtp.rcpt.relay_denied",
@@ -184,6 +242,9 @@ def _login_facts(result: ProbeResult) -> dict[str, FactValue]:
             facts["smtp.tls_failure"] = failure
         if step.name == SmtpStep.SNIFF:
             facts["smtp.sniff"] = step.get("speaks") or "unknown"
+        size_limit = step.get("size_limit")
+        if size_limit is not None and size_limit.isdigit():
+            facts["smtp.size_limit"] = int(size_limit)
         reply = step.reply
         if step.name == SmtpStep.GREETING and reply is not None and reply.code is not None:
             facts["smtp.greeting.code"] = reply.code
@@ -196,6 +257,10 @@ def _login_facts(result: ProbeResult) -> dict[str, FactValue]:
             offered = step.get("offered")
             if offered is not None:
                 facts["smtp.auth.offered"] = offered
+            facts["smtp.auth.credential"] = step.get("credential") or "password"
+            oauth_error = step.get("oauth_error")
+            if oauth_error is not None:
+                facts["smtp.auth.oauth_error"] = oauth_error
     failed = _first_failure(result)
     if failed is not None:
         facts["smtp.failed_step"] = _fact_name(failed)
@@ -211,6 +276,47 @@ def _is_relay_refusal(step: Step) -> bool:
     return classify(step.reply.enhanced, step.reply.text) is Reason.RELAYING_DENIED
 
 
+def _temporary_facts(result: ProbeResult) -> dict[str, FactValue]:
+    """The first 4xx reply before or while sending: not a "no", a "not now"."""
+    for step in result.steps:
+        reply = step.reply
+        if (
+            step.outcome is Outcome.OK
+            or reply is None
+            or step.base.removesuffix("-tls") not in (TEMPORARY_STEPS)
+        ):
+            continue
+        kind = temporary_kind(reply)
+        if kind is None:
+            continue
+        facts: dict[str, FactValue] = {"smtp.temporary": kind}
+        delay = retry_after(reply.text)
+        if delay is not None:
+            facts["smtp.retry_after"] = delay
+        return facts
+    return {}
+
+
+def _refusal_facts(step: Step, reply: Reply) -> dict[str, FactValue]:
+    """Why the first refused MAIL, RCPT or DATA was refused: the sender's side first."""
+    facts: dict[str, FactValue] = {"smtp.send.text": reply.text}
+    if reply.code is not None:
+        facts["smtp.send.code"] = reply.code
+    if reply.enhanced:
+        facts["smtp.send.enhanced"] = reply.enhanced
+    if step.outcome is not Outcome.REJECTED or temporary_kind(reply) is not None:
+        return facts  # a 4xx is "not now" (smtp.temporary), about nobody's mailbox
+    refusal = sender_refusal(reply)
+    if refusal is not None:
+        facts["smtp.send.refusal"] = refusal
+    elif step.name in (SmtpStep.RCPT, SmtpStep.DATA):
+        # A refusal at RCPT or DATA says why, like a bounce does: same reasons.
+        from mailcheck.bounce.reasons import classify
+
+        facts["recipient.rejection"] = classify(reply.enhanced, reply.text).value
+    return facts
+
+
 def _send_facts(result: ProbeResult) -> dict[str, FactValue]:
     facts: dict[str, FactValue] = {}
     for step in result.steps:
@@ -219,24 +325,30 @@ def _send_facts(result: ProbeResult) -> dict[str, FactValue]:
         key = f"smtp.{step.name}"
         if facts.get(key) in (None, Outcome.OK.value):  # keep the worst RCPT
             facts[key] = step.outcome.value
-        if step.name == SmtpStep.RCPT and _is_relay_refusal(step):
-            facts["smtp.rcpt.relay_denied"] = True
+        size = step.get("size")
+        if step.name == SmtpStep.DATA and size is not None and size.isdigit():
+            facts["smtp.send.size"] = int(size)
         if step.outcome is not Outcome.OK and "smtp.send.text" not in facts and step.reply:
-            if step.reply.code is not None:
-                facts["smtp.send.code"] = step.reply.code
-            facts["smtp.send.text"] = step.reply.text
-            refused = step.outcome is Outcome.REJECTED
-            if step.name in (SmtpStep.RCPT, SmtpStep.DATA) and refused:
-                # A refusal at RCPT or DATA says why, like a bounce does: same reasons.
-                from mailcheck.bounce.reasons import classify
-
-                reason = classify(step.reply.enhanced, step.reply.text)
-                facts["recipient.rejection"] = reason.value
+            facts.update(_refusal_facts(step, step.reply))
+        # Not Zoho's "Sender is not allowed to relay": that one is about the sender.
+        sender_side = "smtp.send.refusal" in facts
+        if step.name == SmtpStep.RCPT and not sender_side and _is_relay_refusal(step):
+            facts["smtp.rcpt.relay_denied"] = True
     return facts
 
 
+def _size_facts(facts: dict[str, FactValue]) -> dict[str, FactValue]:
+    size, limit = facts.get("smtp.send.size"), facts.get("smtp.size_limit")
+    if isinstance(size, int) and isinstance(limit, int) and limit > 0:
+        return {"smtp.send.over_size_limit": size > limit}
+    return {}
+
+
 def _extract(result: ProbeResult) -> dict[str, FactValue]:
-    return {**_login_facts(result), **_send_facts(result)}
+    if result.status is ProbeStatus.NOT_RUN:
+        return _login_facts(result)
+    facts = {**_login_facts(result), **_send_facts(result), **_temporary_facts(result)}
+    return {**facts, **_size_facts(facts)}
 
 
 SPEC = ProbeSpec(ProbeId.SMTP, SmtpStep, FACTS, _extract)
