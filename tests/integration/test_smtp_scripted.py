@@ -47,6 +47,7 @@ def _args(server: ScriptedSmtp, ca_file: str, *extra: str) -> list[str]:
         ("ms365-auth-disabled", "smtp-auth-disabled", 535, "5.7.139"),
         ("ms365-basic-auth-disabled", "basic-auth-blocked", 535, "5.7.139"),
         ("ms365-bad-password", "password-changed", 535, "5.7.139"),
+        ("ms365-basic-auth-retired", "basic-auth-retired", 550, "5.7.30"),
     ],
 )
 def test_provider_login_replies_name_their_cause(

@@ -42,6 +42,8 @@ _DATA = (
     ("kind", "failure"),
     ("action", "failed"),
     ("reason", "mailbox-full"),
+    ("size_limit", "1000"),
+    ("size", "2048"),
 )
 _REPLY = Reply(code=550, enhanced="5.1.1", text="5.1.1 <x@example.vn>: user unknown")
 
@@ -125,6 +127,77 @@ def test_smtp_refused_rcpt_is_read_like_a_bounce_and_the_worst_rcpt_wins() -> No
     assert facts["smtp.rcpt"] == "rejected"
     assert facts["smtp.send.code"] == 550
     assert facts["recipient.rejection"] == "recipient-unknown"
+
+
+@pytest.mark.parametrize(
+    ("step", "reply", "refusal"),
+    [
+        (
+            SmtpStep.RCPT,
+            Reply(code=550, enhanced="5.4.5", text="Daily user sending limit exceeded."),
+            "sending-limit",
+        ),
+        (
+            SmtpStep.MAIL,
+            Reply(code=550, enhanced="5.1.8", text="Access denied, bad outbound sender"),
+            "account-blocked",
+        ),
+        (
+            SmtpStep.RCPT,
+            Reply(code=553, enhanced=None, text="Sender is not allowed to relay emails"),
+            "sender-not-allowed",
+        ),
+        (
+            SmtpStep.DATA,
+            Reply(code=552, enhanced="5.3.4", text="Message size exceeds fixed limit"),
+            "too-large",
+        ),
+        (
+            SmtpStep.MAIL,
+            Reply(code=530, enhanced="5.7.0", text="Authentication required"),
+            "authentication-required",
+        ),
+    ],
+)
+def test_smtp_a_sender_side_refusal_is_never_read_as_the_recipients(
+    step: SmtpStep, reply: Reply, refusal: str
+) -> None:
+    steps = [_step(SmtpStep.MAIL)] if step is not SmtpStep.MAIL else []
+    facts = PROBES[ProbeId.SMTP].extract(
+        _result(ProbeId.SMTP, *steps, _step(step, Outcome.REJECTED, reply))
+    )
+    assert facts["smtp.send.refusal"] == refusal
+    assert "recipient.rejection" not in facts  # Gmail's daily limit is not a full mailbox
+    assert "smtp.rcpt.relay_denied" not in facts
+
+
+def test_smtp_a_4xx_is_temporary_with_the_delay_the_server_asks_for() -> None:
+    reply = Reply(
+        code=451, enhanced="4.7.1", text="Greylisting in action, please try again in 5 minutes"
+    )
+    facts = PROBES[ProbeId.SMTP].extract(
+        _result(ProbeId.SMTP, _step(SmtpStep.MAIL), _step(SmtpStep.RCPT, Outcome.REJECTED, reply))
+    )
+    assert (facts["smtp.temporary"], facts["smtp.retry_after"]) == ("greylisted", 300)
+    assert "recipient.rejection" not in facts
+    assert "smtp.send.refusal" not in facts
+
+
+def test_smtp_the_message_is_compared_with_the_ehlo_size() -> None:
+    facts = PROBES[ProbeId.SMTP].extract(
+        _result(
+            ProbeId.SMTP,
+            _step(SmtpStep.EHLO, size_limit="1000"),
+            _step(
+                SmtpStep.DATA,
+                Outcome.REJECTED,
+                Reply(code=554, enhanced="5.6.0", text="failed"),
+                size="2048",
+            ),
+        )
+    )
+    assert (facts["smtp.size_limit"], facts["smtp.send.size"]) == (1000, 2048)
+    assert facts["smtp.send.over_size_limit"] is True
 
 
 def test_smtp_not_run_yields_only_that_it_did_not_run() -> None:
