@@ -76,10 +76,17 @@ async def _ehlo(smtp: aiosmtplib.SMTP, rec: Recorder, name: str, ehlo_name: str)
             data=(
                 ("extensions", " ".join(sorted(k.upper() for k in smtp.esmtp_extensions))),
                 ("auth_methods", " ".join(m.upper() for m in smtp.server_auth_methods)),
+                *_size_limit(smtp),
             ),
         )
     )
     return True
+
+
+def _size_limit(smtp: aiosmtplib.SMTP) -> tuple[tuple[str, str], ...]:
+    """EHLO's SIZE (RFC 1870): the largest message the server takes, when it says."""
+    size = (smtp.esmtp_extensions.get("size") or "").strip()
+    return (("size_limit", size),) if size.isdigit() else ()
 
 
 async def _starttls(smtp: aiosmtplib.SMTP, rec: Recorder, probe: SmtpProbe) -> bool:
