@@ -20,7 +20,7 @@ from typing import Any
 from mailcheck.datafiles import read_data
 from mailcheck.errors import ConfigError, did_you_mean
 from mailcheck.profiles import load_profile
-from mailcheck.secret import SecretSource
+from mailcheck.secret import ACCESS_TOKEN_ENV, SecretSource
 from mailcheck.settings import (
     ImapSettings,
     MailboxSettings,
@@ -262,6 +262,9 @@ def _smtp_secret(
         prompt=not values.get("no_prompt"),
         timeout=limits[0],
         deadline_at=limits[1],
+        token_command=values.get("token_command"),
+        token_env=ACCESS_TOKEN_ENV,
+        profile_token_command=profile.get("token_command"),
     )
 
 

@@ -75,6 +75,8 @@ PROFILE_MEANINGS = {
     "(`pass show mail/billing`)",
     "password_env": "the password is in this environment variable (for `check`: each "
     "profile its own; a profile that names no source uses `MAILCHECK_PASSWORD`)",
+    "token_command": "sign in with OAuth2 (XOAUTH2/OAUTHBEARER) instead of a password: the "
+    "access token is the first line this command prints (an existing token helper)",
     "imap_host": "the mailbox's IMAP server (default: the provider preset, else the SMTP host)",
     "imap_port": "its port (default 993 with `tls`, 143 otherwise)",
     "imap_tls": "`tls` (implicit TLS, 993, the default), `starttls` (143) or `none`",

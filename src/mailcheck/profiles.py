@@ -48,6 +48,7 @@ PROFILE_KEYS = frozenset(
         "password_file",
         "password_command",
         "password_env",
+        "token_command",
         "imap_host",
         "imap_port",
         "imap_tls",

@@ -104,6 +104,13 @@ def _password_options() -> list[Callable[[F], F]]:
             default=False,
             help="Read the password from the first line of standard input.",
         ),
+        _env_option(
+            "--token-command",
+            "Sign in with OAuth2 (XOAUTH2/OAUTHBEARER) instead of a password: run this "
+            "command; its first output line is the access token (or set "
+            "MAILCHECK_ACCESS_TOKEN).",
+            "CMD",
+        ),
     ]
 
 

@@ -27,6 +27,7 @@ from mailcheck.evidence import Outcome, Step
 from mailcheck.facts.smtp import SmtpStep
 from mailcheck.probes.net import connect_tcp, elapsed_ms, resolve_host
 from mailcheck.probes.recorder import REDACTED, Recorder
+from mailcheck.probes.smtpoauth import auth_oauth
 from mailcheck.probes.smtpreply import make_reply, record_command, smtp_failure
 from mailcheck.probes.smtpstart import start_session, tls_data
 from mailcheck.probes.submission import Submission, submit
@@ -139,6 +140,12 @@ async def _auth(smtp: aiosmtplib.SMTP, rec: Recorder, probe: SmtpProbe) -> bool:
     if not smtp.supports_extension("auth"):
         rec.add(Step(name=SmtpStep.AUTH, outcome=Outcome.NOT_OFFERED, elapsed_ms=0.0))
         return False
+    if probe.secret is not None and probe.secret.is_token:  # OAuth2 (issue 13)
+        encrypted_data = (("encrypted", "yes" if encrypted else "no"),)
+        return await auth_oauth(
+            smtp, rec, probe.secret, username=settings.username, port=settings.port,
+            data=encrypted_data,
+        )  # fmt: skip
     mechanism = next((m for m in _MECHANISMS if m in offered), None)
     if mechanism is None or probe.secret is None:
         rec.add(

@@ -83,3 +83,19 @@ def test_xoauth2_http_status_error_and_garbage() -> None:
     assert decode_error("") is None
     assert decode_error("not base64!") is None
     assert decode_error(base64.b64encode(b"[1, 2]").decode()) is None
+
+
+def test_the_redactor_finds_the_token_in_every_sasl_form() -> None:
+    from mailcheck.secret import Redactor
+
+    user, token = "sender@lab.test", "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl"
+    redactor = Redactor(user, token)
+    for mechanism in OAuthMechanism:
+        encoded = initial_response(mechanism, user, token, "mail.lab.test", 587)
+        assert redactor.contains(encoded)
+        assert redactor.contains(f"334 {encoded}")
+        assert redactor.contains(base64.b64decode(encoded).decode())
+    assert redactor.contains(f"C: AUTH XOAUTH2 {base64.b64encode(xoauth2(user, token)).decode()}")
+    assert not redactor.contains(
+        "eyJzdGF0dXMiOiI0MDEiLCJzY2hlbWVzIjoiYmVhcmVyIiwic2NvcGUiOiJtYWlsIn0="
+    )

@@ -22,6 +22,7 @@ from mailcheck.facts.imap import ImapStep
 from mailcheck.probes.failure import failure_step
 from mailcheck.probes.imap.client import Client, retrieve
 from mailcheck.probes.imap.messages import parse_fetch
+from mailcheck.probes.imap.oauth import login_with_token
 from mailcheck.probes.imap.wire import (
     Mailbox,
     imap_reply,
@@ -73,6 +74,8 @@ class ImapSession:
         """A command (or IDLE) is in flight: a cancelled one leaves the session unusable."""
         self.selected: str | None = None
         self.uidvalidity: int | None = None
+        self.login_data: tuple[tuple[str, str], ...] = ()
+        """What the login step records besides the capabilities (the OAuth2 mechanism)."""
 
     @property
     def capabilities(self) -> set[str]:
@@ -352,7 +355,7 @@ async def _login(
     if not encrypted and not settings.allow_plaintext:
         rec.add(Step(name=f"{prefix}login", outcome=Outcome.WITHHELD, elapsed_ms=0.0))
         return False
-    if "LOGINDISABLED" in session.capabilities:
+    if "LOGINDISABLED" in session.capabilities and not secret.is_token:
         rec.add(Step(name=f"{prefix}login", outcome=Outcome.NOT_OFFERED, elapsed_ms=0.0))
         return False
     if before_login is not None and not await before_login():
@@ -365,6 +368,30 @@ async def _login(
             )
         )
         return False
+    if secret.is_token:  # OAuth2 (issue 13): AUTHENTICATE OAUTHBEARER/XOAUTH2
+        if not await login_with_token(session, secret, start):
+            return False
+    elif not await _login_password(session, secret, start):
+        return False
+    # The capability set aioimaplib built from the LOGIN reply can be corrupt: ask again.
+    try:
+        await asyncio.wait_for(client.protocol.capability(), settings.timeout)
+    except Exception as exc:  # noqa: BLE001 - the I/O edge: every library error is an outcome
+        rec.add(failure_step(f"{prefix}login", exc, start))
+        return False
+    rec.add(
+        Step(
+            name=f"{prefix}login",
+            outcome=Outcome.OK,
+            elapsed_ms=elapsed_ms(start),
+            data=(("capabilities", " ".join(sorted(session.capabilities))), *session.login_data),
+        )
+    )
+    return True
+
+
+async def _login_password(session: ImapSession, secret: Secret, start: float) -> bool:
+    client, rec, prefix, settings = session.client, session.rec, session.prefix, session.settings
     password = secret.reveal()
     rec.add_secret(settings.username, password)
     rec.note(f"{prefix}LOGIN {settings.username} {REDACTED}")
@@ -378,20 +405,6 @@ async def _login(
     if response.result != "OK":
         rec.add(_rejected(f"{prefix}login", response, start))
         return False
-    # The capability set aioimaplib built from the LOGIN reply can be corrupt: ask again.
-    try:
-        await asyncio.wait_for(client.protocol.capability(), settings.timeout)
-    except Exception as exc:  # noqa: BLE001 - the I/O edge: every library error is an outcome
-        rec.add(failure_step(f"{prefix}login", exc, start))
-        return False
-    rec.add(
-        Step(
-            name=f"{prefix}login",
-            outcome=Outcome.OK,
-            elapsed_ms=elapsed_ms(start),
-            data=(("capabilities", " ".join(sorted(session.capabilities))),),
-        )
-    )
     return True
 
 
