@@ -202,3 +202,17 @@ def test_a_password_and_a_token_together_are_refused(lab: LabHandle) -> None:
     assert result.exit_code == 3
     assert "both a password (env MAILCHECK_PASSWORD) and an access token" in result.stderr
     _assert_no_token(token, result.stdout, result.stderr)
+
+
+def test_an_expired_token_refused_by_imap_names_the_same_cause(lab: LabHandle) -> None:
+    token = lab.lab.mint_token(LAB_USER, expires_in=-600)
+    args = ["watch", "--mailbox", LAB_USER, *lab.imap_args(), "--ca-file", lab.ca_file]
+    args += ["--subject-contains", "HD-4711", "--wait", "1"]
+    code, report = run_json(args, env={"MAILCHECK_ACCESS_TOKEN": token})
+    assert code == 2
+    assert cause_ids(report)[0] == "oauth-token-expired"
+    imap = next(p for p in report["probes"] if p["probe"] == "imap")
+    login = next(s for s in imap["steps"] if s["name"] == "login")
+    assert login["outcome"] == "rejected"
+    assert login["data"]["oauth_error"] == "invalid_token"
+    _assert_no_token(token, json.dumps(report))

@@ -62,6 +62,12 @@ FACTS = (
         Quote(ProbeId.IMAP, (ImapStep.LOGIN,)),
     ),
     FactSpec(
+        "imap.login.oauth_error",
+        str,
+        "The OAuth2 error the server sent before refusing a token, e.g. invalid_token.",
+        Quote(ProbeId.IMAP, (ImapStep.LOGIN,)),
+    ),
+    FactSpec(
         "imap.failed_step",
         str,
         "The first IMAP connection step that failed: resolve, connect, tls, greeting, ...",
@@ -166,6 +172,9 @@ def _extract(result: ProbeResult) -> dict[str, FactValue]:
             facts.setdefault("imap.failed_step", str(step.name))  # plain str, not the enum
         if step.name == ImapStep.LOGIN:
             facts["imap.login"] = step.outcome.value
+            oauth_error = step.get("oauth_error")
+            if oauth_error is not None:
+                facts["imap.login.oauth_error"] = oauth_error
         elif step.name == ImapStep.JUNK_FOLDER:
             facts["imap.junk_folder"] = step.get("found_by") or "missing"
         elif step.name == ImapStep.PLACEMENT:
