@@ -57,14 +57,16 @@ class _Authenticate(aioimaplib.Command):  # type: ignore[misc]
         self.challenge: str | None = None
         """The server's error challenge (base64), when it sent one."""
 
-    def flush(self) -> None:
-        """Called by aioimaplib after it appended a ``+`` line to this command."""
-        line = self._resp_lines.pop() if self._resp_lines else b""
+    def append_to_resp(self, line: bytes, result: str = "Pending") -> None:
+        """aioimaplib hands this command each line; a ``+`` line is the server's turn."""
+        if not bytes(line).startswith(b"+"):
+            super().append_to_resp(line, result)
+            return
+        self._reset_timer()
         if self._to_send:
             self._transport.write(self._to_send.pop(0).encode("ascii") + b"\r\n")
         elif self.challenge is None:
-            text = bytes(line).decode("ascii", "replace").removeprefix("+").strip()
-            self.challenge = text
+            self.challenge = bytes(line).decode("ascii", "replace").removeprefix("+").strip()
             self._transport.write(self._answer.encode("ascii") + b"\r\n")
         else:
             self._transport.write(b"*\r\n")  # a third round: cancel (RFC 3501 §6.2.2)
