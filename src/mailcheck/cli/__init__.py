@@ -43,6 +43,7 @@ _COMMANDS = {
         "mailcheck.cli.commands.history",
         "Past check runs per profile: failures, causes, delivery time and its trend.",
     ),
+    "login": ("mailcheck.cli.commands.login", "Sign in with OAuth2 once; keep the refresh token."),
     "preflight": (
         "mailcheck.cli.commands.preflight",
         "Check a whole customer address list (CSV) before invoices go out.",

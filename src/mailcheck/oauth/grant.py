@@ -19,7 +19,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from mailcheck.errors import SecretError
+from mailcheck.errors import ConfigError, SecretError
 from mailcheck.oauth import store
 from mailcheck.oauth.errors import OAuthError
 from mailcheck.oauth.http import grant_error, post_form
@@ -76,6 +76,8 @@ async def _msal_refresh(
     p: Provider, grant: store.StoredGrant, ep: Endpoints, timeout: float, ca_file: str | None
 ) -> dict[str, Any]:
     """MSAL's refresh, in a thread (it is synchronous); its failures as OAuthError."""
+    if not ep.authority.startswith("https://"):
+        raise ConfigError(f"MSAL signs in over HTTPS only, not at {ep.authority}")
 
     def run() -> dict[str, Any]:
         import msal

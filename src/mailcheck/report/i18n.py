@@ -19,6 +19,7 @@ __all__ = [
     "HISTORY_TREND",
     "HUMAN",
     "LANGS",
+    "LOGIN",
     "MARKDOWN",
     "STATE_WORDS",
     "STATUS_WORDS",
@@ -245,6 +246,22 @@ HISTORY_PLACEMENT: dict[str, dict[str, str]] = {
     },
 }
 
+#: ``mailcheck login``: the device-code sign-in (issue 13).
+LOGIN: dict[str, dict[str, str]] = {
+    "en": {
+        "open": "To sign in to {provider}, open {url} and enter the code {code}",
+        "waiting": "Waiting for the sign-in (the code is valid for {minutes} minutes) ...",
+        "stored": "Signed in. The refresh token is stored in {path}, readable only by you;",
+        "next": "mailcheck gets a fresh access token from it for each run.",
+    },
+    "vi": {
+        "open": "Để đăng nhập {provider}, mở {url} và nhập mã {code}",
+        "waiting": "Đang chờ bạn đăng nhập (mã có hiệu lực trong {minutes} phút) ...",
+        "stored": "Đã đăng nhập. Refresh token được lưu trong {path}, chỉ bạn đọc được;",
+        "next": "mỗi lần chạy, mailcheck dùng nó để lấy access token mới.",
+    },
+}
+
 #: Every table by name, for the tests (and anyone who translates).
 CATALOGUE: dict[str, dict[str, Any]] = {
     "status": STATUS_WORDS,
@@ -255,4 +272,5 @@ CATALOGUE: dict[str, dict[str, Any]] = {
     "history": HISTORY,
     "history_trend": HISTORY_TREND,
     "history_placement": HISTORY_PLACEMENT,
+    "login": LOGIN,
 }

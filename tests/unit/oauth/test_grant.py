@@ -157,3 +157,9 @@ async def test_microsoft_garbage_and_stall_through_msal(
         fake.refresh = "stall"
         with pytest.raises(OAuthError, match=r"did not answer within 0\.5 s"):
             await access_token("office365", path, base_url=fake.url, ca_file=ca_file, timeout=0.5)
+
+
+async def test_msal_is_never_pointed_at_plain_http(tmp_path: Path) -> None:
+    path = _token_file(tmp_path, "office365")
+    with pytest.raises(ConfigError, match="MSAL signs in over HTTPS only"):
+        await access_token("office365", path, base_url="http://127.0.0.1:9")
