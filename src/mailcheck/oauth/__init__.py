@@ -4,8 +4,7 @@
   out (Google by a plain POST, Microsoft through MSAL);
 * :mod:`mailcheck.oauth.device` — RFC 8628's device authorization grant, for
   ``mailcheck login``;
-* :mod:`mailcheck.oauth.store` — the refresh token in a 0600 file under the config folder;
-* :mod:`mailcheck.oauth.causes` — which cause each provider error is.
+* :mod:`mailcheck.oauth.store` — the refresh token in a 0600 file under the config folder.
 
 Nothing here imports click; no message quotes a token.
 """
