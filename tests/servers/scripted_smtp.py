@@ -124,9 +124,10 @@ async def _serve_one(
                 writer.write(text.encode(charset, "replace") + b"\r\n")
                 await writer.drain()
             elif verb == "C":
-                line = (await reader.readline()).decode("utf-8", "replace").rstrip("\r\n")
-                if not line:
-                    return  # the client went away
+                raw = await reader.readline()
+                if not raw:
+                    return  # the client went away (an empty line is a line: SASL sends one)
+                line = raw.decode("utf-8", "replace").rstrip("\r\n")
                 state.received.append(line)
                 if not re.fullmatch(arg, line):
                     state.errors.append(f"expected {arg!r}, got {line!r}")

@@ -43,6 +43,21 @@ def test_oauthbearer_escapes_the_gs2_name_and_may_omit_host_and_port() -> None:
     assert oauthbearer("a,b=c@x.test", "t") == b"n,a=a=2Cb=3Dc@x.test,\x01auth=Bearer t\x01\x01"
 
 
+# Google's XOAUTH2 document, initial client response example (line breaks removed),
+# https://developers.google.com/gmail/imap/xoauth2-protocol#initial_client_response
+GOOGLE_XOAUTH2 = (
+    "dXNlcj1zb21ldXNlckBleGFtcGxlLmNvbQFhdXRoPUJlYXJlciB5YTI5LnZGOWRmdDRxbVRjMk52"
+    "YjNSbGNrQmhkSFJoZG1semRHRXVZMjl0Q2cBAQ=="
+)
+
+
+def test_xoauth2_matches_googles_example() -> None:
+    token = "ya29.vF9dft4qmTc2Nvb3RlckBhdHRhdmlzdGEuY29tCg"
+    assert initial_response(OAuthMechanism.XOAUTH2, "someuser@example.com", token) == (
+        GOOGLE_XOAUTH2
+    )
+
+
 def test_xoauth2_string() -> None:
     assert xoauth2("someuser@example.com", "ya29.vF9dft4qmTc2Nvb3RlckBhdHRhdmlzdGEuY29tCg") == (
         b"user=someuser@example.com\x01auth=Bearer ya29.vF9dft4qmTc2Nvb3RlckBhdHRhdmlzdGEuY29tCg"
