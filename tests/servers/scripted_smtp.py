@@ -182,7 +182,11 @@ def scripted_smtp(script: Script, tls: ssl.SSLContext | None = None) -> Iterator
     loop = asyncio.new_event_loop()
     ready = threading.Event()
     holder: dict[str, object] = {}
-    writers: set[asyncio.StreamWriter] = set()
+    #: Every accepted connection's socket transport, recorded the moment it is accepted: a
+    #: dialogue cancelled before its first step never sees its writer, and a TLS transport's
+    #: close waits for a peer's close_notify that an aborted client never sends.
+    accepted: set[asyncio.BaseTransport] = set()
+    dialogues: set[asyncio.Task[None]] = set()
 
     async def start() -> None:
         state_box: list[ScriptedSmtp] = []
@@ -190,11 +194,21 @@ def scripted_smtp(script: Script, tls: ssl.SSLContext | None = None) -> Iterator
         async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
             # Stopping cancels dialogues still running (a client that went away mid-sleep);
             # swallowed here so asyncio does not log the cancelled handler as an error.
-            writers.add(writer)
+            task = asyncio.current_task()
+            if task is not None:
+                dialogues.add(task)
             with contextlib.suppress(asyncio.CancelledError):
                 await _serve_one(script, state_box[0], reader, writer, tls)
 
-        server = await asyncio.start_server(handle, "127.0.0.1", 0)
+        class Tracked(asyncio.StreamReaderProtocol):
+            def connection_made(self, transport: asyncio.BaseTransport) -> None:
+                accepted.add(transport)
+                super().connection_made(transport)
+
+        def factory() -> asyncio.StreamReaderProtocol:
+            return Tracked(asyncio.StreamReader(), handle)
+
+        server = await asyncio.get_running_loop().create_server(factory, "127.0.0.1", 0)
         port = server.sockets[0].getsockname()[1]
         state_box.append(ScriptedSmtp(port=port))
         holder["server"] = server
@@ -219,14 +233,20 @@ def scripted_smtp(script: Script, tls: ssl.SSLContext | None = None) -> Iterator
 
         async def stop() -> None:
             server.close()
-            tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+            # Connections accepted just now still get their transport (asyncio sets it up in a
+            # task of its own): cancelling that task would leak the accepted socket.
+            for _ in range(3):
+                await asyncio.sleep(0)
+            tasks = list(dialogues)
             for task in tasks:
                 task.cancel()
             # Let the cancelled dialogues end, then drop every connection still open: a
             # transport left to the garbage collector warns "unclosed" in some later test.
             await asyncio.gather(*tasks, return_exceptions=True)
-            for writer in writers:
-                writer.transport.abort()
+            for transport in accepted:
+                if isinstance(transport, asyncio.Transport):
+                    transport.abort()
+            await asyncio.sleep(0)  # abort closes the socket on the loop's next turn
             await asyncio.sleep(0)
 
         asyncio.run_coroutine_threadsafe(stop(), loop).result(5)
