@@ -190,8 +190,11 @@ def _smtp_settings(
         raise ConfigError(
             "no SMTP server: give --smtp-host (and --smtp-port, --smtp-tls) or --provider"
         )
-    tls = parse_tls_mode(pick("smtp_tls") or preset.get("smtp_tls") or "starttls", "--smtp-tls")
     port_value = pick("smtp_port")
+    tls = parse_tls_mode(
+        pick("smtp_tls") or _tls_of_port(port_value) or preset.get("smtp_tls") or "starttls",
+        "--smtp-tls",
+    )
     if port_value is None:
         # A preset's port belongs to its own TLS mode; a changed mode takes that mode's default.
         same_mode = preset.get("smtp_tls") == tls.value
@@ -212,6 +215,14 @@ def _smtp_settings(
         username=str(username),
         allow_plaintext=bool(pick("allow_plaintext")),
     )
+
+
+def _tls_of_port(port: object) -> str | None:
+    """``tls`` for a given port 465 without a TLS mode: the port of implicit TLS (RFC 8314).
+
+    587 and 25 say nothing more than the default (STARTTLS), so they give None.
+    """
+    return "tls" if port is not None and str(port).strip() == "465" else None
 
 
 def _ca_file(value: object) -> str | None:

@@ -20,6 +20,7 @@ from mailcheck.errors import ConfigError
 from mailcheck.settings import TlsMode
 
 __all__ = [
+    "TLS_SYNONYMS",
     "Address",
     "AddressSyntaxError",
     "check_domain",
@@ -209,9 +210,17 @@ def parse_size(value: object, what: str) -> int:
     return size
 
 
+#: Other names people give a TLS mode: mail clients call implicit TLS "SSL" (SSL/TLS).
+TLS_SYNONYMS = {"ssl": "tls"}
+
+
 def parse_tls_mode(value: object, what: str, choices: str = "starttls, tls, none") -> TlsMode:
-    """A :class:`TlsMode` by its name, any case; ``choices`` lists them in the message."""
+    """A :class:`TlsMode` by its name, any case; ``choices`` lists them in the message.
+
+    ``ssl`` is read as ``tls`` (implicit TLS), the name most mail clients show for it.
+    """
     text = str(value).lower()
+    text = TLS_SYNONYMS.get(text, text)
     try:
         return TlsMode(text)
     except ValueError:

@@ -35,3 +35,23 @@ def test_each_value_option_reads_the_variable_named_after_it() -> None:
             assert option.envvar is None
         else:
             assert option.envvar == "MAILCHECK_" + option.opts[0][2:].replace("-", "_").upper()
+
+
+def test_ssl_is_accepted_as_tls_on_the_command_line() -> None:
+    from click.testing import CliRunner
+
+    from mailcheck.config import resolve_settings
+    from mailcheck.settings import TlsMode
+
+    seen: dict[str, Any] = {}
+
+    @smtp_options
+    @click.command()
+    def record(**values: Any) -> None:
+        seen.update(values)
+
+    args = ["--smtp-host", "mail.example.com", "--username", "u", "--smtp-tls", "SSL"]
+    result = CliRunner().invoke(record, args, env={})
+    assert result.exit_code == 0, result.output
+    settings = resolve_settings(seen)
+    assert (settings.smtp.tls, settings.smtp.port) == (TlsMode.TLS, 465)

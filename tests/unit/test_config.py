@@ -55,6 +55,36 @@ def test_a_changed_tls_mode_takes_that_modes_default_port() -> None:
     assert (settings.smtp.tls, settings.smtp.port) == (TlsMode.TLS, 465)
 
 
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        ({"smtp_port": "465"}, (TlsMode.TLS, 465)),
+        ({"smtp_port": 465, "smtp_tls": "starttls"}, (TlsMode.STARTTLS, 465)),
+        ({"smtp_port": "587"}, (TlsMode.STARTTLS, 587)),
+        ({"smtp_port": "25"}, (TlsMode.STARTTLS, 25)),
+        ({"smtp_tls": "SSL"}, (TlsMode.TLS, 465)),
+        ({"smtp_tls": "ssl", "smtp_port": "2465"}, (TlsMode.TLS, 2465)),
+        ({"provider": "gmail", "smtp_port": "465"}, (TlsMode.TLS, 465)),
+    ],
+)
+def test_port_465_alone_means_implicit_tls_and_ssl_is_tls(
+    given: dict[str, Any], expected: tuple[TlsMode, int]
+) -> None:
+    settings = resolve_settings(_values(smtp_host="mail.example.com", username="u", **given))
+    assert (settings.smtp.tls, settings.smtp.port) == expected
+
+
+def test_a_profile_may_say_ssl_and_port_465(tmp_path: Path) -> None:
+    config = _config(
+        tmp_path,
+        '[profiles.a]\nsmtp_host = "mail.example.com"\nusername = "u"\nsmtp_port = 465\n'
+        '[profiles.b]\nsmtp_host = "mail.example.com"\nusername = "u"\nsmtp_tls = "ssl"\n',
+    )
+    for name in ("a", "b"):
+        settings = resolve_settings(_values(config=config, profile=name))
+        assert (settings.smtp.tls, settings.smtp.port) == (TlsMode.TLS, 465)
+
+
 def test_defaults_fill_what_nobody_gave() -> None:
     settings = resolve_settings(_values(smtp_host="[192.0.2.1]", username="u"))
     assert settings.smtp.host == "192.0.2.1"
@@ -89,7 +119,7 @@ def test_flags_win_over_the_profile(tmp_path: Path) -> None:
         ({"smtp_host": "h.example", "username": "u", "recipient": "x@"}, "--recipient: "),
         ({}, "no SMTP server"),
         ({"smtp_host": "h.example"}, "missing --username"),
-        ({"smtp_host": "h.example", "username": "u", "smtp_tls": "ssl"}, "--smtp-tls: 'ssl'"),
+        ({"smtp_host": "h.example", "username": "u", "smtp_tls": "tls1"}, "--smtp-tls: 'tls1'"),
         ({"smtp_host": "h.example", "username": "u\r\n"}, "--username: contains control"),
         ({"smtp_host": "h.example", "username": "u", "lang": "fr"}, "--lang: 'fr'"),
         ({"smtp_host": "h.example", "username": "u", "ca_file": "/nonexistent"}, "--ca-file"),

@@ -161,8 +161,10 @@ def test_hosts() -> None:
 
 def test_tls_modes_ehlo_and_lang() -> None:
     assert parse_tls_mode("STARTTLS", "--smtp-tls") is TlsMode.STARTTLS
-    with pytest.raises(ConfigError, match="--imap-tls: 'ssl' is not one of tls, starttls, none"):
-        parse_tls_mode("ssl", "--imap-tls", "tls, starttls, none")
+    # Mail clients call implicit TLS "SSL" or "SSL/TLS".
+    assert parse_tls_mode("SSL", "--smtp-tls") is TlsMode.TLS
+    with pytest.raises(ConfigError, match="--imap-tls: 'tls1' is not one of tls, starttls, none"):
+        parse_tls_mode("tls1", "--imap-tls", "tls, starttls, none")
     assert parse_ehlo_name("[192.0.2.1]") == "[192.0.2.1]"
     with pytest.raises(ConfigError, match="--ehlo-name: 'a b' is not a host name"):
         parse_ehlo_name("a b")

@@ -65,11 +65,11 @@ def _server_options() -> list[Callable[[F], F]]:
     """The submission server, the login name, and the time limits."""
     return [
         _env_option("--smtp-host", "Submission server.", "HOST"),
-        _env_option("--smtp-port", "Its port [587; 465 for tls].", "PORT"),
+        _env_option("--smtp-port", "Its port [587; 465 for tls; 465 alone means tls].", "PORT"),
         _env_option(
             "--smtp-tls",
-            "starttls (587), tls = implicit TLS/SSL (465), none.",
-            type=click.Choice(["starttls", "tls", "none"], case_sensitive=False),
+            "starttls (587), tls or ssl = implicit TLS/SSL (465), none.",
+            type=click.Choice(["starttls", "tls", "ssl", "none"], case_sensitive=False),
         ),
         _env_option("--username", "Login name [the sender address]."),
         _env_option(
@@ -196,8 +196,8 @@ def imap_options(func: F) -> F:
             click.option(
                 "--imap-tls",
                 envvar="MAILCHECK_IMAP_TLS",
-                type=click.Choice(["tls", "starttls", "none"], case_sensitive=False),
-                help="tls = implicit TLS (993), starttls (143), none.",
+                type=click.Choice(["tls", "ssl", "starttls", "none"], case_sensitive=False),
+                help="tls or ssl = implicit TLS (993), starttls (143), none.",
             ),
             click.option(
                 "--imap-username",
