@@ -68,6 +68,18 @@ FACTS = (
         Quote(ProbeId.IMAP, (ImapStep.LOGIN,)),
     ),
     FactSpec(
+        "imap.login.credential",
+        str,
+        "What the login offered: password, or oauth2-token (an access token).",
+        Quote(ProbeId.IMAP, (ImapStep.LOGIN,)),
+    ),
+    FactSpec(
+        "imap.host",
+        str,
+        "The IMAP server's host name as given, lower case (which provider's server it is).",
+        Quote(ProbeId.IMAP, (ImapStep.RESOLVE,)),
+    ),
+    FactSpec(
         "imap.failed_step",
         str,
         "The first IMAP connection step that failed: resolve, connect, tls, greeting, ...",
@@ -170,8 +182,11 @@ def _extract(result: ProbeResult) -> dict[str, FactValue]:
     for step in result.steps:
         if step.name in CONNECT_STEPS and step.outcome is not Outcome.OK:
             facts.setdefault("imap.failed_step", str(step.name))  # plain str, not the enum
+        if step.name == ImapStep.RESOLVE and step.get("host"):
+            facts["imap.host"] = (step.get("host") or "").lower().rstrip(".")
         if step.name == ImapStep.LOGIN:
             facts["imap.login"] = step.outcome.value
+            facts["imap.login.credential"] = step.get("credential") or "password"
             oauth_error = step.get("oauth_error")
             if oauth_error is not None:
                 facts["imap.login.oauth_error"] = oauth_error

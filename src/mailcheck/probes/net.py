@@ -87,7 +87,12 @@ async def resolve_host(
     except ValueError:
         pass
     else:
-        return Step(name="resolve", outcome=Outcome.OK, elapsed_ms=0.0, data=(("addresses", host),))
+        return Step(
+            name="resolve",
+            outcome=Outcome.OK,
+            elapsed_ms=0.0,
+            data=(("host", host), ("addresses", host)),
+        )
     via = f"{dns_server[0]}:{dns_server[1]}" if dns_server else "system resolver"
     try:
         if dns_server is None:
@@ -123,7 +128,8 @@ async def resolve_host(
         name="resolve",
         outcome=Outcome.OK,
         elapsed_ms=elapsed_ms(start),
-        data=(("addresses", " ".join(addresses)), ("via", via)),
+        # The name as asked: which provider's server this is can matter to a cause.
+        data=(("host", host), ("addresses", " ".join(addresses)), ("via", via)),
     )
 
 
