@@ -127,7 +127,7 @@ def resolve_settings(
             secret_source=_imap_secret(values, profile, limits),
         )
     return Settings(
-        roundtrip=_roundtrip_options(values, pick, common, limits),
+        roundtrip=_roundtrip_options(values, pick, common, limits, preset),
         dnsbls=parse_dnsbls(values.get("dnsbl") or profile.get("dnsbls") or ()),
         mailbox=mailbox,
         smtp=smtp,
@@ -240,6 +240,7 @@ def _roundtrip_options(
     pick: Pick,
     common: dict[str, Any],
     limits: tuple[float, float],
+    preset: Mapping[str, Any],
 ) -> RoundtripOptions:
     """How the round trip's test invoice is made, sent and waited for."""
     probe_names = tuple(values.get("probe_mailbox") or ())
@@ -252,6 +253,8 @@ def _roundtrip_options(
         send_to_recipient=bool(values.get("send_to_recipient")),
         probe_rcpt=bool(values.get("probe_rcpt")),
         mx_port=parse_port(values.get("mx_port") or 25, "--mx-port"),
+        # --no-imap, a profile's `imap = false`, or a relay preset: no mailbox to watch.
+        send_only=bool(values.get("no_imap")) or False in (pick("imap"), preset.get("imap")),
         probes=tuple(
             resolve_probe_mailbox(name, values.get("config"), common, limits)
             for name in probe_names

@@ -85,6 +85,8 @@ PROFILE_MEANINGS = {
     "(default: the SMTP password)",
     "imap_password_command": "a separate IMAP password, first line this command prints",
     "imap_password_env": "a separate IMAP password, in this environment variable",
+    "imap": "`false` for a send-only account (an SMTP relay, no mailbox): `diagnose` checks "
+    "the sending side and reports what needs IMAP as not checked (like `--no-imap`)",
     "wait": "how long to wait for the test message after the server accepted it "
     f"(default {DEFAULT_WAIT:g} s)",
     "subject": "subject of the test invoice; `{number}` and `{token}` are filled in",

@@ -90,6 +90,8 @@ class RoundtripOptions:
     probe_rcpt: bool = False
     """Ask the recipient's MX (port 25) whether it takes the address (RCPT TO, no DATA)."""
     mx_port: int = 25
+    send_only: bool = False
+    """No IMAP account (a relay, ``--no-imap``): what needs the mailbox is reported not checked."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -23,7 +23,19 @@ from mailcheck.facts.imap import ImapStep, placement
 from mailcheck.facts.spec import FactValue
 from mailcheck.rules import Finding, Severity
 
-__all__ = ["COMMAND_PROBES", "PARTS", "Part", "decide", "run_facts", "unchecked_parts"]
+__all__ = [
+    "COMMAND_PROBES",
+    "NO_IMAP",
+    "PARTS",
+    "Part",
+    "decide",
+    "run_facts",
+    "unchecked_parts",
+]
+
+#: The ``skip_reason`` of the ``imap`` probe of a send-only run (``--no-imap``, a relay):
+#: every part that needs the mailbox becomes the one ``unchecked.imap``, never a failure.
+NO_IMAP = "no-imap"
 
 Facts = Mapping[str, FactValue]
 
@@ -214,6 +226,19 @@ def _ran(results: Sequence[ProbeResult], probe: ProbeId) -> bool:
     return all(r.status is not ProbeStatus.NOT_RUN for r in results if r.kind is probe)
 
 
+def _without_imap(results: Sequence[ProbeResult]) -> bool:
+    """A send-only run: its ``imap`` probe was withheld because there is no mailbox."""
+    return any(
+        r.kind is ProbeId.IMAP and r.status is ProbeStatus.NOT_RUN and r.skip_reason == NO_IMAP
+        for r in results
+    )
+
+
+def _sent_anyway(part: Part, facts: Facts) -> bool:
+    """A send-only run still sends when a message went to the customer (MAIL FROM tried)."""
+    return part.name == "send" and "smtp.mail" in facts
+
+
 def _explains(finding: Finding, prefixes: tuple[str, ...]) -> bool:
     if finding.cause.severity is Severity.OK:
         return False
@@ -230,7 +255,12 @@ def unchecked_parts(
     """The parts this run set out to check and has no verdict on, nor a finding that says why."""
     missing: list[str] = []
     blocked: set[str] = set()
+    send_only = _without_imap(results)
     for part in PARTS:
+        if send_only and part.probe is ProbeId.IMAP and not _sent_anyway(part, facts):
+            if "imap" not in missing:
+                missing.append("imap")
+            continue
         required = part.probe in COMMAND_PROBES.get(command, ())
         if command in part.unless_command or not (required or _has_probe(results, part.probe)):
             continue

@@ -54,6 +54,8 @@ _UNCHECKED: dict[str, tuple[str, Quote | None]] = {
             ),
         ),
     ),
+    # A send-only run (--no-imap, a relay): no mailbox, so none of the mailbox's parts.
+    "imap": ("what needs the mailbox (IMAP): the round trip, placement, headers, cleanup", None),
     "send": (
         "sending the test invoice",
         Quote(

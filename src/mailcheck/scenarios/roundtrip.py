@@ -97,7 +97,11 @@ async def roundtrip_diagnosis(
         all_results.append(await sender_probe(settings, all_results, message, trip.deadline))
     target = settings_target(settings, secret)
     target["token"] = trip.invoice.token
-    later = ("bounce",) if steps.bounce_planned and trip.customer is None else ()
+    later: tuple[str, ...] = ()
+    if settings.roundtrip.send_only:
+        later = ("needs-imap",)
+    elif steps.bounce_planned and trip.customer is None:
+        later = ("bounce",)
     return diagnose(command, target, all_results, started, started_at, later)
 
 
@@ -110,6 +114,7 @@ class _Trip:
         from mailcheck.invoice import build_invoice
         from mailcheck.probes.roundtrip import Signals
 
+        send_only = settings.roundtrip.send_only
         if settings.mailbox is None or settings.sender is None:
             raise ConfigError(
                 "the round trip needs --sender (the mailbox it sends the test invoice to)"
@@ -119,7 +124,8 @@ class _Trip:
         self.steps = steps
         self.deadline = deadline
         self.sender = settings.sender
-        self.mailboxes = [settings.mailbox, *settings.roundtrip.probes]
+        # Send-only (no IMAP account): no mailbox is watched, nothing goes to the sender.
+        self.mailboxes = [] if send_only else [settings.mailbox, *settings.roundtrip.probes]
         self.secrets = [mailbox_secret(m, secret) for m in self.mailboxes]
         # --send-to-recipient: the customer gets a clearly-labelled test, and the sender's INBOX
         # is watched for a bounce about it (the customer's own server's verdict).
@@ -140,7 +146,7 @@ class _Trip:
         self.captured: dict[str, bytes] = {}
         self.prepared: list[asyncio.Future[bool]] = [loop.create_future() for _ in self.mailboxes]
         self.bounce_ready: asyncio.Future[bool] = loop.create_future()
-        if self.customer is None:
+        if self.customer is None or not self.mailboxes:  # no bounce watch
             self.bounce_ready.set_result(True)
         self.secret = secret
 
@@ -148,7 +154,7 @@ class _Trip:
         """Whether to send: the sender's own mailbox must be watched before anything is sent;
         a probe mailbox that cannot be watched does not stop the test."""
         results = await asyncio.gather(*self.prepared, self.bounce_ready)
-        return results[0]
+        return results[0] if self.prepared else True
 
     async def send(self, rec: Recorder) -> None:
         """The ``smtp`` probe: log in and submit the test invoice once every watch is ready."""
@@ -156,14 +162,17 @@ class _Trip:
 
         customer = self.customer
         signals = self.signals
+        recipients = tuple(m.address for m in self.mailboxes) + ((customer,) if customer else ())
         probe = SmtpProbe(
             settings=self.settings.smtp,
             secret=self.secret,
             dns_server=self.settings.dns_server,
-            submission=Submission(
+            # Send-only without --send-to-recipient: nobody to send to, the login alone.
+            submission=None
+            if not recipients
+            else Submission(
                 sender=self.sender,
-                recipients=tuple(m.address for m in self.mailboxes)
-                + ((customer,) if customer else ()),
+                recipients=recipients,
                 data=self.data,
                 ready=self.ready,
                 sent=signals.mark_submitted,
@@ -184,6 +193,8 @@ class _Trip:
         """One ``imap`` probe per mailbox that watches for the test invoice."""
         from mailcheck.probes.run import run_probe
 
+        if self.settings.roundtrip.send_only:
+            return [_withheld_imap()]
         return [
             run_probe(
                 "imap" if m.label == "sender" else f"imap:{m.label}",
@@ -225,7 +236,7 @@ class _Trip:
             probes.append(recipient_probe(settings.recipient, settings, self.deadline))
             if self.steps.probe_rcpt:
                 probes.append(rcpt_probe(settings.recipient, settings, self.deadline))
-        if self.customer is not None:
+        if self.customer is not None and self.mailboxes:
             own = self.mailboxes[0]
             invoice = self.invoice
             probes.append(
@@ -248,6 +259,16 @@ class _Trip:
                 )
             )
         return probes
+
+
+async def _withheld_imap() -> ProbeResult:
+    """The ``imap`` probe of a send-only run: not run, there is no mailbox to watch."""
+    from mailcheck.evidence import ProbeStatus
+    from mailcheck.verdict import NO_IMAP
+
+    return ProbeResult(
+        probe="imap", status=ProbeStatus.NOT_RUN, target="(no IMAP account)", skip_reason=NO_IMAP
+    )
 
 
 def _load_sender_checks_meanwhile() -> None:

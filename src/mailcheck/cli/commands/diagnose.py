@@ -29,6 +29,13 @@ from mailcheck.cli.options import imap_options, output_options, roundtrip_option
     help="Ask the customer's mail server (port 25) whether it takes the address; sends no mail.",
 )
 @click.option(
+    "--no-imap",
+    is_flag=True,
+    default=None,
+    envvar="MAILCHECK_NO_IMAP",
+    help="Send-only account (an SMTP relay, no mailbox): what needs IMAP is reported not checked.",
+)
+@click.option(
     "--mx-port", hidden=True, help="Port of the customer's MX for --probe-rcpt [25] (the lab)."
 )
 @smtp_options
@@ -43,7 +50,9 @@ def command(
     Checks the sender's submission server (credentials, TLS), sends a test
     invoice to the sender's own mailbox and finds it in the inbox or the spam
     folder, and names the cause with its fix. Exit 0 OK, 1 WARNING (spam
-    folder), 2 CRITICAL (cannot send, not delivered), 3 UNKNOWN.
+    folder), 2 CRITICAL (cannot send, not delivered), 3 UNKNOWN. With --no-imap
+    (or a profile's imap = false) only the sending side is checked: the login,
+    the test to the customer (--send-to-recipient), DNS, the RCPT check.
     """
     from mailcheck import interrupt
     from mailcheck.cli.commands.output import emit, prepare
