@@ -138,7 +138,7 @@ def resolve_settings(
         deadline=deadline,
         provider=provider,
         profile=profile_name,
-        secret_source=_smtp_secret(values, profile, limits),
+        secret_source=_smtp_secret(values, profile, limits, profile_name),
     )
 
 
@@ -263,9 +263,17 @@ def _roundtrip_options(
 
 
 def _smtp_secret(
-    values: Mapping[str, Any], profile: Mapping[str, Any], limits: tuple[float, float]
+    values: Mapping[str, Any],
+    profile: Mapping[str, Any],
+    limits: tuple[float, float],
+    profile_name: str | None = None,
 ) -> SecretSource:
     """Where the SMTP password comes from (read later, when it is needed)."""
+    grant_file = profile.get("oauth_grant_file")
+    if profile.get("oauth_provider") and not grant_file:
+        from mailcheck.oauth.store import grant_path
+
+        grant_file = str(grant_path(profile_name or "default"))  # what `login --profile` writes
     return SecretSource(
         stdin=bool(values.get("password_stdin")),
         file=values.get("password_file"),
@@ -279,6 +287,8 @@ def _smtp_secret(
         token_command=values.get("token_command"),
         token_env=ACCESS_TOKEN_ENV,
         profile_token_command=profile.get("token_command"),
+        oauth_provider=profile.get("oauth_provider"),
+        oauth_grant_file=grant_file,
     )
 
 

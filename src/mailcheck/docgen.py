@@ -77,6 +77,10 @@ PROFILE_MEANINGS = {
     "profile its own; a profile that names no source uses `MAILCHECK_PASSWORD`)",
     "token_command": "sign in with OAuth2 (XOAUTH2/OAUTHBEARER) instead of a password: the "
     "access token is the first line this command prints (an existing token helper)",
+    "oauth_provider": "sign in with OAuth2 using the refresh grant `mailcheck login` stored: "
+    "`gmail` or `office365`",
+    "oauth_grant_file": "where that grant is stored (default: the file `mailcheck login "
+    "--profile NAME` writes, `$XDG_CONFIG_HOME/mailcheck/oauth/NAME.json`)",
     "imap_host": "the mailbox's IMAP server (default: the provider preset, else the SMTP host)",
     "imap_port": "its port (default 993 with `tls`, 143 otherwise)",
     "imap_tls": "`tls` (implicit TLS, 993, the default), `starttls` (143) or `none`",

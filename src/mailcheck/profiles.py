@@ -49,6 +49,8 @@ PROFILE_KEYS = frozenset(
         "password_command",
         "password_env",
         "token_command",
+        "oauth_provider",
+        "oauth_grant_file",
         "imap_host",
         "imap_port",
         "imap_tls",

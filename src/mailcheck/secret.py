@@ -10,7 +10,10 @@ An OAuth2 access token takes a password's place (issue 13): ``--token-command``,
 ``MAILCHECK_ACCESS_TOKEN`` or the profile's ``token_command``. It is a
 :class:`Secret` of kind ``token``, kept out of every output the same way; a
 password source and a token source given at the same level are an error, never
-one silently preferred. (A refresh-token grant would be one more token source.)
+one silently preferred. The profile's ``oauth_provider`` makes the stored refresh grant
+(``mailcheck login``) the token source: a :class:`Secret` that is ``deferred``, whose access
+token the sign-in step fetches (:meth:`Secret.ready`), so that a refused grant is recorded
+on that step (mailcheck.oauth.source).
 """
 
 from __future__ import annotations
@@ -52,6 +55,9 @@ class Secret:
 
     __slots__ = ("_value", "kind", "source")
 
+    deferred = False
+    """True when the value is fetched at sign-in (:meth:`ready`), not known yet."""
+
     def __init__(self, value: str, source: str, kind: str = "password") -> None:
         self._value = value
         self.source = source
@@ -66,6 +72,9 @@ class Secret:
     def reveal(self) -> str:
         """Return the password itself; only the AUTH step calls this."""
         return self._value
+
+    async def ready(self) -> None:
+        """Fetch the value if it is fetched at sign-in (a refresh grant); else nothing."""
 
     def __repr__(self) -> str:
         return f"Secret(<redacted>, source={self.source!r}, kind={self.kind!r})"
@@ -98,6 +107,10 @@ class SecretSource:
     token_env: str | None = None
     """The variable holding an access token (``MAILCHECK_ACCESS_TOKEN`` for SMTP)."""
     profile_token_command: str | None = None
+    oauth_provider: str | None = None
+    """The profile's ``oauth_provider``: sign in with the refresh grant stored for it."""
+    oauth_grant_file: str | None = None
+    """Where that grant is stored (``mailcheck login --profile NAME`` writes it)."""
 
     def command_limit(self) -> float:
         """Seconds the password command may take now: ``--timeout``, within the deadline."""
@@ -280,10 +293,12 @@ def _from_profile(source: SecretSource) -> Secret | None:
             ("password_file", source.profile_file),
             ("password_command", source.profile_command),
             ("token_command", source.profile_token_command),
+            ("oauth_provider", source.oauth_provider),
         )
         if value is not None
     ]
-    if source.profile_token_command is not None and len(named) > 1:
+    token_given = source.profile_token_command is not None or source.oauth_provider is not None
+    if token_given and len(named) > 1:
         raise SecretError(
             f"the profile gives both {' and '.join(named)}: keep only the one to sign in with"
         )
@@ -295,6 +310,10 @@ def _from_profile(source: SecretSource) -> Secret | None:
         )
     if source.profile_token_command is not None:
         return _token_from_command(source.profile_token_command, source)
+    if source.oauth_provider is not None:
+        from mailcheck.oauth.source import grant_secret
+
+        return grant_secret(source.oauth_provider, source.oauth_grant_file, source.timeout)
     return None
 
 
@@ -322,6 +341,8 @@ def read_secret(source: SecretSource, *, prompt_label: str) -> Secret:
             "--password-command or --password-stdin (an OAuth2 access token: "
             "--token-command or MAILCHECK_ACCESS_TOKEN)"
         )
+    if secret.deferred:
+        return secret  # its access token is fetched, and checked, at sign-in
     what = "access token" if secret.is_token else "password"
     if not secret.reveal():
         raise SecretError(f"the {what} from {secret.source} is empty")

@@ -8,6 +8,7 @@ import imaplib
 import json
 import smtplib
 import ssl
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,8 @@ from tests.helpers import (
     run_json,
     write_config,
 )
+from tests.servers import fake_oauth as fo
+from tests.servers.fake_oauth import FakeOAuth
 
 LAB_HOST = "127.0.0.1"
 
@@ -216,3 +219,117 @@ def test_an_expired_token_refused_by_imap_names_the_same_cause(lab: LabHandle) -
     assert login["outcome"] == "rejected"
     assert login["data"]["oauth_error"] == "invalid_token"
     _assert_no_token(token, json.dumps(report))
+
+
+# ---------------------------------------------------------------- the stored refresh grant
+
+
+GRANT_PROFILE = "billing"
+
+
+@pytest.fixture
+def oauth_env(lab: LabHandle, tmp_path: Path) -> Iterator[tuple[FakeOAuth, Path, dict[str, str]]]:
+    """A token endpoint that mints lab tokens, the grant `mailcheck login` would have stored
+    for the profile, and a config whose profile signs in with it (no password anywhere)."""
+    from mailcheck.oauth import store
+
+    config_home = tmp_path / "xdg"
+    grant = store.StoredGrant(
+        provider="gmail",
+        client_id="lab-client.apps.googleusercontent.com",
+        client_secret="lab-client-secret",
+        refresh_token=fo.REFRESH_TOKEN,
+    )
+    store.save(config_home / "mailcheck" / "oauth" / f"{GRANT_PROFILE}.json", grant)
+    profile = lab_profile(lab, tmp_path, LAB_USER)
+    del profile["password_file"]
+    profile["oauth_provider"] = "gmail"
+    config = write_config(tmp_path, {GRANT_PROFILE: profile})
+    with fo.fake_oauth() as fake:
+        fake.mint = lambda: lab.lab.mint_token(LAB_USER)
+        env = {"XDG_CONFIG_HOME": str(config_home), "MAILCHECK_OAUTH_URL": fake.url}
+        yield fake, config, env
+
+
+def _no_grant_secret(fake: FakeOAuth, *texts: str) -> None:
+    minted = [r for r in fake.requests if r.get("grant_type") == "refresh_token"]
+    assert minted, "the token endpoint was never asked"
+    for text in texts:
+        assert fo.REFRESH_TOKEN not in text
+        assert "lab-client-secret" not in text
+
+
+def test_smtp_and_check_sign_in_with_the_stored_grant(
+    oauth_env: tuple[FakeOAuth, Path, dict[str, str]], lab: LabHandle
+) -> None:
+    fake, config, env = oauth_env
+    tokens: list[str] = []
+
+    def mint() -> str:
+        tokens.append(lab.lab.mint_token(LAB_USER))
+        return tokens[-1]
+
+    fake.mint = mint
+    args = ["smtp", "--config", str(config), "--profile", GRANT_PROFILE]
+    text = run_cli([*args, "--transcript", "--lang", "en"], env=env)
+    assert text.exit_code == 0, text.stdout + text.stderr
+    assert "access token fetched with the OAuth2 refresh grant (gmail" in text.stdout
+    code, report = run_json(args, env=env)
+    assert code == 0
+    assert "smtp-login-ok" in cause_ids(report)
+    assert _smtp_step(report)["data"]["credential"] == "oauth2-token"
+    check = ["check", "--config", str(config), "--dns-server", lab.dns, "--all"]
+    # In `check`, a profile's own sign-in wins over a MAILCHECK_PASSWORD set for others.
+    checked = run_cli(check, env={**env, "MAILCHECK_PASSWORD": "not-this-one"})
+    assert checked.exit_code == 0, checked.stdout + checked.stderr
+    outputs = (text.stdout, text.stderr, json.dumps(report), checked.stdout, checked.stderr)
+    _no_grant_secret(fake, *outputs)
+    assert len(tokens) == 3  # one fetch per run: SMTP and IMAP share it
+    for token in tokens:
+        _assert_no_token(token, *outputs)
+
+
+def test_a_revoked_grant_is_the_password_changed_cause_in_oauth_form(
+    oauth_env: tuple[FakeOAuth, Path, dict[str, str]], lab: LabHandle
+) -> None:
+    fake, config, env = oauth_env
+    fake.refresh = fo.GOOGLE_INVALID_GRANT
+    args = ["smtp", "--config", str(config), "--profile", GRANT_PROFILE]
+    code, report = run_json(args, env=env)
+    assert code == 2
+    assert cause_ids(report)[0] == "oauth-grant-revoked"
+    assert "password-changed" not in cause_ids(report)
+    step = _smtp_step(report)
+    assert step["data"]["oauth_error"] == "invalid_grant"
+    assert step["data"]["sent"] == "no"
+    text = run_cli([*args, "--lang", "en"], env=env)
+    assert text.exit_code == 2
+    assert "The OAuth2 sign-in was revoked" in text.stdout
+    assert "mailcheck login" in text.stdout
+    check = ["check", "--config", str(config), "--dns-server", lab.dns, "--all"]
+    checked = run_cli(check, env=env)
+    assert checked.exit_code == 2, checked.stdout
+    _no_grant_secret(fake, json.dumps(report), text.stdout, text.stderr, checked.stdout)
+
+
+def test_an_unreachable_token_endpoint_is_unknown_with_its_words(
+    oauth_env: tuple[FakeOAuth, Path, dict[str, str]],
+) -> None:
+    _, config, env = oauth_env
+    env = {**env, "MAILCHECK_OAUTH_URL": "http://127.0.0.1:9"}  # discard: nothing listens
+    args = ["smtp", "--config", str(config), "--profile", GRANT_PROFILE, "--lang", "en"]
+    text = run_cli(args, env=env)
+    assert text.exit_code == 3, text.stdout + text.stderr
+    assert "cannot reach the gmail token endpoint http://127.0.0.1:9/token" in text.stdout
+
+
+def test_a_profile_without_a_stored_grant_says_to_log_in(lab: LabHandle, tmp_path: Path) -> None:
+    profile = lab_profile(lab, tmp_path, LAB_USER)
+    del profile["password_file"]
+    profile["oauth_provider"] = "gmail"
+    config = write_config(tmp_path, {GRANT_PROFILE: profile})
+    env = {"XDG_CONFIG_HOME": str(tmp_path / "empty")}
+    result = run_cli(["smtp", "--config", str(config), "--profile", GRANT_PROFILE], env=env)
+    assert result.exit_code == 3
+    assert f"oauth/{GRANT_PROFILE}.json" in result.stderr
+    assert "(run: mailcheck login)" in result.stderr

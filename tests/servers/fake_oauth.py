@@ -19,7 +19,7 @@ import contextlib
 import json
 import ssl
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -58,6 +58,8 @@ class FakeOAuth:
 
     def __init__(self) -> None:
         self.refresh: str | dict[str, Any] = "ok"
+        self.mint: Callable[[], str] | None = None
+        """Makes each access token (the lab's ``mint_token``), else a fixed fake one."""
         self.rotate = False
         self.polls: list[str] = ["ok"]
         self.requests: list[dict[str, str]] = []
@@ -66,12 +68,13 @@ class FakeOAuth:
 
     def _token_answer(self, rotate: bool) -> dict[str, Any]:
         answer: dict[str, Any] = {
-            "access_token": NEW_ACCESS_TOKEN if rotate else ACCESS_TOKEN,
+            "access_token": self.mint() if self.mint else ACCESS_TOKEN,
             "expires_in": 3599,
             "token_type": "Bearer",
             "scope": "https://mail.google.com/",
         }
         if rotate:
+            answer["access_token"] = NEW_ACCESS_TOKEN
             answer["refresh_token"] = ROTATED_REFRESH_TOKEN
         return answer
 

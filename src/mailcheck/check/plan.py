@@ -146,7 +146,12 @@ def plan_profile(
         }
         settings = resolve_settings(values, need_sender="roundtrip" in checks)
         source = settings.secret_source
-        if source.env_name or source.profile_file or source.profile_command:
+        if (
+            source.env_name
+            or source.profile_file
+            or source.profile_command
+            or source.oauth_provider
+        ):
             # A profile that names its own password source uses it: with several profiles
             # in one run, one MAILCHECK_PASSWORD cannot be every mailbox's password.
             source = replace(source, env_var=None)

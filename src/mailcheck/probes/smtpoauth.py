@@ -14,6 +14,7 @@ import aiosmtplib
 from mailcheck.evidence import Outcome, Step
 from mailcheck.facts.smtp import SmtpStep
 from mailcheck.probes.net import elapsed_ms
+from mailcheck.probes.oauthgrant import fetch_token
 from mailcheck.probes.recorder import REDACTED, Recorder
 from mailcheck.probes.sasl import choose_mechanism, decode_error, error_answer, initial_response
 from mailcheck.probes.smtpreply import make_reply, smtp_failure
@@ -48,6 +49,10 @@ async def auth_oauth(
                 data=(("offered", offered), credential),
             )
         )
+        return False
+    if not await fetch_token(
+        secret, rec, SmtpStep.AUTH, [*data, credential], rec.begin(SmtpStep.AUTH)
+    ):
         return False
     token = secret.reveal()
     rec.add_secret(username, token)

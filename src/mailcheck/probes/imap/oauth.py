@@ -19,6 +19,7 @@ from mailcheck.evidence import Outcome, Step
 from mailcheck.probes.failure import failure_step
 from mailcheck.probes.imap.wire import imap_reply
 from mailcheck.probes.net import elapsed_ms
+from mailcheck.probes.oauthgrant import fetch_token
 from mailcheck.probes.recorder import REDACTED
 from mailcheck.probes.sasl import (
     OAuthMechanism,
@@ -105,6 +106,8 @@ async def login_with_token(session: ImapSession, secret: Secret, start: float) -
                 data=(("offered", offered), *data),
             )
         )
+        return False
+    if not await fetch_token(secret, rec, name, data, start):
         return False
     token = secret.reveal()
     rec.add_secret(settings.username, token)
