@@ -17,8 +17,8 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from mailcheck.datafiles import read_data
-from mailcheck.errors import ConfigError, did_you_mean
+from mailcheck.errors import ConfigError
+from mailcheck.presets import load_providers, preset_for, provider_from_mx
 from mailcheck.profiles import load_profile
 from mailcheck.secret import ACCESS_TOKEN_ENV, SecretSource
 from mailcheck.settings import (
@@ -71,25 +71,6 @@ def default_lang() -> str:
     return "en"
 
 
-def load_providers() -> dict[str, dict[str, Any]]:
-    """Read the provider presets shipped with mailcheck."""
-    data = read_data("providers.toml")
-    data.pop("schema", None)
-    return data
-
-
-def _find_provider(name: str, providers: Mapping[str, Mapping[str, Any]]) -> str:
-    key = name.strip().lower()
-    if key in providers:
-        return key
-    for pid, preset in providers.items():
-        if key in preset.get("aliases", ()):
-            return pid
-    known = sorted(providers)
-    extra = did_you_mean(key, known)
-    raise ConfigError(f"unknown provider {name!r}{extra}; known: {', '.join(known)}")
-
-
 def resolve_settings(
     values: Mapping[str, Any],
     *,
@@ -105,9 +86,7 @@ def resolve_settings(
         return value if value is not None else profile.get(key)
 
     sender, recipient = _addresses(pick, need_sender=need_sender, need_recipient=need_recipient)
-    # A given SMTP host is not second-guessed by the preset of the sender's domain.
-    guess_from = sender if pick("smtp_host") is None else None
-    provider, preset = _preset(pick("provider"), guess_from)
+    provider, preset, provider_mx = _sender_preset(pick, sender, need_smtp=need_smtp)
     smtp = _smtp_settings(pick, preset, sender, need_smtp=need_smtp)
     deadline = parse_seconds(pick("deadline") or DEFAULT_DEADLINE, "--deadline")
     dns_value = pick("dns_server")
@@ -137,6 +116,7 @@ def resolve_settings(
         lang=lang,
         deadline=deadline,
         provider=provider,
+        provider_mx=provider_mx,
         profile=profile_name,
         secret_source=_smtp_secret(values, profile, limits, profile_name),
     )
@@ -167,13 +147,40 @@ def _preset(name: object, address: Address | None) -> tuple[str | None, dict[str
     ``(None, {})`` when there is neither.
     """
     providers = load_providers()
-    provider: str | None = None
     if name:
-        provider = _find_provider(str(name), providers)
-    elif address is not None:
+        return preset_for(str(name), providers)
+    if address is not None:
         domain = address.domain
         provider = next((p for p, v in providers.items() if domain in v.get("domains", ())), None)
-    return provider, (providers.get(provider, {}) if provider else {})
+        if provider is not None:
+            return provider, providers[provider]
+    return None, {}
+
+
+def _sender_preset(
+    pick: Pick, sender: Address | None, *, need_smtp: bool
+) -> tuple[str | None, dict[str, Any], str | None]:
+    """``(id, preset, domain whose MX named it)``: the preset named, else the sender's.
+
+    A given SMTP host is not second-guessed by the preset of the sender's domain. When
+    no host is given and the sender's domain is not a provider's own (a company domain),
+    its MX may name one (Google Workspace, Microsoft 365): that domain is returned too,
+    so the report can say where the preset came from.
+    """
+    if pick("provider") or sender is None or pick("smtp_host") is not None:
+        return (*_preset(pick("provider"), None), None)
+    provider, preset = _preset(None, sender)
+    if provider is not None or (not need_smtp and pick("imap_host")):
+        return provider, preset, None
+    dns_value = pick("dns_server")
+    match = provider_from_mx(
+        sender.ascii_domain.rstrip("."),
+        server=parse_dns_server(str(dns_value)) if dns_value else None,
+        timeout=parse_seconds(pick("timeout") or DEFAULT_TIMEOUT, "--timeout"),
+    )
+    if match is None:
+        return None, {}, None
+    return match.provider, load_providers()[match.provider], sender.domain.rstrip(".")
 
 
 def _smtp_settings(
@@ -200,7 +207,8 @@ def _smtp_settings(
         same_mode = preset.get("smtp_tls") == tls.value
         port_value = preset.get("smtp_port") if same_mode else _DEFAULT_PORTS[tls.value]
     port = parse_port(port_value, "--smtp-port")
-    username = pick("username") or (str(sender) if sender else None)
+    # A relay may want a fixed user name (SendGrid: "apikey"); else the sender's address.
+    username = pick("username") or preset.get("username") or (str(sender) if sender else None)
     if not username:
         raise ConfigError("missing --username (or --sender, which is used as the user name)")
     if any(ord(ch) < 32 for ch in str(username)):
@@ -299,9 +307,9 @@ def _imap_settings(
     tls = parse_tls_mode(pick("imap_tls") or "tls", "--imap-tls", "tls, starttls, none")
     port_value = pick("imap_port")
     if port_value is None:
-        port_value = (
-            preset.get("imap_port") if tls is TlsMode.TLS and preset else _IMAP_PORTS[tls.value]
-        )
+        # A relay preset has no IMAP port: the mode's default then.
+        preset_port = preset.get("imap_port") if tls is TlsMode.TLS else None
+        port_value = preset_port or _IMAP_PORTS[tls.value]
     return ImapSettings(
         host=parse_host(str(host)),
         port=parse_port(port_value, "--imap-port"),

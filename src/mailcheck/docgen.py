@@ -55,10 +55,12 @@ TOP_MEANINGS = {
 #: without a meaning stops ``make docs`` (and the docs test), so it cannot go unwritten.
 PROFILE_MEANINGS = {
     "provider": "preset host, port and TLS: gmail, outlook (hotmail), office365, yahoo, "
-    "zoho, icloud, yandex; picked from the sender's domain when no host is given",
+    "zoho, icloud, yandex; relays google-relay, office365-hve, `ses:REGION`, sendgrid, brevo, "
+    "mailgun, mailgun-eu; picked from the sender's domain, or from its MX (Google Workspace, "
+    "Microsoft 365), when no host is given",
     "smtp_host": "the submission server",
-    "smtp_port": "its port (default 587, or 465 for `tls`)",
-    "smtp_tls": "`starttls` (587), `tls` (implicit TLS/SSL, 465) or `none`",
+    "smtp_port": "its port (default 587, or 465 for `tls`); 465 without `smtp_tls` means `tls`",
+    "smtp_tls": "`starttls` (587), `tls` or `ssl` (implicit TLS/SSL, 465) or `none`",
     "username": "SMTP login name (default: the sender address)",
     "sender": "the address invoices are sent from (syntax checked; CR/LF refused)",
     "recipient": "the customer's address (`diagnose`)",

@@ -106,6 +106,8 @@ class Settings:
     deadline: float
     """The whole command's budget, in seconds."""
     provider: str | None
+    provider_mx: str | None = None
+    """The domain whose MX records named :attr:`provider` (None: named, or the address's)."""
     profile: str | None
     secret_source: SecretSource
     mailbox: MailboxSettings | None

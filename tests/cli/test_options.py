@@ -23,8 +23,9 @@ def _option(name: str) -> click.Option:
 
 def test_the_provider_help_names_every_preset_of_providers_toml() -> None:
     help_text = _option("provider").help or ""
-    listed = help_text.removeprefix("Preset: ").removesuffix(".").split(", ")
+    listed = help_text.removeprefix("Preset: ").partition(". ")[0].split(", ")
     assert listed == list(load_providers())
+    assert "ses:ap-southeast-1" in help_text
 
 
 def test_each_value_option_reads_the_variable_named_after_it() -> None:

@@ -55,10 +55,21 @@ def _source_options() -> list[Callable[[F], F]]:
     return [
         _env_option("--profile", "Named profile from the config file."),
         _env_option("--config", "Config file [default: ~/.config/mailcheck/config.toml].", "PATH"),
-        _env_option(
-            "--provider", "Preset: gmail, outlook, office365, yahoo, zoho, icloud, yandex."
-        ),
+        _env_option("--provider", _provider_help()),
     ]
+
+
+def _provider_help() -> str:
+    """Every preset of providers.toml, and how a preset that takes a value is given."""
+    from mailcheck.presets import load_providers
+
+    presets = load_providers()
+    text = "Preset: " + ", ".join(presets) + "."
+    for pid, preset in presets.items():
+        if preset.get("parameter"):
+            text += f" {pid} takes its {preset['parameter']}: {pid}:{preset['parameter_example']}."
+    text += " Default: from the sender's domain, or its MX (Google Workspace, Microsoft 365)."
+    return text
 
 
 def _server_options() -> list[Callable[[F], F]]:

@@ -76,6 +76,9 @@ def _headline(diagnosis: Diagnosis, labels: dict[str, Any]) -> str:
     for key in ("provider", "profile"):
         if t.get(key):
             parts.append(f"{key} {t[key]}")
+            if key == "provider" and t.get("provider_mx"):
+                # Picked from the sender domain's MX: say so, the user never named it.
+                parts.append(labels["from_mx"].format(domain=t["provider_mx"]))
     if t.get("username"):
         parts.append(f"{labels['as']} {t['username']}")
     if t.get("password_source"):

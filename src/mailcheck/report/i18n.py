@@ -53,6 +53,7 @@ HUMAN: dict[str, dict[str, Any]] = {
     "en": {
         "via": "via",
         "as": "user",
+        "from_mx": "from the MX of {domain}",
         "password": "password from",
         "not_checked": "Not checked",
         "later": {
@@ -88,6 +89,7 @@ HUMAN: dict[str, dict[str, Any]] = {
     "vi": {
         "via": "qua",
         "as": "tài khoản",
+        "from_mx": "theo bản ghi MX của {domain}",
         "password": "mật khẩu từ",
         "not_checked": "Chưa kiểm tra",
         "later": {
@@ -255,12 +257,16 @@ LOGIN: dict[str, dict[str, str]] = {
         "waiting": "Waiting for the sign-in (the code is valid for {minutes} minutes) ...",
         "stored": "Signed in. The refresh token is stored in {path}, readable only by you;",
         "next": "mailcheck gets a fresh access token from it for each run.",
+        "browser": "To sign in to {provider}, open this page in your browser: {url}",
+        "waiting_browser": "Waiting for the sign-in in the browser ...",
     },
     "vi": {
         "open": "Để đăng nhập {provider}, mở {url} và nhập mã {code}",
         "waiting": "Đang chờ bạn đăng nhập (mã có hiệu lực trong {minutes} phút) ...",
         "stored": "Đã đăng nhập. Refresh token được lưu trong {path}, chỉ bạn đọc được;",
         "next": "mỗi lần chạy, mailcheck dùng nó để lấy access token mới.",
+        "browser": "Để đăng nhập {provider}, mở trang này trong trình duyệt: {url}",
+        "waiting_browser": "Đang chờ bạn đăng nhập trong trình duyệt ...",
     },
 }
 

@@ -53,6 +53,7 @@ def settings_target(settings: Settings, secret: Secret) -> dict[str, str | int |
         "sender": settings.sender,
         "recipient": settings.recipient,
         "provider": settings.provider,
+        "provider_mx": settings.provider_mx,
         "profile": settings.profile,
     }
 
