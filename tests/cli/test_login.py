@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import ssl
 import stat
+import subprocess
+import sys
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -58,15 +62,98 @@ def test_office365_login_shows_the_code_and_keeps_the_token_0600(
     assert fake.requests[-1]["refresh_token"] == fo.REFRESH_TOKEN
 
 
-def test_gmail_login_in_vietnamese_sends_the_client_secret(tmp_path: Path) -> None:
+def _login_process(env: dict[str, str], *args: str) -> subprocess.Popen[str]:
+    """``mailcheck login`` as a user runs it, with no display unless ``env`` gives one."""
+    base = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
+    base.pop("BROWSER", None)
+    return subprocess.Popen(
+        [sys.executable, "-m", "mailcheck", "login", "--provider", "gmail", *args],
+        env={**base, **env},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def _finish(proc: subprocess.Popen[str]) -> tuple[str, str]:
+    """The rest of its output once it ended (after a readline: communicate() would lose
+    what the text buffer already holds)."""
+    with proc:  # closes the pipes
+        proc.wait(timeout=20)
+        assert proc.stdout is not None
+        assert proc.stderr is not None
+        return proc.stdout.read(), proc.stderr.read()
+
+
+def _visit(url: str) -> None:
+    with urllib.request.urlopen(url, timeout=10) as page:  # noqa: S310 - 127.0.0.1 only
+        assert b"signed in" in page.read()
+
+
+def test_gmail_login_prints_the_page_and_the_browser_brings_the_code_back(
+    tmp_path: Path,
+) -> None:
     with fo.fake_oauth() as fake:
         env = _env(tmp_path, fake.url, MAILCHECK_OAUTH_CLIENT_SECRET="g-SECRET")
-        result = run_cli(["login", "--provider", "gmail", "--lang", "vi"], env=env)
-    assert result.exit_code == 0, result.stderr
-    assert result.stdout.startswith(f"Để đăng nhập Google, mở {fo.VERIFICATION_URI}")
-    assert fake.requests[0]["client_secret"] == "g-SECRET"
-    _no_secret_in(result.stdout, result.stderr)
+        proc = _login_process(env, "--lang", "vi", "--profile", "shop")
+        assert proc.stdout is not None
+        first = proc.stdout.readline()
+        prefix = "Để đăng nhập Google, mở trang này trong trình duyệt: "
+        assert first.startswith(prefix), first
+        url = first.removeprefix(prefix).strip()
+        assert url.startswith(f"{fake.url}/o/oauth2/v2/auth?client_id=client-1&")
+        _visit(url)  # the person, in a browser
+        out, err = _finish(proc)
+    assert proc.returncode == 0, err
+    path = tmp_path / "mailcheck" / "oauth" / "shop.json"
+    assert out.splitlines() == [
+        "Đang chờ bạn đăng nhập trong trình duyệt ...",
+        f"Đã đăng nhập. Refresh token được lưu trong {path}, chỉ bạn đọc được;",
+        "mỗi lần chạy, mailcheck dùng nó để lấy access token mới.",
+    ]
+    assert fake.requests[-1]["grant_type"] == "authorization_code"
+    assert fake.requests[-1]["client_secret"] == "g-SECRET"
+    _no_secret_in(first, out, err)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert fo.REFRESH_TOKEN in path.read_text()
+    # The stored grant refreshes (Google: a plain POST).
+    with fo.fake_oauth() as fake:
+        token = asyncio.run(access_token("gmail", path, base_url=fake.url))
+    assert token == fo.ACCESS_TOKEN
+    assert fake.requests[-1]["refresh_token"] == fo.REFRESH_TOKEN
+
+
+def test_gmail_login_opens_the_browser_where_there_is_one(tmp_path: Path) -> None:
+    browser = tmp_path / "browser"
+    browser.write_text(
+        f"#!{sys.executable}\nimport sys, urllib.request\n"
+        "urllib.request.urlopen(sys.argv[1], timeout=10).read()\n"
+    )
+    browser.chmod(0o700)
+    with fo.fake_oauth() as fake:
+        env = _env(tmp_path, fake.url, MAILCHECK_OAUTH_CLIENT_SECRET="g-SECRET")
+        with _login_process({**env, "BROWSER": str(browser)}) as proc:
+            out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 0, err
+    assert out.splitlines()[0].startswith("To sign in to Google, open this page in your browser")
+    assert len(fake.authorizations) == 1
     assert (tmp_path / "mailcheck" / "oauth" / "default.json").exists()
+    _no_secret_in(out, err)
+
+
+def test_gmail_consent_refused_exits_3_and_stores_nothing(tmp_path: Path) -> None:
+    with fo.fake_oauth() as fake:
+        fake.consent = "access_denied"
+        env = _env(tmp_path, fake.url, MAILCHECK_OAUTH_CLIENT_SECRET="g-SECRET")
+        proc = _login_process(env)
+        assert proc.stdout is not None
+        url = proc.stdout.readline().split(": ", 1)[1].strip()
+        with urllib.request.urlopen(url, timeout=10) as page:  # noqa: S310 - 127.0.0.1
+            assert b"not finished" in page.read()
+        _, err = _finish(proc)
+    assert proc.returncode == 3
+    assert err == "mailcheck: error: the gmail token endpoint refused the sign-in: access_denied\n"
+    assert not (tmp_path / "mailcheck" / "oauth" / "default.json").exists()
 
 
 def test_gmail_without_its_client_secret_is_a_usage_error(tmp_path: Path) -> None:

@@ -1,6 +1,8 @@
 """A token endpoint on 127.0.0.1 that speaks Google's and Microsoft's OAuth2 formats.
 
-Refresh grant (RFC 6749 §6) and device-code grant (RFC 8628): a success is
+Refresh grant (RFC 6749 §6), device-code grant (RFC 8628) and, for the loopback sign-in, an
+authorization endpoint that redirects to the ``redirect_uri`` with a code (or
+:attr:`FakeOAuth.consent`'s error) and the code exchange checking PKCE: a success is
 ``{"access_token", "expires_in", "token_type", ["refresh_token"]}``; a refusal is HTTP 400
 ``{"error", "error_description"}`` plus, in Microsoft's form, ``error_codes``, ``trace_id``
 (https://learn.microsoft.com/entra/identity-platform/reference-error-codes#handling-error-codes-in-your-application,
@@ -15,7 +17,9 @@ error dict) and :attr:`FakeOAuth.polls` (device-code answers in order: an error 
 
 from __future__ import annotations
 
+import base64
 import contextlib
+import hashlib
 import json
 import ssl
 import threading
@@ -23,7 +27,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 ACCESS_TOKEN = "ya29.fake-access-token-SECRET"
 NEW_ACCESS_TOKEN = "ya29.rotated-access-SECRET"
@@ -32,6 +36,7 @@ ROTATED_REFRESH_TOKEN = "1//rotated-refresh-token-SECRET"
 DEVICE_CODE = "device-code-SECRET"
 USER_CODE = "WDJB-MJHT"
 VERIFICATION_URI = "https://microsoft.com/devicelogin"
+AUTH_CODE = "4/fake-authorization-code-SECRET"
 
 GOOGLE_INVALID_GRANT = {
     # Google's answer to a revoked or expired refresh token.
@@ -62,6 +67,11 @@ class FakeOAuth:
         """Makes each access token (the lab's ``mint_token``), else a fixed fake one."""
         self.rotate = False
         self.polls: list[str] = ["ok"]
+        self.consent: str = "ok"
+        """The authorization endpoint's answer: ``"ok"`` (a code) or an error, e.g.
+        ``access_denied`` (RFC 6749 §4.1.2.1)."""
+        self.authorizations: list[dict[str, str]] = []
+        """Each authorization request's query (the browser's visit)."""
         self.requests: list[dict[str, str]] = []
         self.stop = threading.Event()
         self.url = ""
@@ -91,6 +101,8 @@ class FakeOAuth:
                     "message": "To sign in, use a web browser ...",
                 }
             )
+        if form.get("grant_type") == "authorization_code":
+            return self._code_answer(form)
         if form.get("grant_type") == "urn:ietf:params:oauth:grant-type:device_code":
             step = self.polls.pop(0) if len(self.polls) > 1 else self.polls[0]
             if step == "ok":
@@ -106,6 +118,33 @@ class FakeOAuth:
         if isinstance(self.refresh, dict):
             return 400, _json(self.refresh)
         return 200, _json(self._token_answer(self.rotate))
+
+    def authorize(self, query: dict[str, str]) -> str:
+        """The redirect (RFC 6749 §4.1.2) to the query's ``redirect_uri``: a code, or an error."""
+        self.authorizations.append(query)
+        answer = {"state": query.get("state", "")}
+        if self.consent == "ok":
+            answer["code"] = AUTH_CODE
+            answer["scope"] = query.get("scope", "")
+        else:
+            answer["error"] = self.consent
+        return f"{query['redirect_uri']}?{urlencode(answer)}"
+
+    def _code_answer(self, form: dict[str, str]) -> tuple[int, bytes]:
+        """The code exchange (RFC 6749 §4.1.3, PKCE RFC 7636 §4.6): Google's answers
+        (https://developers.google.com/identity/protocols/oauth2/native-app#exchange-authorization-code)."""
+        asked = self.authorizations[-1] if self.authorizations else {}
+        verifier = form.get("code_verifier", "").encode()
+        digest = base64.urlsafe_b64encode(hashlib.sha256(verifier).digest()).rstrip(b"=")
+        if (
+            form.get("code") != AUTH_CODE
+            or form.get("redirect_uri") != asked.get("redirect_uri")
+            or digest.decode() != asked.get("code_challenge")
+        ):
+            return 400, _json({"error": "invalid_grant", "error_description": "Bad Request"})
+        answer = self._token_answer(False)
+        answer["refresh_token"] = REFRESH_TOKEN
+        return 200, _json(answer)
 
     def openid_configuration(self, tenant: str) -> bytes:
         base = f"{self.url}/{tenant}"
@@ -140,6 +179,12 @@ def _handler(fake: FakeOAuth) -> type[BaseHTTPRequestHandler]:
             suffix = "/v2.0/.well-known/openid-configuration"
             if path.endswith(suffix):
                 self._send(200, fake.openid_configuration(path[1 : -len(suffix)]))
+            elif path.endswith(("/o/oauth2/v2/auth", "/oauth2/v2.0/authorize")):
+                query = {k: v[0] for k, v in parse_qs(urlsplit(self.path).query).items()}
+                self.send_response(302)
+                self.send_header("Location", fake.authorize(query))
+                self.send_header("Content-Length", "0")
+                self.end_headers()
             else:
                 self._send(404, b"{}")
 

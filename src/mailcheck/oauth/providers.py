@@ -4,9 +4,12 @@ Google (https://developers.google.com/identity/protocols/oauth2/native-app and
 https://developers.google.com/identity/protocols/oauth2/limited-input-device): token
 endpoint ``https://oauth2.googleapis.com/token``, device endpoint
 ``https://oauth2.googleapis.com/device/code``; Gmail's IMAP and SMTP want the scope
-``https://mail.google.com/`` (https://developers.google.com/gmail/imap/xoauth2-protocol).
+``https://mail.google.com/`` (https://developers.google.com/gmail/imap/xoauth2-protocol);
+its authorization endpoint (for the loopback sign-in, mailcheck.oauth.loopback) is
+``https://accounts.google.com/o/oauth2/v2/auth``
+(https://developers.google.com/identity/protocols/oauth2/native-app#step-2:-send-a-request-to-googles-oauth-2.0-server).
 Google's device flow grants only a short list of scopes, and ``https://mail.google.com/``
-is not on it: Google answers ``invalid_scope`` there, which ``mailcheck login`` shows as is.
+is not on it: ``mailcheck login --provider gmail`` uses the loopback flow instead.
 
 Microsoft identity platform (https://learn.microsoft.com/entra/identity-platform/v2-oauth2-device-code,
 https://learn.microsoft.com/entra/identity-platform/v2-oauth2-auth-code-flow#refresh-the-access-token):
@@ -43,6 +46,9 @@ class Provider:
     base_url: str
     token_path: str
     device_path: str
+    authorize_path: str
+    """The authorization endpoint (the browser's sign-in page), under ``authorize_base``."""
+    authorize_base: str
     scopes: tuple[str, ...]
     msal: bool
     """Refresh through MSAL (Microsoft) rather than a plain token request."""
@@ -56,6 +62,8 @@ GMAIL = Provider(
     base_url="https://oauth2.googleapis.com",
     token_path="/token",  # noqa: S106 - a URL path, not a password
     device_path="/device/code",
+    authorize_path="/o/oauth2/v2/auth",
+    authorize_base="https://accounts.google.com",
     scopes=("https://mail.google.com/",),
     msal=False,
     needs_secret=True,
@@ -66,6 +74,8 @@ OFFICE365 = Provider(
     base_url="https://login.microsoftonline.com",
     token_path="/{tenant}/oauth2/v2.0/token",  # noqa: S106 - a URL path
     device_path="/{tenant}/oauth2/v2.0/devicecode",
+    authorize_path="/{tenant}/oauth2/v2.0/authorize",
+    authorize_base="https://login.microsoftonline.com",
     scopes=(
         "https://outlook.office.com/SMTP.Send",
         "https://outlook.office.com/IMAP.AccessAsUser.All",
@@ -97,11 +107,13 @@ class Endpoints:
     """``base/tenant`` for Microsoft (MSAL's authority), else ``base``."""
     token: str
     device: str
+    authorize: str
 
 
 def endpoints(p: Provider, *, tenant: str = "common", base_url: str | None = None) -> Endpoints:
     """The provider's endpoints; ``base_url`` (else ``$MAILCHECK_OAUTH_URL``) replaces its host."""
-    base = (base_url or os.environ.get(BASE_URL_ENV) or p.base_url).rstrip("/")
+    override = base_url or os.environ.get(BASE_URL_ENV)
+    base = (override or p.base_url).rstrip("/")
     parts = urlsplit(base)
     if parts.scheme not in ("https", "http") or not parts.hostname:
         raise ConfigError(f"the OAuth2 endpoint {base!r} is not an http(s) URL")
@@ -111,4 +123,5 @@ def endpoints(p: Provider, *, tenant: str = "common", base_url: str | None = Non
         authority=f"{base}/{tenant}" if p.msal else base,
         token=base + p.token_path.format(tenant=tenant),
         device=base + p.device_path.format(tenant=tenant),
+        authorize=(base if override else p.authorize_base) + p.authorize_path.format(tenant=tenant),
     )

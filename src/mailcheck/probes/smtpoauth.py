@@ -14,7 +14,6 @@ import aiosmtplib
 from mailcheck.evidence import Outcome, Step
 from mailcheck.facts.smtp import SmtpStep
 from mailcheck.probes.net import elapsed_ms
-from mailcheck.probes.oauthgrant import fetch_token
 from mailcheck.probes.recorder import REDACTED, Recorder
 from mailcheck.probes.sasl import choose_mechanism, decode_error, error_answer, initial_response
 from mailcheck.probes.smtpreply import make_reply, smtp_failure
@@ -50,10 +49,12 @@ async def auth_oauth(
             )
         )
         return False
-    if not await fetch_token(
-        secret, rec, SmtpStep.AUTH, [*data, credential], rec.begin(SmtpStep.AUTH)
-    ):
-        return False
+    if secret.deferred:  # a stored refresh grant: its access token is fetched now
+        from mailcheck.probes.oauthgrant import fetch_token
+
+        start = rec.begin(SmtpStep.AUTH)
+        if not await fetch_token(secret, rec, SmtpStep.AUTH, [*data, credential], start):
+            return False
     token = secret.reveal()
     rec.add_secret(username, token)
     rec.note(f"signing in with an OAuth2 access token ({secret.source}), not a password")

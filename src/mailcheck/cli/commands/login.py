@@ -1,9 +1,12 @@
-"""``mailcheck login``: sign in once with the device code; keep the refresh token.
+"""``mailcheck login``: sign in once in the browser; keep the refresh token.
 
-Shows the provider's page and the code to type there (RFC 8628), waits for the sign-in,
-and stores the refresh token in ``$XDG_CONFIG_HOME/mailcheck/oauth/<profile>.json``
-(mode 0600). No token is ever printed. The client id is the app registered with the
-provider (``--client-id`` or ``MAILCHECK_OAUTH_CLIENT_ID``); Google's installed-app
+Microsoft: shows the provider's page and the code to type there (RFC 8628). Google, whose
+device flow does not grant Gmail's scope: shows (and, where there is a display, opens)
+the sign-in page, which sends the browser back to a one-shot listener on 127.0.0.1 (RFC
+8252, mailcheck.oauth.loopback). Then it stores the refresh token in
+``$XDG_CONFIG_HOME/mailcheck/oauth/<profile>.json`` (mode 0600). No token is ever
+printed. The client id is the app registered with the provider (``--client-id`` or
+``MAILCHECK_OAUTH_CLIENT_ID``); Google's installed-app
 clients also have a client secret, read from ``MAILCHECK_OAUTH_CLIENT_SECRET`` only.
 """
 
@@ -56,7 +59,7 @@ def command(
     timeout: float,
     lang: str | None,
 ) -> int:
-    """Sign in with OAuth2 (device code) and keep the refresh token for later runs."""
+    """Sign in with OAuth2 (in the browser) and keep the refresh token for later runs."""
     from mailcheck.config import default_lang
     from mailcheck.errors import ConfigError
     from mailcheck.oauth import device, store
@@ -80,7 +83,23 @@ def command(
         timeout=timeout,
     )
 
+    def show(url: str) -> None:
+        click.echo(words["browser"].format(provider=p.title, url=printable(url)))
+        if _can_open_browser():
+            import threading
+            import webbrowser
+
+            # In a thread: a browser command that waits (a text browser) must not hold up
+            # the listener it is sent back to.
+            threading.Thread(target=webbrowser.open, args=(url,), daemon=True).start()
+        click.echo(words["waiting_browser"])
+
     async def sign_in() -> str:
+        if p.name == "gmail":
+            from mailcheck.oauth import loopback
+
+            answer = await loopback.sign_in(client, show)
+            return _refresh_token(answer, p.title)
         code = await device.start(client)
         click.echo(
             words["open"].format(
@@ -90,13 +109,7 @@ def command(
             )
         )
         click.echo(words["waiting"].format(minutes=max(1, round(code.expires_in / 60))))
-        answer = await device.poll(client, code)
-        refresh = answer.get("refresh_token")
-        if not isinstance(refresh, str) or not refresh:
-            from mailcheck.oauth.errors import OAuthError
-
-            raise OAuthError(f"{p.title} signed you in but gave no refresh token")
-        return refresh
+        return _refresh_token(await device.poll(client, code), p.title)
 
     refresh_token = asyncio.run(sign_in())
     grant = store.StoredGrant(
@@ -110,3 +123,23 @@ def command(
     click.echo(words["stored"].format(path=path))
     click.echo(words["next"])
     return 0
+
+
+def _refresh_token(answer: dict[str, object], title: str) -> str:
+    refresh = answer.get("refresh_token")
+    if not isinstance(refresh, str) or not refresh:
+        from mailcheck.oauth.errors import OAuthError
+
+        raise OAuthError(f"{title} signed you in but gave no refresh token")
+    return refresh
+
+
+def _can_open_browser() -> bool:
+    """A browser can be started here: a display, a desktop OS, or ``$BROWSER`` named."""
+    import sys
+
+    if os.environ.get("BROWSER"):
+        return True
+    return sys.platform in ("darwin", "win32") or bool(
+        os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
+    )

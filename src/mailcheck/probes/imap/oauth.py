@@ -19,7 +19,6 @@ from mailcheck.evidence import Outcome, Step
 from mailcheck.probes.failure import failure_step
 from mailcheck.probes.imap.wire import imap_reply
 from mailcheck.probes.net import elapsed_ms
-from mailcheck.probes.oauthgrant import fetch_token
 from mailcheck.probes.recorder import REDACTED
 from mailcheck.probes.sasl import (
     OAuthMechanism,
@@ -107,8 +106,11 @@ async def login_with_token(session: ImapSession, secret: Secret, start: float) -
             )
         )
         return False
-    if not await fetch_token(secret, rec, name, data, start):
-        return False
+    if secret.deferred:  # a stored refresh grant: its access token is fetched now
+        from mailcheck.probes.oauthgrant import fetch_token
+
+        if not await fetch_token(secret, rec, name, data, start):
+            return False
     token = secret.reveal()
     rec.add_secret(settings.username, token)
     rec.note(f"{prefix}signing in with an OAuth2 access token ({secret.source}), not a password")
