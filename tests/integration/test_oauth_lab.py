@@ -333,3 +333,21 @@ def test_a_profile_without_a_stored_grant_says_to_log_in(lab: LabHandle, tmp_pat
     assert result.exit_code == 3
     assert f"oauth/{GRANT_PROFILE}.json" in result.stderr
     assert "(run: mailcheck login)" in result.stderr
+
+
+def test_a_revoked_grant_at_the_imap_login_names_the_same_cause(
+    oauth_env: tuple[FakeOAuth, Path, dict[str, str]],
+) -> None:
+    fake, config, env = oauth_env
+    fake.refresh = fo.MS_PASSWORD_CHANGED  # Microsoft's words, from the Google-shaped endpoint
+    args = ["watch", "--config", str(config), "--profile", GRANT_PROFILE, "--mailbox", LAB_USER]
+    args += ["--subject-contains", "HD-4711", "--wait", "1"]
+    code, report = run_json(args, env=env)
+    assert code == 2
+    assert cause_ids(report)[0] == "oauth-grant-revoked"
+    imap = next(p for p in report["probes"] if p["probe"] == "imap")
+    login = next(s for s in imap["steps"] if s["name"] == "login")
+    assert login["outcome"] == "rejected"
+    assert login["data"]["oauth_error"] == "invalid_grant AADSTS50173"
+    assert login["data"]["credential"] == "oauth2-token"
+    _no_grant_secret(fake, json.dumps(report))
