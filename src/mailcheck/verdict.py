@@ -61,6 +61,8 @@ class Part:
     (a refused login, not "nothing was sent", is the finding)."""
     unless_command: tuple[str, ...] = ()
     """Commands that do not ask for this part (``watch`` deletes nothing)."""
+    commands: tuple[str, ...] = ()
+    """Commands that ask for this part whatever their probes (``send`` sends, watching nothing)."""
 
 
 def _fact_in(
@@ -146,6 +148,7 @@ PARTS: tuple[Part, ...] = (
         ("smtp.mail", "smtp.rcpt", "smtp.data", "smtp.send.", "recipient.rejection"),
         after=("login", "mailbox"),
         unless_command=("watch",),
+        commands=("send",),
     ),
     Part(
         "delivery",
@@ -209,6 +212,7 @@ PARTS: tuple[Part, ...] = (
 #: a part not asked for. (``check`` and the optional probes go by what the run holds.)
 COMMAND_PROBES: Mapping[str, tuple[ProbeId, ...]] = {
     "smtp": (ProbeId.SMTP,),
+    "send": (ProbeId.SMTP,),
     "roundtrip": (ProbeId.SMTP, ProbeId.IMAP),
     "diagnose": (ProbeId.SMTP, ProbeId.IMAP, ProbeId.DNS, ProbeId.AUTH),
     "watch": (ProbeId.IMAP,),
@@ -261,7 +265,7 @@ def unchecked_parts(
             if "imap" not in missing:
                 missing.append("imap")
             continue
-        required = part.probe in COMMAND_PROBES.get(command, ())
+        required = part.probe in COMMAND_PROBES.get(command, ()) or command in part.commands
         if command in part.unless_command or not (required or _has_probe(results, part.probe)):
             continue
         if blocked.intersection(part.after):

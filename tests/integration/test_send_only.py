@@ -4,7 +4,9 @@ checked; ``mailcheck send --to`` delivers the test invoice to the one address gi
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
+from typing import Any
 
 from tests.helpers import LabHandle, cause_ids, lab_profile, run_cli, run_json, write_config
 
@@ -23,6 +25,14 @@ def _relay_profile(lab: LabHandle, tmp: Path, **extra: object) -> Path:
 
 def _ours(lab: LabHandle, user: str, folder: str = "INBOX") -> list[bytes]:
     return [m for m in lab.lab.list_messages(user, folder) if TOKEN_HEADER in m]
+
+
+def _arrived(lab: LabHandle, user: str) -> list[bytes]:
+    """Our test messages in the user's INBOX, once Postfix has delivered them (within 20 s)."""
+    limit = time.monotonic() + 20
+    while not (found := _ours(lab, user)) and time.monotonic() < limit:
+        time.sleep(0.2)
+    return found
 
 
 def test_diagnose_of_a_relay_profile_checks_the_sending_side_and_names_imap_not_checked(
@@ -50,7 +60,7 @@ def test_diagnose_of_a_relay_profile_checks_the_sending_side_and_names_imap_not_
     assert "auth" in probes  # the sender's SPF, DKIM, DMARC ran
     assert "bounce" not in probes  # a bounce watch needs IMAP
     # The customer got the labelled test; nothing went to the sender's own mailbox.
-    assert len(_ours(lab, CUSTOMER)) == 1
+    assert len(_arrived(lab, CUSTOMER)) == 1
     assert _ours(lab, SENDER) == []
     lab.lab.reset_mailboxes()
 
@@ -96,3 +106,52 @@ def test_a_refused_relay_login_is_still_critical_with_imap_not_checked(
     assert code == 2, ids
     assert "not-checked-imap" in ids
     assert report["facts"]["smtp.auth"] == "rejected"
+
+
+def _send(lab: LabHandle, to: str, *extra: str) -> tuple[int, dict[str, Any]]:
+    return run_json(
+        ["send", "--to", to, "--sender", SENDER, *lab.smtp_args(), *extra],
+        env={"MAILCHECK_PASSWORD": lab.lab.info().users[SENDER]},
+    )
+
+
+def test_send_delivers_the_test_invoice_to_the_address_given_and_nobody_else(
+    lab: LabHandle,
+) -> None:
+    code, report = _send(lab, CUSTOMER)
+    assert code == 0, cause_ids(report)
+    assert cause_ids(report) == ["test-invoice-accepted"]
+    assert report["facts"]["smtp.data"] == "ok"
+    queue = report["facts"]["smtp.queue_id"]
+    smtp = next(p for p in report["probes"] if p["probe"] == "smtp")
+    assert [s["data"]["recipient"] for s in smtp["steps"] if s["name"] == "rcpt"] == [CUSTOMER]
+    data = next(s for s in smtp["steps"] if s["name"] == "data")
+    assert f"queued as {queue}" in data["reply"]["text"]
+    # It arrived (read back over IMAP), labelled as a test, and went nowhere else.
+    arrived = _arrived(lab, CUSTOMER)
+    assert len(arrived) == 1
+    assert report["target"]["token"].encode() in arrived[0]
+    assert _ours(lab, SENDER) == []
+    lab.lab.reset_mailboxes()
+
+
+def test_send_to_an_address_the_server_refuses_quotes_its_words_and_exits_2(
+    lab: LabHandle,
+) -> None:
+    code, report = _send(lab, "nosuch@lab.test")
+    assert code == 2, cause_ids(report)
+    assert report["facts"]["smtp.rcpt"] == "rejected"
+    assert "smtp.queue_id" not in report["facts"]
+    assert "test-invoice-accepted" not in cause_ids(report)
+    assert report["facts"]["smtp.send.code"] == 550
+
+
+def test_send_human_report_in_vietnamese_names_the_acceptance(lab: LabHandle) -> None:
+    result = run_cli(
+        ["send", "--to", CUSTOMER, "--sender", SENDER, *lab.smtp_args(), "--lang", "vi"],
+        env={"MAILCHECK_PASSWORD": lab.lab.info().users[SENDER]},
+    )
+    assert result.exit_code == 0, result.output
+    assert "Máy chủ gửi thư đã nhận hoá đơn thử" in result.output
+    assert "queued as" in result.output
+    lab.lab.reset_mailboxes()

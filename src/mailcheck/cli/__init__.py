@@ -52,6 +52,7 @@ _COMMANDS = {
         "mailcheck.cli.commands.roundtrip",
         "Send a test invoice to your own mailbox; report inbox, spam or lost.",
     ),
+    "send": ("mailcheck.cli.commands.send", "Send the test invoice to one address you give."),
     "smtp": ("mailcheck.cli.commands.smtp", "Check SMTP credentials and TLS; sends nothing."),
     "watch": (
         "mailcheck.cli.commands.watch",

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import enum
+import re
 
 from mailcheck.evidence import Outcome, ProbeId, ProbeResult, ProbeStatus, Reply, Step
 from mailcheck.facts.refusals import TEMPORARY_STEPS, retry_after, sender_refusal, temporary_kind
 from mailcheck.facts.spec import FactSpec, FactValue, ProbeSpec, Quote
 
-__all__ = ["SEND_STEPS", "SPEC", "SmtpStep"]
+__all__ = ["SEND_STEPS", "SPEC", "SmtpStep", "queue_id"]
 
 
 class SmtpStep(enum.StrEnum):
@@ -151,6 +152,12 @@ FACTS = (
         _quote(SmtpStep.RCPT),
     ),
     FactSpec("smtp.data", str, "DATA: ok, rejected, timeout, closed, ...", _quote(SmtpStep.DATA)),
+    FactSpec(
+        "smtp.queue_id",
+        str,
+        "The queue id the server named in its 250 after DATA (Postfix, Exim, Exchange).",
+        _quote(SmtpStep.DATA),
+    ),
     FactSpec(
         "smtp.send.code",
         int,
@@ -317,6 +324,25 @@ def _refusal_facts(step: Step, reply: Reply) -> dict[str, FactValue]:
     return facts
 
 
+#: Where a 250 after DATA names the message's queue id. Postfix: "250 2.0.0 Ok: queued as
+#: 6D16826F000D" (http://www.howtoforge.com/forums/showpost.php?p=275699&postcount=32);
+#: Exim: "250 OK id=10HmaX-0005vi-00" (https://git.exim.org/exim.git/blob/a3ab48f23ee4a83f
+#: 796440ef67d7ac7b43aad4b5:/test/stdout/0485); Exchange: "250 2.6.0 <id@host>
+#: [InternalId=23138874] Queued mail for delivery"
+#: (https://newbetuts.com/867407-postfix-what-does-queued-mail-for-delivery-mean).
+_QUEUE_ID = re.compile(
+    r"queued as\s+([\w.@-]+)|\bid=([\w-]+)|<([^<>\s]+)>.*\bqueued\b", re.IGNORECASE
+)
+
+
+def queue_id(text: str) -> str | None:
+    """The queue id a 250 after DATA names, or None (Gmail's "OK 1701... - gsmtp" names none)."""
+    match = _QUEUE_ID.search(text)
+    if match is None:
+        return None
+    return next(group for group in match.groups() if group)
+
+
 def _send_facts(result: ProbeResult) -> dict[str, FactValue]:
     facts: dict[str, FactValue] = {}
     for step in result.steps:
@@ -328,6 +354,10 @@ def _send_facts(result: ProbeResult) -> dict[str, FactValue]:
         size = step.get("size")
         if step.name == SmtpStep.DATA and size is not None and size.isdigit():
             facts["smtp.send.size"] = int(size)
+        if step.name == SmtpStep.DATA and step.outcome is Outcome.OK and step.reply:
+            queue = queue_id(step.reply.text)
+            if queue:
+                facts["smtp.queue_id"] = queue
         if step.outcome is not Outcome.OK and "smtp.send.text" not in facts and step.reply:
             facts.update(_refusal_facts(step, step.reply))
         # Not Zoho's "Sender is not allowed to relay": that one is about the sender.
