@@ -108,6 +108,7 @@ def resolve_settings(
     return Settings(
         roundtrip=_roundtrip_options(values, pick, common, limits, preset),
         dnsbls=parse_dnsbls(values.get("dnsbl") or profile.get("dnsbls") or ()),
+        retry_temporary=bool(values.get("retry_temporary")),
         mailbox=mailbox,
         smtp=smtp,
         sender=str(sender) if sender else None,

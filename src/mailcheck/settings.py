@@ -114,4 +114,6 @@ class Settings:
     """The sender's own mailbox (None when there is no sender address)."""
     dnsbls: tuple[str, ...] = ()
     """DNS blocklist zones to check the sending IP against (none unless configured)."""
+    retry_temporary: bool = False
+    """After a temporary SMTP refusal, wait the server's delay and try once more."""
     roundtrip: RoundtripOptions

@@ -32,7 +32,7 @@ import contextlib
 import re
 import ssl
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -177,8 +177,16 @@ async def _read_message(reader: asyncio.StreamReader) -> bytes:
 
 
 @contextmanager
-def scripted_smtp(script: Script, tls: ssl.SSLContext | None = None) -> Iterator[ScriptedSmtp]:
-    """Serve ``script`` on 127.0.0.1 (a free port) while the block runs."""
+def scripted_smtp(
+    script: Script | Sequence[Script], tls: ssl.SSLContext | None = None
+) -> Iterator[ScriptedSmtp]:
+    """Serve ``script`` on 127.0.0.1 (a free port) while the block runs.
+
+    A sequence of scripts is one per connection, in order (the last one serves every
+    connection after it): a 451 first, then a 250, for a client that tries again.
+    """
+    scripts = [script] if isinstance(script, Script) else list(script)
+    served = [0]
     loop = asyncio.new_event_loop()
     ready = threading.Event()
     holder: dict[str, object] = {}
@@ -198,7 +206,9 @@ def scripted_smtp(script: Script, tls: ssl.SSLContext | None = None) -> Iterator
             if task is not None:
                 dialogues.add(task)
             with contextlib.suppress(asyncio.CancelledError):
-                await _serve_one(script, state_box[0], reader, writer, tls)
+                chosen = scripts[min(served[0], len(scripts) - 1)]
+                served[0] += 1
+                await _serve_one(chosen, state_box[0], reader, writer, tls)
 
         class Tracked(asyncio.StreamReaderProtocol):
             def connection_made(self, transport: asyncio.BaseTransport) -> None:

@@ -96,6 +96,13 @@ def _server_options() -> list[Callable[[F], F]]:
         dns_server_option("Resolve names with this DNS server instead of the system resolver."),
         _env_option("--timeout", "Timeout of each network step [10].", "SECONDS"),
         _env_option("--deadline", "Overall time limit of the command [60].", "SECONDS"),
+        _env_option(
+            "--retry-temporary",
+            "After a temporary refusal (421, 451 greylisting, a rate limit), wait the delay the "
+            "server asks for [60 s], within --deadline, and try once more.",
+            is_flag=True,
+            default=None,
+        ),
     ]
 
 

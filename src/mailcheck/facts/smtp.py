@@ -15,6 +15,8 @@ __all__ = ["SEND_STEPS", "SPEC", "SmtpStep", "queue_id"]
 class SmtpStep(enum.StrEnum):
     """The steps of probes/smtp.py, in the order they happen."""
 
+    RETRY = "retry"
+    """--retry-temporary: the first attempt's temporary refusal, and the wait before this one."""
     RESOLVE = "resolve"
     CONNECT = "connect"
     TLS = "tls"
@@ -203,6 +205,19 @@ FACTS = (
         _quote(SmtpStep.EHLO, SmtpStep.DATA),
     ),
     FactSpec(
+        "smtp.retried",
+        str,
+        "--retry-temporary tried again after this temporary refusal of the first attempt: "
+        "unavailable, greylisted, rate-limited, other (the other smtp facts are the second's).",
+        _quote(SmtpStep.RETRY),
+    ),
+    FactSpec(
+        "smtp.retry.waited",
+        int,
+        "Seconds waited before the second attempt.",
+        _quote(SmtpStep.RETRY),
+    ),
+    FactSpec(
         "smtp.temporary",
         str,
         "A 4xx reply at the greeting, EHLO, STARTTLS, MAIL, RCPT or DATA: unavailable (421), "
@@ -367,6 +382,17 @@ def _send_facts(result: ProbeResult) -> dict[str, FactValue]:
     return facts
 
 
+def _retry_facts(result: ProbeResult) -> dict[str, FactValue]:
+    retry = result.step(SmtpStep.RETRY)
+    if retry is None:
+        return {}
+    waited = retry.get("waited_s") or "0"
+    return {
+        "smtp.retried": retry.get("kind") or "other",
+        "smtp.retry.waited": round(float(waited)),
+    }
+
+
 def _size_facts(facts: dict[str, FactValue]) -> dict[str, FactValue]:
     size, limit = facts.get("smtp.send.size"), facts.get("smtp.size_limit")
     if isinstance(size, int) and isinstance(limit, int) and limit > 0:
@@ -378,6 +404,7 @@ def _extract(result: ProbeResult) -> dict[str, FactValue]:
     if result.status is ProbeStatus.NOT_RUN:
         return _login_facts(result)
     facts = {**_login_facts(result), **_send_facts(result), **_temporary_facts(result)}
+    facts.update(_retry_facts(result))
     return {**facts, **_size_facts(facts)}
 
 

@@ -32,6 +32,7 @@ from mailcheck.scenarios.common import (
     showing,
 )
 from mailcheck.scenarios.mailboxes import bounce_probe, mailbox_probe
+from mailcheck.scenarios.retry import retrying
 from mailcheck.secret import Secret
 from mailcheck.settings import Settings
 
@@ -183,7 +184,12 @@ class _Trip:
             ),
         )
         try:
-            await probe_smtp(probe, rec)
+            await retrying(
+                lambda r: probe_smtp(probe, r),
+                rec,
+                enabled=self.settings.retry_temporary,
+                deadline=self.deadline,
+            )
         finally:
             signals.mark_login(False)  # no-op when the login already had its verdict
             if not signals.submitted.is_set():

@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from mailcheck.diagnosis import Diagnosis, diagnose
 from mailcheck.errors import ConfigError
 from mailcheck.scenarios.common import run_deadline, settings_target
+from mailcheck.scenarios.retry import retrying
 from mailcheck.secret import Secret
 from mailcheck.settings import Settings
 from mailcheck.values import Address
@@ -60,7 +61,15 @@ async def send_diagnosis(command: str, settings: Settings, secret: Secret, to: s
         ),
     )
     result = await run_probe(
-        "smtp", smtp_target(settings.smtp), lambda rec: probe_smtp(probe, rec), deadline
+        "smtp",
+        smtp_target(settings.smtp),
+        lambda rec: retrying(
+            lambda r: probe_smtp(probe, r),
+            rec,
+            enabled=settings.retry_temporary,
+            deadline=deadline,
+        ),
+        deadline,
     )
     target = settings_target(settings, secret)
     target["recipient"] = address

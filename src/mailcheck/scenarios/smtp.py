@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 from mailcheck.diagnosis import Diagnosis, diagnose
 from mailcheck.scenarios.common import run_deadline, sender_probe, settings_target
+from mailcheck.scenarios.retry import retrying
 from mailcheck.secret import Secret
 from mailcheck.settings import Settings
 
@@ -30,7 +31,12 @@ async def smtp_diagnosis(
     result = await run_probe(
         "smtp",
         smtp_target(settings.smtp),
-        lambda rec: probe_smtp(probe, rec),
+        lambda rec: retrying(
+            lambda r: probe_smtp(probe, r),
+            rec,
+            enabled=settings.retry_temporary,
+            deadline=deadline,
+        ),
         deadline,
     )
     results = [result]
