@@ -233,7 +233,7 @@ async def probe_smtp(probe: SmtpProbe, rec: Recorder) -> None:
                 await submit(smtp, rec, probe.submission)
         said_goodbye = await _quit(smtp, rec)
     finally:
-        _hang_up(smtp, opened, polite=said_goodbye)
+        await _hang_up(smtp, opened, polite=said_goodbye)
 
 
 async def _quit(smtp: aiosmtplib.SMTP, rec: Recorder) -> bool:
@@ -249,18 +249,34 @@ async def _quit(smtp: aiosmtplib.SMTP, rec: Recorder) -> bool:
     return True
 
 
-def _hang_up(
+#: How long a polite close may take: the server's close_notify after our QUIT.
+_GOODBYE_SECONDS = 0.3
+
+
+def _still_open(transport: asyncio.BaseTransport | None) -> bool:
+    sock = transport.get_extra_info("socket") if transport is not None else None
+    return sock is not None and sock.fileno() != -1
+
+
+async def _hang_up(
     smtp: aiosmtplib.SMTP, opened: list[asyncio.BaseTransport | None], *, polite: bool
 ) -> None:
-    """Close the connection; one left mid-dialogue (a step failed or timed out) is aborted.
+    """Close the connection, and make sure its socket is closed before the probe ends.
 
-    A TLS close first waits for the server's close_notify, which a stalled server
-    never sends: the run would end with the socket still open. Aborting drops it
-    at once (the event loop closes the socket on its next turn). aiosmtplib forgets
-    the transport when a command times out, hence the list kept by the caller.
+    A TLS close waits for the server's close_notify, which a stalled server never
+    sends and a polite one sends a moment later: a run's event loop may end first,
+    leaving the socket open. After a QUIT the server answered, the close gets a
+    moment; then (and at once after a failed or timed-out step) whatever is still
+    open is aborted. aiosmtplib forgets the transport when a command times out,
+    hence the list kept by the caller.
     """
     smtp.close()
-    if not polite:
-        for transport in opened:
-            if isinstance(transport, asyncio.Transport):
-                transport.abort()
+    if polite:
+        loop = asyncio.get_running_loop()
+        until = loop.time() + _GOODBYE_SECONDS
+        # aiosmtplib gives no public "connection lost" to await: poll the sockets briefly.
+        while loop.time() < until and any(_still_open(t) for t in opened):  # noqa: ASYNC110
+            await asyncio.sleep(0.005)
+    for transport in opened:
+        if isinstance(transport, asyncio.Transport) and _still_open(transport):
+            transport.abort()
