@@ -203,7 +203,7 @@ def fake_oauth(tls: ssl.SSLContext | None = None) -> Iterator[FakeOAuth]:
     """A token endpoint on 127.0.0.1 (HTTPS when ``tls`` is given), for one test."""
     fake = FakeOAuth()
     server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(fake))
-    server.daemon_threads = True
+    server.daemon_threads = False  # server_close() joins each handler: no socket left open
     if tls is not None:
         server.socket = tls.wrap_socket(server.socket, server_side=True)
     fake.url = f"{'https' if tls else 'http'}://127.0.0.1:{server.server_address[1]}"
