@@ -111,21 +111,7 @@ async def _store_and_expunge(session: ImapSession, uid: int) -> Removal:
     expunged = await session.command(
         "expunge", session.client.uid("expunge", str(uid)), record=False, refusals=True
     )
-    if expunged is None:
-        return _unknown(session, "the connection failed during UID EXPUNGE")
-    if expunged.result != "OK":
-        return _refused("UID EXPUNGE", expunged)
-    there = await still_there(session, uid)
-    if there is None:
-        return _unknown(session, "the connection failed after UID EXPUNGE")
-    if there:
-        return Removal(
-            "kept",
-            Outcome.ERROR,
-            why="UID EXPUNGE answered OK, but the message is still there",
-            reply=imap_reply(expunged.result, last_text(expunged)),
-        )
-    return Removal("deleted", Outcome.OK)
+    return await _gone_after(session, uid, "UID EXPUNGE", expunged, Removal("deleted", Outcome.OK))
 
 
 async def _move(session: ImapSession, uid: int, trash: Mailbox) -> Removal:
@@ -135,21 +121,29 @@ async def _move(session: ImapSession, uid: int, trash: Mailbox) -> Removal:
         record=False,
         refusals=True,
     )
-    if moved is None:
-        return _unknown(session, "the connection failed during UID MOVE")
-    if moved.result != "OK":
-        return _refused("UID MOVE", moved)
+    done = Removal("moved", Outcome.OK, to=trash.display)
+    return await _gone_after(session, uid, "UID MOVE", moved, done)
+
+
+async def _gone_after(
+    session: ImapSession, uid: int, what: str, response: Any, done: Removal
+) -> Removal:
+    """``done`` only when the server said OK to ``what`` and the UID is then really gone."""
+    if response is None:
+        return _unknown(session, f"the connection failed during {what}")
+    if response.result != "OK":
+        return _refused(what, response)
     there = await still_there(session, uid)
     if there is None:
-        return _unknown(session, "the connection failed after UID MOVE")
+        return _unknown(session, f"the connection failed after {what}")
     if there:
         return Removal(
             "kept",
             Outcome.ERROR,
-            why="UID MOVE answered OK, but the message is still there",
-            reply=imap_reply(moved.result, last_text(moved)),
+            why=f"{what} answered OK, but the message is still there",
+            reply=imap_reply(response.result, last_text(response)),
         )
-    return Removal("moved", Outcome.OK, to=trash.display)
+    return done
 
 
 def _refused(what: str, response: Any) -> Removal:
