@@ -167,12 +167,12 @@ def _flufl(tmp: Path) -> Corpus:
     for name, addresses, temporary in _labels(root):
         if name in labels or name not in reasons:
             continue
-        reason = reasons[name]["reason"]
+        entry = reasons[name]
         labels[name] = Label(
             kind="delay" if temporary else "failure",
             recipients=tuple(sorted(addresses)),
-            reason=reason,
-            accepted=frozenset({reason}),
+            reason=entry["reason"],
+            accepted=frozenset({entry["reason"], *entry.get("also", ())}),
         )
     data = root / "tests" / "data"
     return Corpus(
