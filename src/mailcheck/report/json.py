@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from mailcheck import __version__
@@ -79,6 +80,70 @@ def _probe(result: ProbeResult, transcript: bool) -> dict[str, Any]:
     return out
 
 
+def _int(value: str | None) -> int | None:
+    try:
+        return int(value) if value is not None else None
+    except ValueError:
+        return None
+
+
+def _bounces(probes: Sequence[ProbeResult]) -> list[dict[str, Any]]:
+    """One record per bounced recipient: mailcheck's names, and Sisimai's beside them.
+
+    A projection of the bounce probe's steps (docs/json.md, "bounces"); Sisimai's fields are
+    strings with ``""`` for "not known", as Sisimai writes them.
+    """
+    from mailcheck.facts.bounce import BounceStep
+
+    records: list[dict[str, Any]] = []
+    for result in probes:
+        if result.probe != "bounce":
+            continue
+        message: Step | None = None
+        for step in result.steps:
+            if step.name == BounceStep.BOUNCE:
+                message = step
+                continue
+            if step.name != BounceStep.BOUNCED_RECIPIENT or message is None:
+                continue
+            records.append(_bounce_record(message, step))
+    return records
+
+
+def _bounce_record(message: Step, step: Step) -> dict[str, Any]:
+    def text(source: Step, key: str) -> str:
+        return source.get(key) or ""
+
+    softbounce = _int(step.get("softbounce"))
+    return {
+        # mailcheck's own names
+        "kind": text(message, "kind"),
+        "style": text(message, "style"),
+        "reporting_mta": message.get("reporting_mta"),
+        "recipient": step.get("recipient"),
+        "action": text(step, "action"),
+        "status": step.get("status"),
+        "reason": text(step, "reason"),
+        "party": text(step, "party") or "unknown",
+        "diagnostic": step.get("diagnostic"),
+        "remote_mta": step.get("remote_mta"),
+        # Sisimai's names for the same facts, and what only Sisimai's records have
+        "sisimai_reason": text(step, "sisimai_reason") or "undefined",
+        "deliverystatus": text(step, "status"),
+        "diagnosticcode": text(step, "diagnostic"),
+        "rhost": text(step, "remote_mta"),
+        "lhost": text(message, "reporting_mta"),
+        "smtpcommand": text(step, "smtp_command"),
+        "replycode": text(step, "reply_code"),
+        "softbounce": -1 if softbounce is None else softbounce,
+        "hardbounce": softbounce == 0,  # Sisimai 5's name for softbounce 0
+        "timestamp": _int(message.get("timestamp")),
+        "addresser": text(message, "addresser"),
+        "subject": text(message, "original_subject"),
+        "messageid": text(message, "original_message_id").strip("<>"),
+    }
+
+
 def render_json(diagnosis: Diagnosis, *, transcript: bool = False) -> str:
     """The report as a JSON document (one object, UTF-8, indented)."""
     return dump_json(report_dict(diagnosis, transcript=transcript))
@@ -88,7 +153,7 @@ def report_dict(diagnosis: Diagnosis, *, transcript: bool = False) -> dict[str, 
     """The report as plain data (schema 1)."""
     from mailcheck.diagnosis import evidence_steps
 
-    return {
+    out: dict[str, Any] = {
         "schema": SCHEMA,
         "mailcheck": __version__,
         "command": diagnosis.command,
@@ -114,3 +179,7 @@ def report_dict(diagnosis: Diagnosis, *, transcript: bool = False) -> dict[str, 
         "probes": [_probe(p, transcript) for p in diagnosis.probes],
         "facts": diagnosis.facts,
     }
+    bounces = _bounces(diagnosis.probes)
+    if bounces:  # only a report that read a bounce naming recipients has this key
+        out["bounces"] = bounces
+    return out
