@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import email.parser
 import email.policy
-import re
 from dataclasses import replace
 from typing import Final
 
@@ -36,6 +35,7 @@ from mailcheck.bounce.dsn import (
     parse_dsn,
     rejected_recipient,
 )
+from mailcheck.bounce.mbox import split_mbox
 from mailcheck.bounce.mime import (
     before_returned,
     collect,
@@ -90,28 +90,10 @@ def read_messages(raw: bytes) -> list[bytes]:
     """Split an mbox into its messages, or return ``[raw]`` for a single message.
 
     An mbox starts with a ``From `` line; every ``From `` line after a blank line starts the
-    next message (mboxo/mboxrd). ``>From `` quoting is undone once (mboxrd).
+    next message (mboxo/mboxrd). ``>From `` quoting is undone once (mboxrd). To read a large
+    mbox without holding it, see :func:`mailcheck.bounce.mbox.iter_messages`.
     """
-    if not raw.startswith(b"From "):
-        return [raw]
-    lines = raw.splitlines(keepends=True)
-    messages: list[list[bytes]] = []
-    previous_blank = True
-    for line in lines:
-        if line.startswith(b"From ") and previous_blank:
-            messages.append([])
-            previous_blank = False
-            continue
-        previous_blank = line in (b"\n", b"\r\n")
-        if re.match(rb">+From ", line):
-            line = line[1:]
-        messages[-1].append(line)
-    result = []
-    for message in messages:
-        if message and message[-1] in (b"\n", b"\r\n"):
-            message = message[:-1]  # the separator blank line belongs to the mbox
-        result.append(b"".join(message))
-    return result
+    return split_mbox(raw)
 
 
 def refers_to(bounce: Bounce, token: str | None, message_id: str | None) -> bool:

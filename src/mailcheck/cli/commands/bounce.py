@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from typing import BinaryIO
 
 import click
 
@@ -22,21 +23,34 @@ def command(file: str, fmt: str, lang: str | None, color: bool | None) -> int:
     gives the fix. Exit 2 for a failure, 1 for a delay notice, 0 for an
     automatic reply, 3 when it is not a bounce.
     """
+    import io
+
     from mailcheck import interrupt
-    from mailcheck.cli.commands.output import emit_all
+    from mailcheck.cli.commands.output import StreamPrinter
     from mailcheck.config import default_lang
     from mailcheck.errors import ConfigError
-    from mailcheck.scenarios.bounce import bounce_diagnoses
+    from mailcheck.scenarios.bounce import stream_bounce_diagnoses
 
+    printer = StreamPrinter(fmt=fmt, lang=lang or default_lang(), color=color)
+
+    async def explain(stream: BinaryIO) -> None:
+        # Each report is printed as soon as its message is read: an mbox is never held whole.
+        async for diagnosis in stream_bounce_diagnoses(stream, file):
+            printer.add(diagnosis)
+
+    if file == "-":
+        stream: BinaryIO = sys.stdin.buffer
+        if sys.stdin.isatty():
+            # Typed in: read before the run, where Ctrl-C still ends a blocked read.
+            stream = io.BytesIO(stream.read())
+        interrupt.run(explain(stream))
+        return printer.close()
     try:
-        if file == "-":
-            raw = sys.stdin.buffer.read()
-        else:
-            with open(file, "rb") as handle:
-                raw = handle.read()
+        handle = open(file, "rb")  # noqa: SIM115 - closed below, after the run
     except OSError as exc:
         from mailcheck.terminal import printable
 
         raise ConfigError(f"cannot read {printable(file)}: {exc.strerror}") from None
-    diagnoses = interrupt.run(bounce_diagnoses(raw, file))
-    return emit_all(diagnoses, fmt=fmt, lang=lang or default_lang(), color=color)
+    with handle:
+        interrupt.run(explain(handle))
+    return printer.close()

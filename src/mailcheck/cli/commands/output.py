@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from mailcheck.secret import Secret
     from mailcheck.settings import Settings
 
-__all__ = ["emit", "emit_all", "prepare", "show"]
+__all__ = ["StreamPrinter", "emit", "emit_all", "prepare", "show"]
 
 
 def prepare(
@@ -86,6 +86,59 @@ def emit_all(
     if not diagnoses:
         return 3
     return max(diagnoses, key=lambda d: d.severity.rank).exit_code
+
+
+class StreamPrinter:
+    """Print diagnoses as they come, in the same bytes :func:`emit_all` prints for all of them.
+
+    Human reports are printed one by one. JSON is one object for a single diagnosis and one
+    array for several, so the first is held until the second shows which; after that each is
+    printed as an element of the array. Other formats are printed whole at the end.
+    """
+
+    def __init__(self, *, fmt: str, lang: str, color: bool | None = None) -> None:
+        self.fmt, self.lang, self.color = fmt, lang, color
+        self.count = 0
+        self.exit_code: int | None = None
+        self._rank = -1
+        self._held: list[Diagnosis] = []
+
+    def add(self, diagnosis: Diagnosis) -> None:
+        """Print (or hold) one more diagnosis."""
+        from mailcheck.report import Format, render_diagnoses
+
+        self.count += 1
+        if diagnosis.severity.rank > self._rank:
+            self._rank, self.exit_code = diagnosis.severity.rank, diagnosis.exit_code
+        if self.fmt == Format.HUMAN:
+            show(render_diagnoses, [diagnosis], fmt=self.fmt, lang=self.lang, color=self.color)
+        elif self.fmt == Format.JSON:
+            self._held.append(diagnosis)
+            if self.count >= 2:
+                text = ",\n".join(self._element(d) for d in self._held)
+                click.echo(("[\n" if self.count == 2 else ",\n") + text, nl=False)
+                self._held.clear()
+        else:
+            self._held.append(diagnosis)
+
+    def close(self) -> int:
+        """Print what is still held; the worst exit code (3 when there was nothing)."""
+        from mailcheck.report import Format, render_diagnoses
+
+        if self.fmt == Format.JSON and self.count >= 2:
+            click.echo("\n]\n", nl=False)
+        elif self.fmt != Format.HUMAN or self.count == 0:
+            show(render_diagnoses, self._held, fmt=self.fmt, lang=self.lang, color=self.color)
+        self._held.clear()
+        return 3 if self.exit_code is None else self.exit_code
+
+    @staticmethod
+    def _element(diagnosis: Diagnosis) -> str:
+        """One diagnosis as an element of an indented JSON array (what json.dumps writes)."""
+        from mailcheck.report.json import dump_json, report_dict
+
+        # JSON strings hold no raw newline, so every line break is the layout's.
+        return "  " + dump_json(report_dict(diagnosis)).replace("\n", "\n  ")
 
 
 def show(
