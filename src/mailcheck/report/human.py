@@ -6,12 +6,14 @@ the terminal), so the same text can be tested without one.
 
 from __future__ import annotations
 
+import functools
 import textwrap
 from typing import Any
 
 from mailcheck.diagnosis import Diagnosis, evidence_steps
 from mailcheck.evidence import Outcome, ProbeResult, Step
-from mailcheck.report.i18n import COLOURS, HUMAN, STATUS_WORDS
+from mailcheck.facts.bounce import BounceStep
+from mailcheck.report.i18n import BOUNCE, COLOURS, HUMAN, STATUS_WORDS
 from mailcheck.report.quote import quote_lines, quote_with
 from mailcheck.terminal import printable, style
 
@@ -87,6 +89,71 @@ def _headline(diagnosis: Diagnosis, labels: dict[str, Any]) -> str:
     return printable(f"mailcheck {diagnosis.command}: " + ", ".join(parts))
 
 
+# ---------------------------------------------------------------- a bounce's block
+
+#: Recipients shown per bounce: a report on hundreds stays one screen (JSON has them all).
+_MAX_SHOWN = 20
+_WORDS_SHOWN = 300  # characters of the server's words, on one line
+
+
+@functools.cache
+def _reason_title(reason: str, lang: str) -> str | None:
+    """The title of the cause a failure for ``reason`` names (the catalogue's own rule)."""
+    from mailcheck.rules import catalogue, evaluate
+
+    shipped = catalogue()
+    findings = evaluate(shipped.rules, shipped.causes, {"recipient.rejection": reason})
+    return findings[0].cause.title[lang] if findings else None
+
+
+def _bounce_lines(result: ProbeResult, lang: str) -> list[str]:
+    """Who bounced, why, whose problem it is, and the server's words: one block per bounce."""
+    words = BOUNCE[lang]
+    message = result.step(BounceStep.BOUNCE)
+    recipients = [s for s in result.steps if s.name == BounceStep.BOUNCED_RECIPIENT]
+    if message is None or not recipients:
+        return []
+    kind = message.get("kind") or ""
+    fields = {
+        "kind": words["kinds"].get(kind, kind),
+        "host": message.get("reporting_mta"),
+        "style": message.get("style") or "",
+        "count": len(recipients),
+    }
+    head = words["head"] if fields["host"] else words["head_no_host"]
+    out = [head.format(**fields)]
+    for step in recipients[:_MAX_SHOWN]:
+        out.extend(_recipient_lines(step, lang))
+    if len(recipients) > _MAX_SHOWN:
+        out.append("  " + words["more"].format(count=len(recipients) - _MAX_SHOWN))
+    # Addresses, host names and the server's words all come from the bounce: made inert.
+    return [printable(line) for line in out]
+
+
+def _recipient_lines(step: Step, lang: str) -> list[str]:
+    words = BOUNCE[lang]
+    reason = step.get("reason") or "other"
+    title = _reason_title(reason, lang) or reason
+    status = " ".join(v for v in (step.get("action"), step.get("status")) if v)
+    lines = [f"  {step.get('recipient') or '?'}: {status} · {title}"]
+    party = step.get("party") or "unknown"
+    lines.append(f"    {words['whose']}: {words['party'].get(party, party)}")
+    host, command = step.get("remote_mta"), step.get("smtp_command")
+    said = step.get("diagnostic")
+    if said:
+        if host:
+            label = words["said_after" if command else "said"].format(host=host, command=command)
+        else:
+            label = words["server_said_after" if command else "server_said"].format(command=command)
+        said = " ".join(said.split())
+        if len(said) > _WORDS_SHOWN:
+            said = said[: _WORDS_SHOWN - 1] + "…"
+        lines.append(f"    {label}: {said}")
+    elif host:
+        lines.append("    " + words["refused_by"].format(host=host))
+    return lines
+
+
 def render_human(
     diagnosis: Diagnosis, *, lang: str, colour: bool = False, transcript: bool = False
 ) -> str:
@@ -96,6 +163,13 @@ def render_human(
     out: list[str] = []
     out.append(_headline(diagnosis, labels))
     out.append("")
+    bounce_blocks = False
+    for result in diagnosis.probes:
+        if result.probe == "bounce":
+            block = _bounce_lines(result, lang)
+            if block:
+                out.extend([*block, ""])
+                bounce_blocks = True
     for finding in diagnosis.findings:
         cause = finding.cause
         head = f"{status_names[cause.severity.value]:<8} {cause.id}"
@@ -104,6 +178,8 @@ def render_human(
         out.append(_style(head, COLOURS[cause.severity.value], bold=True, enabled=colour))
         out.append("  " + cause.title[lang])
         for step in evidence_steps(finding, diagnosis.probes):
+            if bounce_blocks and step.name == BounceStep.BOUNCED_RECIPIENT:
+                continue  # the bounce's block above quotes it already
             out.extend("  " + line for line in quote_with(step, labels))
         fix = textwrap.fill(
             " ".join(cause.fix[lang].split()),

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 __all__ = [
+    "BOUNCE",
     "CATALOGUE",
     "CHECK",
     "COLOURS",
@@ -270,6 +271,47 @@ LOGIN: dict[str, dict[str, str]] = {
     },
 }
 
+#: A bounce's block in the human report (``mailcheck bounce``): who bounced, whose problem it
+#: is (``mailcheck.bounce.party``), which server said what.
+BOUNCE: dict[str, dict[str, Any]] = {
+    "en": {
+        "head": "Bounce ({kind}) written by {host} ({style}), {count} recipient(s):",
+        "head_no_host": "Bounce ({kind}, {style}), {count} recipient(s):",
+        "kinds": {"failure": "failure", "delay": "delay notice"},
+        "whose": "Whose problem",
+        "party": {
+            "sender": "yours, the sender's (change something on the sending side, then send again)",
+            "recipient": "the recipient's (the address, their mailbox or their server)",
+            "temporary": "temporary (the sending server is still retrying; nothing to do yet)",
+            "unknown": "cannot be told from this bounce",
+        },
+        "said": "{host} said",
+        "said_after": "{host} said (after {command})",
+        "server_said": "Server said",
+        "server_said_after": "Server said (after {command})",
+        "refused_by": "Refused by {host}",
+        "more": "... and {count} more recipient(s) (--format json lists them all)",
+    },
+    "vi": {
+        "head": "Thư báo lỗi ({kind}) do {host} ({style}) gửi, {count} người nhận:",
+        "head_no_host": "Thư báo lỗi ({kind}, {style}), {count} người nhận:",
+        "kinds": {"failure": "gửi thất bại", "delay": "thông báo chậm trễ"},
+        "whose": "Lỗi thuộc về",
+        "party": {
+            "sender": "bên gửi, tức là bạn (cần sửa phía gửi rồi mới gửi lại)",
+            "recipient": "bên nhận (địa chỉ, hộp thư hoặc máy chủ của người nhận)",
+            "temporary": "tạm thời (máy chủ gửi vẫn đang thử lại; chưa cần làm gì)",
+            "unknown": "không xác định được từ thư báo lỗi này",
+        },
+        "said": "{host} trả lời",
+        "said_after": "{host} trả lời (sau lệnh {command})",
+        "server_said": "Máy chủ trả lời",
+        "server_said_after": "Máy chủ trả lời (sau lệnh {command})",
+        "refused_by": "Bị từ chối bởi {host}",
+        "more": "... và {count} người nhận khác (--format json liệt kê đủ)",
+    },
+}
+
 #: Every table by name, for the tests (and anyone who translates).
 CATALOGUE: dict[str, dict[str, Any]] = {
     "status": STATUS_WORDS,
@@ -281,4 +323,5 @@ CATALOGUE: dict[str, dict[str, Any]] = {
     "history_trend": HISTORY_TREND,
     "history_placement": HISTORY_PLACEMENT,
     "login": LOGIN,
+    "bounce": BOUNCE,
 }
