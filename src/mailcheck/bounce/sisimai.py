@@ -67,9 +67,10 @@ _SCAN: Final = 16384  # characters of the report's text searched when the addres
 _COMMAND: Final = re.compile(
     r"\b(?:in\s+reply\s+to|after|while\s+sending|while\s+receiving)\s+(?:the\s+)?"
     r"(?:pipelined\s+)?"
-    r"(?P<cmd>RCPT\s+TO|MAIL\s+FROM|end\s+of\s+data|DATA|BDAT|message\s+body|EHLO|HELO|LHLO"
-    r"|STARTTLS|AUTH|QUIT|initial\s+(?:connection|server\s+greeting)|connection|"
-    r"server\s+greeting)\b",
+    # Bare command names only in capitals: "after data" in prose is not a command.
+    r"(?P<cmd>(?-i:RCPT\s+TO|MAIL\s+FROM|DATA|BDAT|EHLO|HELO|LHLO|STARTTLS|AUTH|QUIT)"
+    r"|end\s+of\s+data|message\s+body|initial\s+(?:connection|server\s+greeting)"
+    r"|server\s+greeting)\b",
     re.IGNORECASE,
 )
 # A session transcript: ">>> RCPT To:<a@b>" then "<<< 550 ..." (Sendmail), or
@@ -186,7 +187,7 @@ def _command_in(haystack: str) -> str:
         first = words.split()[0]
         if words in _COMMAND_NAME:
             return _COMMAND_NAME[words]
-        if first in ("initial", "connection", "server"):
+        if first in ("initial", "server"):
             return "CONN"
         return _COMMAND_NAME.get(first, "")
     steps = list(_TRANSCRIPT.finditer(haystack))
