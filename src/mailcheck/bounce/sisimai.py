@@ -86,12 +86,18 @@ _PIPELINED_REFUSAL: Final = re.compile(
 # Words that name the step without naming the command: qmail-remote's, and Postfix's
 # "refused to talk to me" (the greeting).
 _PHRASES: Final = (
-    (re.compile(r"\bdoes\s+not\s+like\s+recipient\b", re.IGNORECASE), "RCPT"),
-    (re.compile(r"\bsender\s+was\s+rejected\b", re.IGNORECASE), "MAIL"),
-    (re.compile(r"\bfailed\s+on\s+DATA\s+command\b", re.IGNORECASE), "DATA"),
-    (re.compile(r"\brefused\s+to\s+talk\s+to\s+me\b", re.IGNORECASE), "CONN"),
-    (re.compile(r"\bwasn't\s+able\s+to\s+establish\s+an\s+SMTP\s+connection\b", re.I), "CONN"),
+    ("does not like", re.compile(r"\bdoes\s+not\s+like\s+recipient\b", re.I), "RCPT"),
+    ("was rejected", re.compile(r"\bsender\s+was\s+rejected\b", re.I), "MAIL"),
+    ("failed on", re.compile(r"\bfailed\s+on\s+DATA\s+command\b", re.I), "DATA"),
+    ("refused to", re.compile(r"\brefused\s+to\s+talk\s+to\s+me\b", re.I), "CONN"),
+    (
+        "able to",
+        re.compile(r"\bwasn't\s+able\s+to\s+establish\s+an\s+SMTP\s+connection\b", re.I),
+        "CONN",
+    ),
 )
+#: Words one of which :data:`_COMMAND` needs: tested as substrings before the regex runs.
+_COMMAND_CUES: Final = ("reply to", "after", "while sending", "while receiving")
 
 _COMMAND_NAME: Final = {
     "rcpt": "RCPT",
@@ -168,42 +174,53 @@ def smtp_command(recipient: BouncedRecipient, text: str) -> str:
 
 
 def _command_haystacks(recipient: BouncedRecipient, text: str) -> list[str]:
+    """The diagnostic, then this recipient's paragraph (or, when not found, the text's start)."""
     haystacks = [recipient.diagnostic or ""]
     address = (recipient.recipient or "").lower()
-    if address:
-        at = text.lower().find(address, 0, _SCAN * 4)
-        if at >= 0:
-            haystacks.append(text[at : at + _WINDOW])
-    haystacks.append(text[:_SCAN])
+    head = text[: _SCAN * 4]
+    at = head.lower().find(address) if address else -1
+    if at < 0:
+        haystacks.append(text[:_SCAN])
+        return haystacks
+    # From the start of the address's line; a transcript's command line just above it
+    # (">>> DATA" then "<<< 550 <address>...") belongs to it too.
+    start = text.rfind("\n", 0, at) + 1
+    above = text.rfind("\n", 0, max(start - 1, 0)) + 1
+    if start and text[above:start].lstrip().startswith((">>>", "Sent")):
+        start = above
+    haystacks.append(text[start : at + _WINDOW])
     return haystacks
 
 
 def _command_in(haystack: str) -> str:
     if not haystack:
         return ""
-    match = _COMMAND.search(haystack)
-    if match:
-        words = " ".join(match.group("cmd").lower().split())
-        first = words.split()[0]
-        if words in _COMMAND_NAME:
-            return _COMMAND_NAME[words]
-        if first in ("initial", "server"):
-            return "CONN"
-        return _COMMAND_NAME.get(first, "")
-    steps = list(_TRANSCRIPT.finditer(haystack))
-    if steps:
-        last = steps[-1]
-        command = _COMMAND_NAME.get(last.group("cmd").lower(), "")
-        # With PIPELINING the recipients' refusals arrive after DATA was sent: a reply to
-        # "DATA" that names an address <...> is a recipient's refusal.
-        reply = haystack[last.end() : last.end() + 300]
-        if command == "DATA" and re.search(
-            r"^[ \t]*(?:<<<|Received[ \t]*>>>)[^\n]*<[^<>\s@]+@", reply, re.M
-        ):
-            return "RCPT"
-        return command
-    for pattern, command in _PHRASES:
-        if pattern.search(haystack):
+    # Cheap substring tests first: most text names no command, and a regex search over a
+    # whole report costs more than the rest of this module together.
+    lowered = haystack.lower()
+    if any(word in lowered for word in _COMMAND_CUES):
+        match = _COMMAND.search(haystack)
+        if match:
+            words = " ".join(match.group("cmd").lower().split())
+            if words in _COMMAND_NAME:
+                return _COMMAND_NAME[words]
+            first = words.split()[0]
+            if first in ("initial", "server"):
+                return "CONN"
+            return _COMMAND_NAME.get(first, "")
+    if ">>>" in haystack or "<<<" in haystack:
+        steps = list(_TRANSCRIPT.finditer(haystack))
+        if steps:
+            last = steps[-1]
+            command = _COMMAND_NAME.get(last.group("cmd").lower(), "")
+            # With PIPELINING the recipients' refusals arrive after DATA was sent: a reply
+            # to "DATA" that names an address <...> is a recipient's refusal.
+            reply = haystack[last.end() : last.end() + 300]
+            if command == "DATA" and _PIPELINED_REFUSAL.search(reply):
+                return "RCPT"
+            return command
+    for cue, pattern, command in _PHRASES:
+        if cue in lowered and pattern.search(haystack):
             return command
     return ""
 
