@@ -27,7 +27,8 @@ _I, _M = re.IGNORECASE, re.MULTILINE
 
 _BOUNCE_FROM: Final = re.compile(
     r"mailer-daemon|postmaster|mail delivery (?:system|subsystem)|mail administrator"
-    r"|system administrator|\bmdaemon@|microsoftexchange|hệ thống thư",
+    r"|system administrator|\bmdaemon@|microsoftexchange|hệ thống thư"
+    r"|no-reply@[\w.-]{0,60}\.dion\.ne\.jp",
     _I,
 )
 _BOUNCE_SUBJECT: Final = re.compile(
@@ -35,7 +36,7 @@ _BOUNCE_SUBJECT: Final = re.compile(
     r"|mail delivery failed|returned mail|failure notice|non remis|nicht zustellbar|unzustellbar"
     r"|could not be delivered|delayed mail|warning: message|mail system error|mail delivery status"
     r"|non-?delivery|not delivered|mail failed|failed mail|failure delivery|delivery warning"
-    r"|rejected mail|user unknown|returning to sender"
+    r"|rejected mail|user unknown|returning to sender|^\[bounce\]$"
     r"|không (?:thể )?gửi được|thư bị trả lại|gửi thư thất bại",
     _I,
 )
@@ -95,6 +96,15 @@ _STYLE_PRINTS: Final[tuple[tuple[Style, re.Pattern[str]], ...]] = tuple(
         ),
         (Style.COURIER, r"courier mail server|courier-mta"),
         (Style.DOMINO, r"domino directory|lotus domino|^delivery failure:|was not delivered to:"),
+        (Style.JAMES, r"(?m)this is the james mail server|^error message below:\s{0,5}$"),
+        (
+            Style.KDDI,
+            # EZweb's Subject "Mail System Error - Returned Mail" is not enough: older
+            # gateways (Netscape, GroupWise) write it too.
+            r"(?m)postmaster@(?:ezweb\.ne\.jp|au\.com)|could not be delivered to: <"
+            r"|^your mail (?:sent|attempted to be delivered) on:",
+        ),
+        (Style.MFILTER, r"(?m)「m-filter」|^-{5,10}server message\s{0,5}$"),
     )
 )
 

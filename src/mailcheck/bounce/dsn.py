@@ -25,6 +25,13 @@ __all__ = [
 MAX_RECIPIENTS: Final = 100
 _IDENTITY_CTE: Final = frozenset({"", "7bit", "8bit", "binary"})
 _I: Final = re.IGNORECASE
+# A block with any of these is about one recipient; Diagnostic-Code is one, for the DSNs that
+# write no Status (and sometimes no Action) but the remote server's reply.
+_RECIPIENT_FIELDS: Final = frozenset(
+    {"final-recipient", "original-recipient", "action", "status", "diagnostic-code"}
+)
+# The basic SMTP reply code at the start of a diagnostic: "550 ...", "452-...".
+_REPLY_CODE: Final = re.compile(r"^\s{0,5}([245])\d\d(?:[ -]|$)")
 
 
 def dsn_blocks(part: Message) -> list[Message]:
@@ -80,7 +87,7 @@ def parse_dsn(blocks: list[Message]) -> tuple[list[tuple[str, str]], list[Bounce
     for block in blocks:
         fields = header_list(block)
         names = {name.lower() for name, _ in fields}
-        if not names & {"final-recipient", "original-recipient", "action", "status"}:
+        if not names & _RECIPIENT_FIELDS:
             per_message.extend(fields)
             continue
         if len(recipients) >= MAX_RECIPIENTS:
@@ -98,6 +105,11 @@ def _dsn_recipient(fields: list[tuple[str, str]]) -> BouncedRecipient:
     in_text = find_status(diagnostic or "")
     if in_text and (status is None or (status.endswith(".0.0") and in_text[0] == status[0])):
         status = in_text  # "Status: 5.0.0" with "550 5.1.1 ..." in the text: the text is precise
+    if status is None:
+        # No Status field and no enhanced code: the reply code gives the class (RFC 3463
+        # section 3.1: X.0.0 is "other undefined status"), so the action can be inferred.
+        reply = _REPLY_CODE.match(diagnostic or "")
+        status = f"{reply.group(1)}.0.0" if reply else None
     action = (header_value(fields, "action") or "").strip().lower().split(" ", 1)[0]
     if action not in {a.value for a in Action}:
         action = _action_from_status(status)

@@ -31,6 +31,10 @@ class Style(enum.StrEnum):
     YAHOO = "yahoo"
     COURIER = "courier"
     DOMINO = "domino"
+    SES = "ses"  #: an Amazon SES bounce or complaint notification (JSON, by mail or SNS)
+    JAMES = "james"  #: Apache James
+    KDDI = "kddi"  #: au by KDDI (ezweb.ne.jp, au.com, dion.ne.jp)
+    MFILTER = "mfilter"  #: Digital Arts m-FILTER
     UNKNOWN = "unknown"
 
 

@@ -7,8 +7,9 @@ headers, and returns what it found.
 from __future__ import annotations
 
 import re
+from typing import Final
 
-from mailcheck.bounce.hits import ADDR, Hit, join_lines, smtp_line, split_lines
+from mailcheck.bounce.hits import ADDR, MAX_HITS, Hit, join_lines, smtp_line, split_lines
 
 __all__ = [
     "extract_domino",
@@ -20,6 +21,19 @@ __all__ = [
 ]
 
 _I = re.IGNORECASE
+
+_EXIM_GENERATED: Final = re.compile(rf"^\(generated from ({ADDR})\)$", _I)
+# Exim prints this, or "pipe to |...", instead of an address it must not show.
+_EXIM_UNDISCLOSED: Final = re.compile(
+    r"^ {1,4}(an undisclosed address|pipe to \|\S{1,200}|\S{1,200})\s{0,5}$"
+)
+# Sendmail's summary line of one recipient: "550 <a@b>... User unknown" (version 5 writes
+# one per recipient, with no DSN), "550 5.1.1 <a@b>... User unknown" (version 8).
+_SENDMAIL_SUMMARY: Final = re.compile(
+    rf"^\s{{0,4}}([45]\d\d)(?: [245]\.\d{{1,3}}\.\d{{1,3}})? <?({ADDR})>?\.\.\. ?(.{{1,2000}})$"
+)
+_TALKING_TO: Final = re.compile(r"while talking to ([\w.-]{1,253}?)\.?:", _I)
+_RCPT_SENT: Final = re.compile(rf"^>>> rcpt to:\s{{0,5}}<?({ADDR})>?", _I)
 
 
 def extract_qmail(text: str, headers: list[tuple[str, str]]) -> list[Hit]:
@@ -53,35 +67,44 @@ def extract_qmail(text: str, headers: list[tuple[str, str]]) -> list[Hit]:
 
 def extract_exim(text: str, headers: list[tuple[str, str]]) -> list[Hit]:
     # "  rcpt" then indented "host ...", "SMTP error from remote mail server after ...:", reply.
+    # An address that an alias or forward expanded is followed by "(generated from <address
+    # the sender wrote>)": that one is the recipient the sender knows, so it is reported.
     hits = []
     lines = split_lines(text)
     for index, line in enumerate(lines):
         match = re.match(rf"^ {{1,4}}({ADDR})(?:\s{{1,4}}<{ADDR}>)?\s{{0,20}}$", line)
         if match is None:
-            continue
+            match = _EXIM_UNDISCLOSED.match(line)
+            follow = lines[index + 1] if index + 1 < len(lines) else ""
+            if match is None or not _EXIM_GENERATED.match(follow.strip()):
+                continue
         block = []
         for follow in lines[index + 1 : index + 30]:
             if not follow.strip() or len(follow) - len(follow.lstrip()) <= 2:
                 break
             block.append(follow.strip())
+        recipient = match.group(1)
         remote = None
         diagnostic_lines = []
         for entry in block:
             host = re.match(r"^host ([\w.-]{1,253})", entry, _I)
-            if host:
+            generated = _EXIM_GENERATED.match(entry)
+            if generated:
+                recipient = generated.group(1)
+            elif host:
                 remote = host.group(1)
             elif re.match(r"^smtp error from remote mail server", entry, _I):
                 continue
             else:
                 diagnostic_lines.append(entry)
-        hits.append(Hit(match.group(1), join_lines(diagnostic_lines), remote))
+        hits.append(Hit(recipient, join_lines(diagnostic_lines), remote))
     return hits
 
 
 def extract_sendmail(text: str, headers: list[tuple[str, str]]) -> list[Hit]:
     hits = []
     lines = split_lines(text)
-    remote_match = re.search(r"while talking to ([\w.-]{1,253}?)\.?:", text, _I)
+    remote_match = _TALKING_TO.search(text)
     remote = remote_match.group(1) if remote_match else None
     for index, line in enumerate(lines):
         match = re.match(rf"^<({ADDR})>\s{{0,20}}$", line.strip())
@@ -100,7 +123,40 @@ def extract_sendmail(text: str, headers: list[tuple[str, str]]) -> list[Hit]:
                     diagnostic = reply.group(1)
                     break
         hits.append(Hit(match.group(1), diagnostic or smtp_line(lines), remote))
-    return hits
+    return hits + _sendmail_summaries(lines, {h.recipient.lower() for h in hits if h.recipient})
+
+
+def _sendmail_summaries(lines: list[str], seen: set[str]) -> list[Hit]:
+    """Recipients named only on summary lines of the transcript (Sendmail version 5).
+
+    Each gets the server's reply to its own ``RCPT To`` when the transcript shows it, and
+    the host of the nearest "while talking to" above it.
+    """
+    hits = []
+    talking_to = None
+    sent_to = None
+    replies: dict[str, str] = {}
+    for line in lines[:2000]:
+        host = _TALKING_TO.search(line)
+        if host:
+            talking_to = host.group(1)
+            continue
+        rcpt = _RCPT_SENT.match(line)
+        if rcpt:
+            sent_to = rcpt.group(1).lower()
+            continue
+        if line.startswith("<<< ") and sent_to is not None:
+            replies.setdefault(sent_to, line[4:].strip())
+            sent_to = None
+            continue
+        summary = _SENDMAIL_SUMMARY.match(line)
+        if summary is None or summary.group(2).lower() in seen:
+            continue
+        address = summary.group(2)
+        seen.add(address.lower())
+        own = f"{summary.group(1)} {summary.group(3).strip()}"
+        hits.append(Hit(address, replies.get(address.lower(), own), talking_to))
+    return hits[:MAX_HITS]
 
 
 def extract_exchange(text: str, headers: list[tuple[str, str]]) -> list[Hit]:

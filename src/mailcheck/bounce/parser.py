@@ -11,6 +11,7 @@ import email.policy
 from dataclasses import replace
 from typing import Final
 
+from mailcheck.bounce import ses
 from mailcheck.bounce.decode import (
     MAX_HEADERS,
     MAX_TEXT,
@@ -127,6 +128,11 @@ def refers_to(bounce: Bounce, token: str | None, message_id: str | None) -> bool
 
 
 def _parse(raw: bytes) -> Bounce:
+    # Amazon SES notifications are JSON, by mail or bare (issue 14): a byte test, then JSON.
+    if ses.maybe_notification(raw):
+        notification = ses.parse_notification(raw)
+        if notification is not None:
+            return notification
     msg = email.parser.BytesParser(policy=email.policy.compat32).parsebytes(raw)
     headers = header_list(msg)
     if not headers:

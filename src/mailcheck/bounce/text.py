@@ -12,8 +12,10 @@ import re
 from collections.abc import Callable
 from typing import Final
 
+from mailcheck.bounce.carriers import extract_kddi, extract_mfilter
 from mailcheck.bounce.generic import extract_generic
 from mailcheck.bounce.hits import Hit, clean_address
+from mailcheck.bounce.james import extract_james
 from mailcheck.bounce.model import Style
 from mailcheck.bounce.mta import (
     extract_domino,
@@ -33,7 +35,7 @@ def reporting_from_text(text: str) -> str | None:
     match = re.search(
         r"qmail-send program at ([\w.-]{1,253})|mail system at host ([\w.-]{1,253})"
         r"|generating server: ([\w.-]{1,253})|generierender server: ([\w.-]{1,253})"
-        r"|from ([\w.-]{1,253}), running the courier",
+        r"|from ([\w.-]{1,253}), running the courier|james mail server at ([\w.-]{1,253})",
         text[:16384],
         _I,
     )
@@ -51,4 +53,7 @@ TEXT_EXTRACTORS: Final[dict[Style, Callable[[str, list[tuple[str, str]]], list[H
     Style.EXCHANGE: extract_exchange,
     Style.DOMINO: extract_domino,
     Style.GMAIL: extract_gmail,
+    Style.JAMES: extract_james,
+    Style.KDDI: extract_kddi,
+    Style.MFILTER: extract_mfilter,
 }
