@@ -59,8 +59,17 @@ def part_text(part: Message) -> str:
     return _nfc(decode_bytes(data[: MAX_TEXT * 4], charset))[:MAX_TEXT]
 
 
+_SPACES: Final = re.compile(r"\s+")
+_RAW_8BIT: Final = re.compile("[\udc80-\udcff]")
+
+
 def decode_header(value: str) -> str:
-    if any("\udc80" <= ch <= "\udcff" for ch in value):
+    if value.isascii():
+        if "=?" not in value:
+            # Most headers: nothing encoded, nothing to compose (the decoder would find no
+            # encoded word and return the value as it is).
+            return _SPACES.sub(" ", value).strip()
+    elif _RAW_8BIT.search(value):
         # compat32 keeps raw 8-bit header bytes as surrogates; most senders meant UTF-8.
         value = decode_bytes(value.encode("ascii", "surrogateescape"), "utf-8")
     try:
@@ -76,7 +85,7 @@ def decode_header(value: str) -> str:
                 out.append(decode_bytes(chunk, charset))
         else:
             out.append(chunk)
-    return _nfc(re.sub(r"\s+", " ", "".join(out)).strip())
+    return _nfc(_SPACES.sub(" ", "".join(out)).strip())
 
 
 def header_list(msg: Message) -> list[tuple[str, str]]:
