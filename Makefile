@@ -9,7 +9,7 @@ LAB    := $(PYTHON) fixtures/lab/lab.py
 # `make lab-up` keeps its lab here, so `make lab-down` can find it.
 LAB_STATE ?= /tmp/mailcheck-lab
 
-.PHONY: install lab-install test test-fast lint fmt docs demo lab-up lab-down lab-env bench clean
+.PHONY: install lab-install test test-fast lint fmt docs demo lab-up lab-down lab-env bench clean image
 
 install: $(VENV)/.installed
 
@@ -69,6 +69,14 @@ lab-env:
 bench: install
 	@$(LAB) install
 	$(BIN)/python bench/run.py --write BENCHMARKS.md
+
+# The container image (Containerfile; docs/deploy.md): podman where there is one, else docker.
+# Not part of `make test`: it pulls the Python base image, which CI cannot reach.
+CONTAINER_ENGINE ?= $(shell command -v podman >/dev/null 2>&1 && echo podman || echo docker)
+IMAGE ?= mailcheck:latest
+
+image:
+	$(CONTAINER_ENGINE) build -f Containerfile -t $(IMAGE) .
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache src/*.egg-info
