@@ -11,7 +11,14 @@ from typing import Final
 from mailcheck.bounce.decode import header_value
 from mailcheck.bounce.hits import Hit
 from mailcheck.bounce.model import Action, BouncedRecipient, Kind, Style
-from mailcheck.bounce.reasons import Reason, classify, find_status
+from mailcheck.bounce.reasons import (
+    Reason,
+    classify,
+    classify_text,
+    find_status,
+    gave_up_after,
+    says_expired,
+)
 
 __all__ = [
     "DELAY_TEXT",
@@ -150,23 +157,37 @@ def is_auto_reply(headers: list[tuple[str, str]], subject: str | None) -> bool:
 
 
 def refine(recipient: BouncedRecipient, explanation: str) -> BouncedRecipient:
-    """A better reason when the recipient's own words gave none (``other``).
+    """A better reason when the recipient's own words gave none (``other``) or only "expired".
 
     Many notices put the reason in their own prose, not next to the address
     ("This mail message has exceeded the maximum incoming message size.");
-    that prose, before the returned message, is read then. And a failure on a
-    temporary 4.x.x status (4.4.x: no route, no answer) means the sender's
-    server retried until it gave up: the delivery expired.
+    that prose, before the returned message, is read then. An expired delivery
+    whose notice tells the last real error (a transcript, Exchange's "LED=441
+    4.4.1 ... Failed to connect") gets that error's reason: it says why. A failure
+    on a temporary 4.x.x status with nothing better means the sender's server
+    retried until it gave up: expired. How long it tried, when said, is kept in
+    ``gave_up_after``.
     """
     reason = recipient.reason
+    status = recipient.status or find_status(explanation)
     if reason == Reason.OTHER:
-        reason = classify(recipient.status or find_status(explanation), explanation)
+        reason = classify(status, explanation)
+    if reason == Reason.EXPIRED:
+        last = classify_text(explanation)
+        # The notice's own prose: a catch-all "denied" there is too weak to beat expiry.
+        if last not in (None, Reason.EXPIRED, Reason.OTHER, Reason.POLICY):
+            reason = last
     temporary = (recipient.status or "").startswith("4.")
-    if recipient.action == Action.FAILED and temporary:
-        network = (recipient.status or "").startswith("4.4.")
-        if reason == Reason.OTHER or network:
-            reason = Reason.EXPIRED
-    return recipient if reason == recipient.reason else replace(recipient, reason=reason)
+    failed = recipient.action == Action.FAILED
+    if failed and temporary and reason == Reason.OTHER:
+        reason = Reason.EXPIRED
+    gave_up = recipient.gave_up_after
+    words = f"{recipient.diagnostic or ''}\n{explanation}"
+    if failed and gave_up is None and (temporary or says_expired(words)):
+        gave_up = gave_up_after(recipient.diagnostic or "") or gave_up_after(explanation)
+    if reason == recipient.reason and gave_up == recipient.gave_up_after:
+        return recipient
+    return replace(recipient, reason=reason, gave_up_after=gave_up)
 
 
 def kind_of(recipients: list[BouncedRecipient], delay_hint: bool) -> Kind:
@@ -183,10 +204,12 @@ def kind_of(recipients: list[BouncedRecipient], delay_hint: bool) -> Kind:
 def from_hit(hit: Hit, delay_hint: bool) -> BouncedRecipient:
     status = find_status(hit.diagnostic or "")
     # A 4xx reply in a notice that is not a delay notice: the retries ran out, it failed.
-    action = Action.DELAYED if delay_hint and (status or "4")[0] == "4" else Action.FAILED
+    # Nor is it a delay when the recipient's own words say the sender gave up
+    # ("...: retry timeout exceeded") though the notice speaks of delays elsewhere.
+    delayed = delay_hint and (status or "4")[0] == "4" and not says_expired(hit.diagnostic or "")
     return BouncedRecipient(
         recipient=hit.recipient,
-        action=action,
+        action=Action.DELAYED if delayed else Action.FAILED,
         status=status,
         reason=classify(status, hit.diagnostic),
         diagnostic=hit.diagnostic,

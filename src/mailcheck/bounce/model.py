@@ -65,6 +65,8 @@ class BouncedRecipient:
     """The remote server's words, verbatim (Diagnostic-Code without its ``smtp;`` type)."""
     remote_mta: str | None
     """The server that refused, when the bounce names it."""
+    gave_up_after: str | None = None
+    """How long the sending side retried before it gave up (``"5 days"``), when it says."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

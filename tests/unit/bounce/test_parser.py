@@ -42,7 +42,7 @@ EXPECTED: dict[str, tuple[str, str, tuple[str, ...], tuple[str | None, ...]]] = 
         ("recipient-unknown",),
         ("ketoan@customer.test",),
     ),
-    "postfix-delayed.eml": ("delay", "postfix", ("other",), ("thuky@slow.customer.test",)),
+    "postfix-delayed.eml": ("delay", "postfix", ("network",), ("thuky@slow.customer.test",)),
     "rfc3464-headers-only.eml": (
         "failure",
         "rfc3464",

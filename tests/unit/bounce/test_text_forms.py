@@ -160,8 +160,9 @@ def test_the_reason_in_the_notices_own_prose_is_read() -> None:
     assert recipient.reason == "too-large"
 
 
-def test_a_failure_after_temporary_errors_is_an_expired_delivery() -> None:
-    # qmail's words when its queue lifetime ran out on a connection that never came up.
+def test_a_failure_after_temporary_errors_is_its_last_error() -> None:
+    # qmail's words when its queue lifetime ran out on a connection that never came up:
+    # the last error (no connection) says more than "gave up" (issue 14).
     raw = _message(
         _NOTICE.replace("MAILER-DAEMON@mx.customer.test", "MAILER-DAEMON@mail.seller.example.com"),
         "Hi. This is the qmail-send program at mail.seller.example.com.\n"
@@ -175,7 +176,7 @@ def test_a_failure_after_temporary_errors_is_an_expired_delivery() -> None:
     assert bounce.kind == "failure"
     (recipient,) = bounce.recipients
     assert recipient.status == "4.4.1"
-    assert recipient.reason == "expired"
+    assert recipient.reason == "network"
 
 
 def test_a_quoted_subject_is_never_the_reason() -> None:
