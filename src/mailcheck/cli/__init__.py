@@ -53,6 +53,7 @@ _COMMANDS = {
         "Send a test invoice to your own mailbox; report inbox, spam or lost.",
     ),
     "send": ("mailcheck.cli.commands.send", "Send the test invoice to one address you give."),
+    "serve": ("mailcheck.cli.commands.serve", "Prometheus exporter; each scrape checks a profile."),
     "smtp": ("mailcheck.cli.commands.smtp", "Check SMTP credentials and TLS; sends nothing."),
     "watch": (
         "mailcheck.cli.commands.watch",
