@@ -207,7 +207,7 @@ TEXT_PATTERNS: Final[tuple[tuple[re.Pattern[str], Reason], ...]] = tuple(
         # A link in the message listed by URIBL/SURBL (or Spamhaus DBL) judges the message,
         # not the sender's IP: before the blocklist words of reputation.
         (
-            r"\buribl\b|\bsurbl\b|(?:url|uri|link)s? (?:in (?:the )?(?:message|body) )?"
+            r"\buribl\b|\bsurbl\b|(?:url|uri|link)s? (?:in (?:the )?(?:message )?(?:body )?)?"
             r"(?:is |are |was )?(?:listed|blacklisted|blocklisted)|(?:blacklisted|blocklisted)"
             r" (?:url|uri|link)|contains? (?:a )?(?:blocked|listed|forbidden) (?:url|uri|link)",
             _R.SPAM,
@@ -233,8 +233,9 @@ TEXT_PATTERNS: Final[tuple[tuple[re.Pattern[str], Reason], ...]] = tuple(
         (
             r"virus|malware|infected|trojan|attachment (?:type )?(?:is )?not allowed"
             r"|prohibited attachment|banned (?:file|attachment|content)|message content rejected"
-            r"|content rejected|forbidden attachment|(?:file|attachment) type (?:is )?"
-            r"(?:not allowed|blocked|prohibited|not permitted)|blocked attachment"
+            r"|content rejected|forbidden attachment|blocked attachment"
+            r"|(?:file|attachment) type (?:[\w.]{1,10} )?(?:is )?"
+            r"(?:not allowed|blocked|prohibited|not permitted)"
             r"|attachment (?:was |has been )?(?:rejected|blocked)|executable attachment",
             _R.CONTENT,
         ),
@@ -254,7 +255,9 @@ TEXT_PATTERNS: Final[tuple[tuple[re.Pattern[str], Reason], ...]] = tuple(
             _R.TOO_LARGE,
         ),
         (
-            r"disabled|inactive|suspended|deactivated|account (?:is |has been )?(?:locked|closed)"
+            # Not Postfix's "delivery temporarily suspended" (a destination it stopped trying).
+            r"disabled|inactive|(?<!temporarily )suspended|deactivated"
+            r"|account (?:is |has been )?(?:locked|closed)"
             r"|mailbox (?:is )?(?:not active|locked)|no longer (?:active|in use)|bị khóa",
             _R.MAILBOX_DISABLED,
         ),
@@ -277,8 +280,8 @@ TEXT_PATTERNS: Final[tuple[tuple[re.Pattern[str], Reason], ...]] = tuple(
             r"connection timed out|timed out while|conversation with [^\s]{1,255} timed out"
             r"|connection refused|no route to host|network is unreachable|host is unreachable"
             r"|lost connection with|connection (?:was )?(?:reset|died|dropped|closed) by"
-            r"|but connection died|(?:wasn't|was not|unable to|could not|couldn't|cannot|can't"
-            r"|failed to) (?:establish (?:an |a )?(?:smtp |tcp )?connection|connect)"
+            r"|but connection died|(?:unable to|n't able to|not able to|could not|couldn't"
+            r"|cannot|can't|failed to) (?:establish (?:an |a )?(?:smtp |tcp )?connection|connect)"
             r"|host not found, try again|host name lookup failure|servfail"
             r"|temporary (?:dns|name server|name resolution) (?:failure|error)"
             r"|dns (?:lookup|query|resolution) (?:failed|failure|timed out|error)"
