@@ -80,8 +80,12 @@ class _Metrics:
             Histogram,
             PlatformCollector,
             ProcessCollector,
+            disable_created_metrics,
         )
 
+        # The *_created series double every counter's output for a time Prometheus does
+        # not use (its own exporters do not write them); this process serves only these.
+        disable_created_metrics()  # type: ignore[no-untyped-call]
         self.registry: CollectorRegistry = CollectorRegistry()
         ProcessCollector(registry=self.registry)
         PlatformCollector(registry=self.registry)
