@@ -23,8 +23,9 @@ FACTS = (
         str,
         "Why the recipient's side refused the mail: recipient-unknown, mailbox-full, "
         "mailbox-disabled, policy, reputation, spam, auth-failure, too-large, rate-limited, "
-        "domain-unknown, tls, relaying-denied, expired, content, other. (A refused RCPT or "
-        "DATA, and the RCPT probe's refusal, say it too: same reasons.)",
+        "domain-unknown, tls, relaying-denied, login-required, not-compliant, network, "
+        "expired (only when no more specific error is told), content, other. (A refused "
+        "RCPT or DATA, and the RCPT probe's refusal, say it too: same reasons.)",
         Quote(ProbeId.BOUNCE, (BounceStep.BOUNCED_RECIPIENT,)),
     ),
     FactSpec(
