@@ -43,21 +43,22 @@ def _stages() -> list[list[dockerfile.Command]]:
     return stages
 
 
-def _runtime(cmd: str) -> list[dockerfile.Command]:
+def runtime_instructions(cmd: str) -> list[dockerfile.Command]:
+    """The runtime (last) stage's instructions of one kind."""
     return [c for c in _stages()[-1] if c.cmd == cmd]
 
 
 def image_env() -> dict[str, str]:
     """The runtime stage's ENV (the instructions' KEY VALUE pairs, in order)."""
     env: dict[str, str] = {}
-    for command in _runtime("ENV"):
+    for command in runtime_instructions("ENV"):
         pairs = command.value
         env.update(zip(pairs[0::2], pairs[1::2], strict=True))
     return env
 
 
 def image_volume() -> PurePosixPath:
-    (volume,) = _runtime("VOLUME")
+    (volume,) = runtime_instructions("VOLUME")
     (path,) = volume.value
     return PurePosixPath(path)
 
@@ -71,7 +72,7 @@ def test_hadolint_finds_nothing() -> None:
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def test_a_slim_base_a_build_stage_and_nothing_built_in_the_runtime() -> None:
+def test_a_slim_base_a_build_stage_and_nothing_built_in_theruntime_instructions() -> None:
     (arg,) = [c for c in _instructions() if c.cmd == "ARG"]
     assert arg.value == (f"PYTHON_IMAGE={BASE_IMAGE}",)
     build, runtime = _stages()
@@ -90,16 +91,16 @@ def test_a_slim_base_a_build_stage_and_nothing_built_in_the_runtime() -> None:
 
 
 def test_runs_as_a_numeric_non_root_user_with_mailcheck_as_the_entry_point() -> None:
-    (user,) = _runtime("USER")
+    (user,) = runtime_instructions("USER")
     uid, gid = user.value[0].split(":")
     assert uid.isdigit(), user.value
     assert int(uid) > 0, user.value
     assert gid.isdigit(), user.value
     assert int(gid) > 0, user.value
-    (entrypoint,) = _runtime("ENTRYPOINT")
+    (entrypoint,) = runtime_instructions("ENTRYPOINT")
     assert entrypoint.json  # the exec form: mailcheck is PID 1 and gets the signals itself
     assert entrypoint.value == ("mailcheck",)
-    (cmd,) = _runtime("CMD")
+    (cmd,) = runtime_instructions("CMD")
     assert cmd.value == (
         "serve",
         "--listen",
@@ -108,7 +109,7 @@ def test_runs_as_a_numeric_non_root_user_with_mailcheck_as_the_entry_point() -> 
         "/etc/mailcheck/config.toml",
     )
     assert image_env()[CONFIG_ENV] == "/etc/mailcheck/config.toml"
-    (expose,) = _runtime("EXPOSE")
+    (expose,) = runtime_instructions("EXPOSE")
     assert expose.value == ("9786",)
 
 
@@ -143,7 +144,7 @@ def test_with_the_image_environment_mailcheck_writes_only_under_the_volume(
     for what, path in written.items():
         assert PurePosixPath(path).is_relative_to(volume), (what, path)
     # The working directory is the volume too (a relative --junit FILE lands there).
-    (workdir,) = _runtime("WORKDIR")
+    (workdir,) = runtime_instructions("WORKDIR")
     assert PurePosixPath(workdir.value[0]) == volume
 
 
