@@ -105,8 +105,11 @@ _STATUS: Final[dict[str, tuple[Reason, bool]]] = {
     "4.7": (_R.EXPIRED, False),
     "4.300": (_R.EXPIRED, False),  # M365: message expired
     "4.310": (_R.DOMAIN_UNKNOWN, True),  # M365: DNS domain does not exist
-    "4.312": (_R.DOMAIN_UNKNOWN, True),
-    "4.316": (_R.DOMAIN_UNKNOWN, True),
+    # M365 "DNS query failed" (a lookup that failed, not NXDOMAIN: that is 4.4.310) and
+    # "550 5.4.316 Message expired, connection refused(Socket error code 10061)": the
+    # sending side could not reach the server (learn.microsoft.com, NDR 4.4.316).
+    "4.312": (_R.NETWORK, False),
+    "4.316": (_R.NETWORK, True),
     "5.3": (_R.POLICY, False),  # too many recipients
     "6.0": (_R.CONTENT, False),  # other media error: not-compliant when the words say so
     "6.1": (_R.CONTENT, False),
@@ -285,7 +288,7 @@ TEXT_PATTERNS: Final[tuple[tuple[re.Pattern[str], Reason], ...]] = tuple(
             r"|host not found, try again|host name lookup failure|servfail"
             r"|temporary (?:dns|name server|name resolution) (?:failure|error)"
             r"|dns (?:lookup|query|resolution) (?:failed|failure|timed out|error)"
-            r"|winsock error|no answer from host|server did not respond"
+            r"|winsock error|socket error|no answer from host|server did not respond"
             r"|did not accept our requests to connect|could not find a gateway for"
             r"|(?:host|server) (?:[\w.-]{1,253} )?(?:is )?not responding",
             _R.NETWORK,

@@ -70,6 +70,13 @@ from mailcheck.bounce.reasons import TEXT_PATTERNS, Reason, classify, gave_up_af
         (None, "Temporary DNS failure while looking up the MX of customer.test", "network"),
         (None, "DNS lookup failed for mx.customer.test: SERVFAIL", "network"),
         (None, "Failed to connect. Winsock error code: 10060", "network"),
+        (
+            "5.4.316",
+            "550 5.4.316 Message expired, connection refused(Socket error code 10061)",
+            "network",
+        ),
+        ("4.4.312", "450 4.4.312 DNS query failed", "network"),
+        ("5.4.310", "550 5.4.310 DNS domain customer.test does not exist", "domain-unknown"),
         (None, "Host mx.customer.test is not responding.", "network"),
         (None, "The recipient server did not accept our requests to connect.", "network"),
         # a local program's own connection failure is the receiving side's error: other
