@@ -114,10 +114,13 @@ def _bounce_lines(result: ProbeResult, lang: str) -> list[str]:
     if message is None or not recipients:
         return []
     kind = message.get("kind") or ""
+    style = message.get("style")
     fields = {
         "kind": words["kinds"].get(kind, kind),
         "host": message.get("reporting_mta"),
-        "style": message.get("style") or "",
+        # Which software wrote it, when recognised ("postfix", "exim", ...).
+        "style": f" ({style})" if style and style != "unknown" else "",
+        "also": f", {style}" if style and style != "unknown" else "",
         "count": len(recipients),
     }
     head = words["head"] if fields["host"] else words["head_no_host"]

@@ -275,8 +275,8 @@ LOGIN: dict[str, dict[str, str]] = {
 #: is (``mailcheck.bounce.party``), which server said what.
 BOUNCE: dict[str, dict[str, Any]] = {
     "en": {
-        "head": "Bounce ({kind}) written by {host} ({style}), {count} recipient(s):",
-        "head_no_host": "Bounce ({kind}, {style}), {count} recipient(s):",
+        "head": "Bounce ({kind}) written by {host}{style}, {count} recipient(s):",
+        "head_no_host": "Bounce ({kind}{also}), {count} recipient(s):",
         "kinds": {"failure": "failure", "delay": "delay notice"},
         "whose": "Whose problem",
         "party": {
@@ -293,8 +293,8 @@ BOUNCE: dict[str, dict[str, Any]] = {
         "more": "... and {count} more recipient(s) (--format json lists them all)",
     },
     "vi": {
-        "head": "Thư báo lỗi ({kind}) do {host} ({style}) gửi, {count} người nhận:",
-        "head_no_host": "Thư báo lỗi ({kind}, {style}), {count} người nhận:",
+        "head": "Thư báo lỗi ({kind}) do {host}{style} gửi, {count} người nhận:",
+        "head_no_host": "Thư báo lỗi ({kind}{also}), {count} người nhận:",
         "kinds": {"failure": "gửi thất bại", "delay": "thông báo chậm trễ"},
         "whose": "Lỗi thuộc về",
         "party": {
