@@ -66,10 +66,14 @@ class Parts:
     """MDN fields of a Sieve/LDA rejection (RFC 5429: ``automatic-action/...; deleted``)."""
 
 
-def _walk(msg: Message, depth: int = 0) -> Iterator[Message]:
-    """Yield ``msg`` and its parts, without entering a returned message."""
-    yield msg
-    if depth > 8 or not msg.is_multipart() or msg.get_content_type() in _RETURNED_MESSAGE_TYPES:
+def _walk(msg: Message, depth: int = 0) -> Iterator[tuple[Message, str]]:
+    """Yield ``msg`` and its parts with their content types, without entering a returned message.
+
+    The type comes with the part because working it out scans the part's headers each time.
+    """
+    ctype = msg.get_content_type()
+    yield msg, ctype
+    if depth > 8 or not msg.is_multipart() or ctype in _RETURNED_MESSAGE_TYPES:
         return
     payload = msg.get_payload()
     if isinstance(payload, list):
@@ -92,10 +96,9 @@ def collect(msg: Message, depth: int = 0) -> Parts:
         report_type = msg.get_param("report-type")
         if isinstance(report_type, str) and report_type.lower() == "feedback-report":
             parts.feedback = True
-    for index, part in enumerate(_walk(msg)):
+    for index, (part, ctype) in enumerate(_walk(msg)):
         if index >= MAX_PARTS:
             break
-        ctype = part.get_content_type()
         if ctype == "message/feedback-report":
             parts.feedback = True
             parts.dsn.extend(dsn_blocks(part))
@@ -151,10 +154,10 @@ def _html_to_text(markup: str) -> str:
 
 def returned_text(returned: Message) -> str:
     chunks = []
-    for index, part in enumerate(_walk(returned)):
+    for index, (part, ctype) in enumerate(_walk(returned)):
         if index >= MAX_PARTS:
             break
-        if part.get_content_maintype() == "text" and not part.is_multipart():
+        if ctype.startswith("text/") and not part.is_multipart():
             chunks.append(part_text(part))
     return "\n".join(chunks)[:MAX_TEXT]
 
