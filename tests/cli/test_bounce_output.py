@@ -50,7 +50,10 @@ def test_a_postfix_bounce_says_who_why_which_server_its_words_and_whose_problem(
 def test_the_vietnamese_report_has_the_vietnamese_words() -> None:
     out = _human("postfix-user-unknown.eml", "--lang", "vi")
     assert "Thư báo lỗi (gửi thất bại) do mail.example.test (postfix) gửi, 1 người nhận:" in out
-    assert "Máy chủ người nhận báo địa chỉ không tồn tại" in out
+    assert (
+        "  ketoan@customer.test: thất bại 5.1.1 · Máy chủ người nhận báo địa chỉ không tồn tại"
+        in out
+    )
     assert "Lỗi thuộc về: bên nhận (địa chỉ, hộp thư hoặc máy chủ của người nhận)" in out
     assert "mx1.customer.test trả lời (sau lệnh RCPT): 550 5.1.1" in out
     assert "Whose problem" not in out

@@ -137,7 +137,9 @@ def _recipient_lines(step: Step, lang: str) -> list[str]:
     words = BOUNCE[lang]
     reason = step.get("reason") or "other"
     title = _reason_title(reason, lang) or reason
-    status = " ".join(v for v in (step.get("action"), step.get("status")) if v)
+    action = step.get("action") or ""
+    action = words["actions"].get(action, action)
+    status = " ".join(v for v in (action, step.get("status")) if v)
     lines = [f"  {step.get('recipient') or '?'}: {status} · {title}"]
     party = step.get("party") or "unknown"
     lines.append(f"    {words['whose']}: {words['party'].get(party, party)}")

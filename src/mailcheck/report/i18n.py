@@ -278,6 +278,15 @@ BOUNCE: dict[str, dict[str, Any]] = {
         "head": "Bounce ({kind}) written by {host}{style}, {count} recipient(s):",
         "head_no_host": "Bounce ({kind}{also}), {count} recipient(s):",
         "kinds": {"failure": "failure", "delay": "delay notice"},
+        # The DSN's Action, as the report shows it before the status.
+        "actions": {
+            "failed": "failed",
+            "delayed": "delayed",
+            "delivered": "delivered",
+            "relayed": "relayed",
+            "expanded": "expanded",
+            "unknown": "unknown",
+        },
         "whose": "Whose problem",
         "party": {
             "sender": "yours, the sender's (change something on the sending side, then send again)",
@@ -296,6 +305,14 @@ BOUNCE: dict[str, dict[str, Any]] = {
         "head": "Thư báo lỗi ({kind}) do {host}{style} gửi, {count} người nhận:",
         "head_no_host": "Thư báo lỗi ({kind}{also}), {count} người nhận:",
         "kinds": {"failure": "gửi thất bại", "delay": "thông báo chậm trễ"},
+        "actions": {
+            "failed": "thất bại",
+            "delayed": "đang chờ gửi lại",
+            "delivered": "đã giao",
+            "relayed": "đã chuyển tiếp",
+            "expanded": "đã chuyển cho danh sách",
+            "unknown": "không rõ",
+        },
         "whose": "Lỗi thuộc về",
         "party": {
             "sender": "bên gửi, tức là bạn (cần sửa phía gửi rồi mới gửi lại)",
