@@ -387,7 +387,8 @@ _GAVE_UP: Final = re.compile(
     r"(?:could not be delivered for|(?:cannot|could not|couldn't|unable to) (?:send|deliver)"
     r" (?:the |this )?message for|(?:gave|given) up (?:on it )?after|retried for|tried for"
     r"|in (?:the )?queue for|delivered within|for (?:the )?(?:past|last)|expired after"
-    r"|for more than)[ \t]{1,3}(\d{1,4})[ \t]{0,2}(days?|d|hours?|hrs?|h|minutes?|mins?|weeks?)"
+    r"|for more than)\s{1,3}(\d{1,4}(?=\s{0,2}[dhmw])|(?:an?|one)(?=\s))\s{0,2}"
+    r"(days?|d|hours?|hrs?|h|minutes?|mins?|weeks?)"
     r"(?:\(s\)|\b)",
     _I,
 )
@@ -396,10 +397,11 @@ _UNITS: Final = {"d": "day", "h": "hour", "hr": "hour", "min": "minute"}
 
 def gave_up_after(text: str) -> str | None:
     """How long the sending side retried, when ``text`` says: ``"5 days"``, ``"8 hours"``."""
-    match = _GAVE_UP.search(text[:MAX_CLASSIFY])
+    match = _GAVE_UP.search(" ".join(text[:MAX_CLASSIFY].split()))  # lines wrap anywhere
     if match is None:
         return None
-    number, unit = match.group(1), match.group(2).lower().rstrip("s")
+    number, unit = match.group(1).lower(), match.group(2).lower().rstrip("s")
+    number = "1" if number in ("a", "an", "one") else number
     unit = _UNITS.get(unit, unit)
     return f"{number} {unit}" if number == "1" else f"{number} {unit}s"
 

@@ -126,6 +126,19 @@ EXPECTED: dict[str, tuple[str, str, tuple[str, ...], tuple[str | None, ...]]] = 
         ("ketoan@customer.test",),
     ),
     "mailgun-expired.eml": ("failure", "rfc3464", ("expired",), ("muahang@slow.customer.test",)),
+    # Expired, with the last error told: that error's reason (issue 14).
+    "m365-expired-connection-refused.eml": (
+        "failure",
+        "exchange",
+        ("network",),
+        ("nhanhang@slow.customer.test",),
+    ),
+    "sendmail-expired-deferred.eml": (
+        "failure",
+        "sendmail",
+        ("network",),
+        ("thukho@down.customer.test",),
+    ),
     # Zoho writes Exim's opening sentence; it is read as Exim-like.
     "zoho-invalid-address.eml": (
         "failure",

@@ -7,6 +7,7 @@ copied from a corpus.
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
@@ -175,6 +176,7 @@ def test_words_in_any_case_still_match() -> None:
         ("421 4.4.7 Too old: delivery was retried for 8 hours", "8 hours"),
         ("your message was not delivered within 2 days.", "2 days"),
         ("gave up after 1 day", "1 day"),
+        ("Microsoft 365 tried\nfor a day and then stopped trying", "1 day"),
         ("It stayed in the queue for 72 h", "72 hours"),
         ("could not be delivered for more than 4 hour(s)", "4 hours"),
         ("retry timeout exceeded", None),
@@ -341,3 +343,20 @@ def test_a_delay_warning_is_not_given_a_gave_up_time() -> None:
     bounce = parse_bounce(raw)
     (recipient,) = bounce.recipients
     assert (bounce.kind, recipient.reason, recipient.gave_up_after) == ("delay", "network", None)
+
+
+@pytest.mark.parametrize(
+    ("name", "reason", "gave_up"),
+    [
+        ("m365-expired-connection-refused.eml", "network", "1 day"),
+        ("sendmail-expired-deferred.eml", "network", "5 days"),
+        ("mailgun-expired.eml", "expired", "8 hours"),
+        ("dsn-without-recipient-fields.eml", "expired", "3 days"),
+    ],
+)
+def test_expired_fixtures_keep_how_long_the_sender_tried(
+    name: str, reason: str, gave_up: str
+) -> None:
+    bounces = Path(__file__).resolve().parents[3] / "fixtures" / "bounces"
+    recipient = parse_bounce((bounces / name).read_bytes()).recipients[0]
+    assert (recipient.reason, recipient.gave_up_after) == (reason, gave_up)
