@@ -4,8 +4,8 @@ Explicit nameservers (the system's are read once from resolv.conf, never the
 library's global default resolver); EDNS on (answers over 512 bytes would
 otherwise cost a TCP retry); a per-query timeout below the lifetime; one cache
 shared by all lookups; identical lookups in flight merged into one (dnspython
-does not); concurrency bounded by a semaphore; an optional rate cap for public
-resolvers.
+does not); the queries in flight bounded by a window that adapts to the resolver
+(:class:`Window`); an optional rate cap for public resolvers.
 
 The queries go over one shared UDP socket per nameserver
 (:class:`~mailcheck.dnstransport.Transport`): dnspython's resolver opens a socket
@@ -20,6 +20,7 @@ refused, timeout — so "could not tell" is never read as "broken" or "fine".
 from __future__ import annotations
 
 import asyncio
+import collections
 import enum
 import time
 from dataclasses import dataclass
@@ -33,7 +34,7 @@ import dns.resolver
 from mailcheck.dnstransport import TcpFailed, Transport, Unanswered
 from mailcheck.dnswire import FastReply
 
-__all__ = ["DnsOutcome", "Lookup", "Resolver", "ResolverCheck"]
+__all__ = ["DnsOutcome", "Lookup", "Resolver", "ResolverCheck", "Window"]
 
 _MAX_REMEMBERED = 100_000
 
@@ -93,6 +94,78 @@ class ResolverCheck:
     """The lookups it was decided on (the root's NS, the top-level domain's SOA)."""
 
 
+class Window:
+    """How many queries may be in flight: as many as the resolver keeps up with (AIMD).
+
+    A resolver answers in tens to hundreds of milliseconds; lookups per second are
+    then the number in flight divided by that latency, so a small fixed bound makes
+    a far resolver slow and a large one can swamp a weak one. The window starts at
+    its cap, grows by one per conclusive answer, and halves when the resolver shows
+    strain: a lookup that timed out, or was answered SERVFAIL or REFUSED (a re-sent
+    datagram is no such sign: a busy client reads replies late). As TCP's congestion
+    window, it halves at most once per round of queries (only a strain on a query sent
+    after the last cut cuts again), so a burst of failures from one bad domain costs
+    one halving, not a collapse.
+    """
+
+    #: Never fewer in flight than this: a resolver that fails some names still answers.
+    FLOOR = 8
+
+    def __init__(self, cap: int) -> None:
+        self.cap = max(cap, 1)
+        self.size = self.cap
+        """Queries allowed in flight now (between :attr:`FLOOR` and :attr:`cap`)."""
+        self.busy = 0
+        self.peak = 0
+        """The most queries in flight at once."""
+        self.cuts = 0
+        """How many times the window was halved."""
+        self._waiting: collections.deque[asyncio.Future[None]] = collections.deque()
+        self._sent = 0  # queries let through so far: a query's number says which round it is in
+        self._cut_at = 0  # the number of the last query let through before the last cut
+
+    async def acquire(self, *, urgent: bool = False) -> int:
+        """Wait for room (``urgent``: never wait); the query's number, for :meth:`strain`."""
+        while not urgent and (self.busy >= self.size or self._waiting):
+            waiter = asyncio.get_running_loop().create_future()
+            self._waiting.append(waiter)
+            try:
+                await waiter
+            except BaseException:
+                if waiter in self._waiting:
+                    self._waiting.remove(waiter)
+                self._wake()
+                raise
+            if self.busy < self.size:
+                break
+        self.busy += 1
+        self.peak = max(self.peak, self.busy)
+        self._sent += 1
+        return self._sent
+
+    def strain(self, number: int) -> None:
+        """Query ``number`` showed the resolver is struggling: halve, once per round."""
+        if number > self._cut_at:
+            self.size = max(self.FLOOR, min(self.size, self.cap) // 2)
+            self._cut_at = self._sent
+            self.cuts += 1
+
+    def release(self, *, answered: bool) -> None:
+        """A query is done; ``answered``: conclusively, so the window may grow."""
+        self.busy -= 1
+        if answered and self.size < self.cap:
+            self.size += 1
+        self._wake()
+
+    def _wake(self) -> None:
+        room = self.size - self.busy
+        while room > 0 and self._waiting:
+            waiter = self._waiting.popleft()
+            if not waiter.done():
+                waiter.set_result(None)
+                room -= 1
+
+
 def _text(rdata: Any, rdtype: str) -> str:
     if rdtype == "TXT":
         # A long TXT record (a DKIM key) arrives as several <=255-byte strings.
@@ -129,7 +202,8 @@ class Resolver:
         self.deadline = deadline
         """The end of the run (``loop.time()``): no lookup waits past it, none starts after it."""
         self._vouchers: dict[tuple[str, str], asyncio.Future[Lookup]] = {}
-        self._limit = asyncio.Semaphore(concurrency)
+        self.window = Window(concurrency)
+        """The queries in flight: at most ``concurrency``, fewer while the resolver struggles."""
         self._inflight: dict[tuple[str, str], asyncio.Future[Lookup]] = {}
         self._done: dict[tuple[str, str], Lookup] = {}
         self._failed: dict[tuple[str, str], tuple[float, Lookup]] = {}
@@ -153,11 +227,15 @@ class Resolver:
         """How long one lookup may take (retries included), before :attr:`deadline` cuts it."""
         return self._lifetime
 
-    async def lookup(self, name: str, rdtype: str, *, deadline: float | None = None) -> Lookup:
+    async def lookup(
+        self, name: str, rdtype: str, *, deadline: float | None = None, urgent: bool = False
+    ) -> Lookup:
         """Ask once; later and concurrent asks for the same question share the answer.
 
         The lookup ends by the soonest of its lifetime, ``deadline`` and :attr:`deadline`
-        (``loop.time()`` values); with no time left it is not asked (``skipped``).
+        (``loop.time()`` values); with no time left it is not asked (``skipped``). Its
+        lifetime counts from when its query is sent, not from when it joined the queue
+        for the window. ``urgent``: sent at once, past the queue.
         """
         key = (name.lower().rstrip(".") + ".", rdtype.upper())
         done = self._done.get(key)
@@ -174,7 +252,7 @@ class Resolver:
         future: asyncio.Future[Lookup] = asyncio.get_running_loop().create_future()
         self._inflight[key] = future
         try:
-            result = await self._query(key[0], key[1], deadline)
+            result = await self._query(key[0], key[1], deadline, urgent)
         except BaseException as exc:
             future.set_exception(exc)
             future.exception()  # a waiter may be gone; do not warn "never retrieved"
@@ -226,7 +304,11 @@ class Resolver:
         """The one lookup of ``name``/``rdtype`` for :meth:`check_working`, whatever it said."""
         future = self._vouchers.get((name, rdtype))
         if future is None:
-            future = asyncio.ensure_future(self.lookup(name, rdtype, deadline=deadline))
+            # Urgent: whether any negative answer is believed hangs on it, and it must not
+            # wait behind a preflight's thousands of queued lookups until its deadline.
+            future = asyncio.ensure_future(
+                self.lookup(name, rdtype, deadline=deadline, urgent=True)
+            )
             self._vouchers[(name, rdtype)] = future
         return future
 
@@ -247,41 +329,58 @@ class Resolver:
                 end = min(end, limit)
         return end
 
-    async def _query(self, name: str, rdtype: str, deadline: float | None) -> Lookup:
-        async with self._limit:
-            await self._pace()
-            start = time.perf_counter()
-            loop = asyncio.get_running_loop()
-            end = self._end(deadline)
-            if end <= loop.time():
-                error = "not asked: no time left before the deadline"
-                return Lookup(name, rdtype, DnsOutcome.SKIPPED, error=error)
-            self.queries += 1
-            try:
-                qname = dns.name.from_text(name)
-                response = await self._transport.query(qname, rdtype, end)
-            except (Unanswered, dns.exception.Timeout) as exc:
-                error = "no answer in time"
-                ignored = exc.ignored if isinstance(exc, Unanswered) else 0
-                if ignored:
-                    # Say it: replies came, but none answered the question (spoofed, broken).
-                    error += f" ({ignored} reply(s) that did not answer the question ignored)"
-                return Lookup(name, rdtype, DnsOutcome.TIMEOUT, error=error, elapsed_ms=_ms(start))
-            except TcpFailed as exc:
-                error = f"the answer was truncated and the TCP retry failed: {exc}"
-                return Lookup(name, rdtype, DnsOutcome.ERROR, error=error, elapsed_ms=_ms(start))
-            except (dns.exception.DNSException, OSError, ValueError, EOFError) as exc:
-                return Lookup(
-                    name,
-                    rdtype,
-                    DnsOutcome.ERROR,
-                    error=str(exc) or type(exc).__name__,
-                    elapsed_ms=_ms(start),
-                )
-            if isinstance(response, FastReply):
-                return _fast_lookup(name, rdtype, response, _ms(start))
-            return _message_lookup(name, rdtype, response, _ms(start))
+    async def _query(
+        self, name: str, rdtype: str, deadline: float | None, urgent: bool = False
+    ) -> Lookup:
+        number = await self.window.acquire(urgent=urgent)
+        result = None
+        try:
+            result = await self._ask(name, rdtype, deadline)
+        finally:
+            outcome = result.outcome if result is not None else DnsOutcome.ERROR
+            if outcome in _STRAIN:
+                self.window.strain(number)
+            self.window.release(answered=outcome.conclusive)
+        return result
 
+    async def _ask(self, name: str, rdtype: str, deadline: float | None) -> Lookup:
+        await self._pace()
+        start = time.perf_counter()
+        loop = asyncio.get_running_loop()
+        # The lifetime counts from here, when the query is sent, not from the queue.
+        end = self._end(deadline)
+        if end <= loop.time():
+            error = "not asked: no time left before the deadline"
+            return Lookup(name, rdtype, DnsOutcome.SKIPPED, error=error)
+        self.queries += 1
+        try:
+            qname = dns.name.from_text(name)
+            response = await self._transport.query(qname, rdtype, end)
+        except (Unanswered, dns.exception.Timeout) as exc:
+            error = "no answer in time"
+            ignored = exc.ignored if isinstance(exc, Unanswered) else 0
+            if ignored:
+                # Say it: replies came, but none answered the question (spoofed, broken).
+                error += f" ({ignored} reply(s) that did not answer the question ignored)"
+            return Lookup(name, rdtype, DnsOutcome.TIMEOUT, error=error, elapsed_ms=_ms(start))
+        except TcpFailed as exc:
+            error = f"the answer was truncated and the TCP retry failed: {exc}"
+            return Lookup(name, rdtype, DnsOutcome.ERROR, error=error, elapsed_ms=_ms(start))
+        except (dns.exception.DNSException, OSError, ValueError, EOFError) as exc:
+            return Lookup(
+                name,
+                rdtype,
+                DnsOutcome.ERROR,
+                error=str(exc) or type(exc).__name__,
+                elapsed_ms=_ms(start),
+            )
+        if isinstance(response, FastReply):
+            return _fast_lookup(name, rdtype, response, _ms(start))
+        return _message_lookup(name, rdtype, response, _ms(start))
+
+
+#: Outcomes that say the resolver may be struggling: the window halves.
+_STRAIN = frozenset({DnsOutcome.TIMEOUT, DnsOutcome.SERVFAIL, DnsOutcome.REFUSED})
 
 #: Answer-section types a reply with no data for the question may hold: its CNAME chain.
 _CHAIN_TYPES = frozenset({dns.rdatatype.CNAME, dns.rdatatype.DNAME, dns.rdatatype.RRSIG})

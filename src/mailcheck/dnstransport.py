@@ -16,7 +16,7 @@ import ipaddress
 import secrets
 import socket
 import struct
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, cast
 
 import dns.asyncquery
@@ -40,6 +40,9 @@ _MAX_SENDS = 4
 #: The rcodes whose replies may come without a question section (as dnspython's
 #: ``Message.is_response`` allows): FORMERR, SERVFAIL, NOTIMP, REFUSED.
 _BARE_RCODES = frozenset({1, 2, 4, 5})
+#: The first re-send waits at least this long (and this long before any reply was
+#: timed): a healthy resolver answers far sooner, and a lost datagram is rare.
+_MIN_RESEND = 1.0
 
 
 class Unanswered(Exception):
@@ -64,6 +67,8 @@ class _Question:
     """The question section as sent (the name is lower case): a reply must repeat it."""
     ignored: int = 0
     """Replies with one of its ids that did not answer it (wrong question, QR=0, garbage)."""
+    sent_at: dict[int, float] = field(default_factory=dict)
+    """When each of its ids was sent (``loop.time()``): the reply's id times the round trip."""
 
 
 def _answers(data: bytes, question: bytes) -> bool:
@@ -103,6 +108,21 @@ class _Datagrams(asyncio.DatagramProtocol):
         self.transport: asyncio.DatagramTransport | None = None
         self.server = server
         self._source = _address(server)
+        self.srtt: float | None = None
+        """Smoothed round trip of this server's replies (RFC 6298), None before the first."""
+        self.rttvar = 0.0
+
+    @property
+    def resend_after(self) -> float:
+        """How long to wait before sending a question again (RFC 6298's RTO).
+
+        Each reply is timed against the send its id belongs to (every send has its
+        own id, so unlike TCP no sample is ambiguous). A resolver that answers after
+        4 s is then not asked every question three more times while it works.
+        """
+        if self.srtt is None:
+            return _MIN_RESEND
+        return max(_MIN_RESEND, self.srtt + 4 * self.rttvar)
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = cast(asyncio.DatagramTransport, transport)
@@ -116,7 +136,18 @@ class _Datagrams(asyncio.DatagramProtocol):
         if not _answers(data, entry.question):
             entry.ignored += 1
             return
+        qid = int.from_bytes(data[:2], "big")
+        sent = entry.sent_at.get(qid)
+        if sent is not None:
+            self._timed(asyncio.get_running_loop().time() - sent)
         entry.future.set_result((data, self.server))
+
+    def _timed(self, rtt: float) -> None:
+        if self.srtt is None:
+            self.srtt, self.rttvar = rtt, rtt / 2
+        else:
+            self.rttvar = 0.75 * self.rttvar + 0.25 * abs(self.srtt - rtt)
+            self.srtt = 0.875 * self.srtt + 0.125 * rtt
 
     def error_received(self, exc: Exception) -> None:
         # ICMP errors on an unconnected socket cannot be tied to a query: a timeout says it.
@@ -169,7 +200,10 @@ class Transport:
         return endpoint
 
     async def query(
-        self, name: dns.name.Name, rdtype: str, deadline: float
+        self,
+        name: dns.name.Name,
+        rdtype: str,
+        deadline: float,
     ) -> FastReply | dns.message.Message:
         """One question; raises :class:`Unanswered` when no server answered it in time.
 
@@ -203,7 +237,8 @@ class Transport:
         """Send the question until a reply answers it; the reply and the server it came from.
 
         Every id sent stays open until the end, so a late reply to an earlier send
-        still counts. Sends back off (1 s, 2 s, ... up to the timeout) and stop at
+        still counts. Sends back off (the server's re-send time — 1 s until its replies
+        were timed — then twice that, ... up to the timeout) and stop at
         :data:`_MAX_SENDS`: a lost datagram on a busy socket costs a fraction of a
         second, and nothing a server sends makes mailcheck ask faster.
         """
@@ -223,13 +258,15 @@ class Transport:
                 while qid in endpoint.pending:
                     qid = secrets.randbelow(65536)
                 endpoint.pending[qid] = entry
+                entry.sent_at[qid] = loop.time()
                 sent.append((endpoint, qid))
                 # Built by hand (RFC 1035 §4.1; EDNS OPT, RFC 6891, 1232-byte payload): this
                 # is the hot path of a preflight, and dnspython's renderer costs more.
                 header = struct.pack("!HHHHHH", qid, 0x0100, 1, 0, 0, 1)  # RD, 1 question, 1 OPT
                 endpoint.transport.sendto(header + question + _OPT, server)
                 last = attempt == _MAX_SENDS - 1
-                wait = remaining if last else min(self.timeout, 2.0**attempt, remaining)
+                backoff = endpoint.resend_after * 2.0**attempt
+                wait = remaining if last else min(self.timeout, backoff, remaining)
                 await asyncio.wait((entry.future,), timeout=wait)
                 if entry.future.done():
                     return entry.future.result()

@@ -26,6 +26,9 @@ is not listed gets the ``"*"`` behaviour, or no data.
 
 - :func:`fake_dns` runs :class:`FakeDnsServer` (UDP and TCP on one port of
   127.0.0.1, its own thread) for tests of the real :class:`~mailcheck.dnsresolver.Resolver`.
+  ``delay=SECONDS`` holds every reply that long, as a distant or busy resolver does,
+  without holding the queries behind it: every query is answered ``delay`` after it
+  arrived, however many are waiting (the lab's Knot cannot be told to be slow).
 - :class:`Hostile` sends decoy datagrams over UDP before the real reply (or
   instead of it): a wrong id, QR=0, another question, another type, garbage with
   the right id. Each decoy carries a poisonous answer (NXDOMAIN or 203.0.113.66),
@@ -37,10 +40,12 @@ is not listed gets the ``"*"`` behaviour, or no data.
 
 from __future__ import annotations
 
+import heapq
 import selectors
 import socket
 import struct
 import threading
+import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -123,9 +128,16 @@ def _for_type(behaviour: Behaviour, rdtype: str) -> Sequence[str] | str:
 class FakeDnsServer:
     """A scripted DNS server on 127.0.0.1 (UDP and TCP on the same port), in a thread."""
 
-    def __init__(self, script: Mapping[str, Behaviour], *, default: str = "NXDOMAIN") -> None:
+    def __init__(
+        self, script: Mapping[str, Behaviour], *, default: str = "NXDOMAIN", delay: float = 0.0
+    ) -> None:
         self.script = _normalise(script)
         self.default = default
+        self.delay = delay
+        """Seconds every reply is held (UDP and TCP), each counted from its own query."""
+        self._due: list[tuple[float, int, bytes, tuple[str, int]]] = []
+        """Delayed UDP replies: (when, order, datagram, peer), soonest first."""
+        self._order = 0
         self.queries: list[tuple[str, str, str]] = []
         """(transport, name, type) of every question received, in order."""
         self.sent: list[str] = []
@@ -140,6 +152,9 @@ class FakeDnsServer:
         """Bind, start serving, and return (host, port)."""
         for _ in range(20):
             udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            # Thousands of queries can arrive at once (a preflight); a small buffer would
+            # drop some, and the client would see a loss, not a slow server.
+            udp.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 * 1024 * 1024)
             udp.bind((HOST, 0))
             port = int(udp.getsockname()[1])
             tcp = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -176,20 +191,46 @@ class FakeDnsServer:
             sel.register(self._tcp, selectors.EVENT_READ, "tcp")
             sel.register(self._wake_r, selectors.EVENT_READ, "stop")
             while True:
-                for key, _ in sel.select():
+                wait = max(self._due[0][0] - time.monotonic(), 0.0) if self._due else None
+                for key, _ in sel.select(wait):
                     if key.data == "stop":
                         return
                     if key.data == "udp":
-                        data, peer = self._udp.recvfrom(65535)
-                        for kind, datagram in self._datagrams(data):
-                            with self._lock:
-                                self.sent.append(kind)
-                            self._udp.sendto(datagram, peer)
+                        self._read_udp()
                     else:
                         conn, _ = self._tcp.accept()
                         threading.Thread(
                             target=self._serve_tcp, args=(conn,), name="fake-dns-tcp", daemon=True
                         ).start()
+                self._send_due()
+
+    def _read_udp(self) -> None:
+        """The datagrams waiting, answered now or queued for later.
+
+        At most 64 at a time: replies that are due go out between bursts, on time.
+        """
+        assert self._udp is not None
+        for _ in range(64):
+            try:
+                data, peer = self._udp.recvfrom(65535, socket.MSG_DONTWAIT)
+            except BlockingIOError:
+                return
+            due = time.monotonic() + self.delay
+            for kind, datagram in self._datagrams(data):
+                with self._lock:
+                    self.sent.append(kind)
+                if self.delay:
+                    self._order += 1
+                    heapq.heappush(self._due, (due, self._order, datagram, peer))
+                else:
+                    self._udp.sendto(datagram, peer)
+
+    def _send_due(self) -> None:
+        assert self._udp is not None
+        now = time.monotonic()
+        while self._due and self._due[0][0] <= now:
+            _, _, datagram, peer = heapq.heappop(self._due)
+            self._udp.sendto(datagram, peer)
 
     def _serve_tcp(self, conn: socket.socket) -> None:
         conn.settimeout(2.0)
@@ -210,6 +251,8 @@ class FakeDnsServer:
             reply = self._reply(data, "tcp")
             if reply is None:
                 return  # a drop over TCP: close without answering
+            if self.delay:
+                time.sleep(self.delay)  # this connection's own thread: nothing else waits
             conn.sendall(struct.pack("!H", len(reply)) + reply)
 
     def _datagrams(self, data: bytes) -> list[tuple[str, bytes]]:
@@ -366,10 +409,13 @@ def _recv_exact(conn: socket.socket, size: int) -> bytes | None:
 
 @contextmanager
 def fake_dns(
-    script: Mapping[str, Behaviour], *, default: str = "NXDOMAIN"
+    script: Mapping[str, Behaviour], *, default: str = "NXDOMAIN", delay: float = 0.0
 ) -> Iterator[tuple[str, int]]:
-    """Serve ``script`` on 127.0.0.1 for the duration of the block; yield (host, port)."""
-    server = FakeDnsServer(script, default=default)
+    """Serve ``script`` on 127.0.0.1 for the duration of the block; yield (host, port).
+
+    ``delay``: every reply is sent that many seconds after its query arrived.
+    """
+    server = FakeDnsServer(script, default=default, delay=delay)
     address = server.start()
     try:
         yield address
