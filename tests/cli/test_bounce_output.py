@@ -151,7 +151,14 @@ def test_what_is_not_a_bounce_has_no_bounce_block_and_no_records() -> None:
     assert _records(BOUNCES / "out-of-office.eml") == []
 
 
-def _hostile_dsn(diagnostic: str) -> bytes:
+def _dsn(diagnostic: str, recipients: int = 1) -> bytes:
+    fields = "".join(
+        f"Final-Recipient: rfc822; ke.toan{n}@khach.test\r\n"
+        "Action: failed\r\nStatus: 5.1.1\r\n"
+        "Remote-MTA: dns; mx.khach.test\r\n"
+        f"Diagnostic-Code: smtp; {diagnostic}\r\n\r\n"
+        for n in range(recipients)
+    )
     return (
         "From: MAILER-DAEMON@relay.gui.test\r\n"
         "To: hoa.don@gui.test\r\n"
@@ -162,11 +169,7 @@ def _hostile_dsn(diagnostic: str) -> bytes:
         "\r\n--B\r\nContent-Type: text/plain\r\n\r\nThe mail could not be delivered.\r\n"
         "\r\n--B\r\nContent-Type: message/delivery-status\r\n\r\n"
         "Reporting-MTA: dns; relay.gui.test\r\n\r\n"
-        "Final-Recipient: rfc822; ke.toan@khach.test\r\n"
-        "Action: failed\r\nStatus: 5.1.1\r\n"
-        "Remote-MTA: dns; mx.khach.test\r\n"
-        f"Diagnostic-Code: smtp; {diagnostic}\r\n"
-        "\r\n--B--\r\n"
+        f"{fields}--B--\r\n"
     ).encode()
 
 
@@ -177,7 +180,7 @@ def test_hostile_server_words_stay_inert(tmp_path: Path) -> None:
         + "END-OF-WORDS"
     )
     path = tmp_path / "hostile.eml"
-    path.write_bytes(_hostile_dsn(words))
+    path.write_bytes(_dsn(words))
     result = run_cli(["bounce", str(path), "--lang", "en"])
     assert result.exit_code == 2
     out = result.stdout
@@ -192,3 +195,13 @@ def test_hostile_server_words_stay_inert(tmp_path: Path) -> None:
     assert record["replycode"] == "550"
     assert record["timestamp"] == 1764645300
     assert record["addresser"] == "hoa.don@gui.test"  # no returned copy: the bounce's To
+
+
+def test_a_bounce_for_many_recipients_stays_one_screen(tmp_path: Path) -> None:
+    path = tmp_path / "many.eml"
+    path.write_bytes(_dsn("550 5.1.1 no such user", recipients=25))
+    out = run_cli(["bounce", str(path), "--lang", "en"]).stdout
+    assert "25 recipient(s):" in out
+    assert out.count("Whose problem:") == 20
+    assert "  ... and 5 more recipient(s) (--format json lists them all)" in out
+    assert len(_records(path)) == 25
