@@ -28,6 +28,9 @@ lab-install:
 	@# The docs tests check the example systemd units with systemd-analyze.
 	@command -v systemd-analyze >/dev/null || apt-get install -y -qq --no-install-recommends systemd \
 		|| echo "make: systemd-analyze is missing; the docs tests will fail"
+	@# The Kubernetes CronJob's push step is run with curl (tests/docs/test_kubernetes.py).
+	@command -v curl >/dev/null || apt-get install -y -qq --no-install-recommends curl \
+		|| echo "make: curl is missing; the docs tests will fail"
 
 test: install lab-install
 	$(BIN)/pytest

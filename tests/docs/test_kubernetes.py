@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 import shlex
 import shutil
 import subprocess
@@ -580,3 +581,13 @@ def test_the_preflight_job_gives_each_pod_its_shard() -> None:
     assert '"/data/shards/preflight-$SHARD.csv"' in script
     claim = _pod_spec(job)["volumes"][0]["persistentVolumeClaim"]["claimName"]
     assert _one("PersistentVolumeClaim", claim)["spec"]["accessModes"] == ["ReadWriteMany"]
+
+
+# ---------------------------------------------------------------- docs/deploy.md
+
+
+def test_the_scrape_job_shown_in_deploy_md_is_the_example_file() -> None:
+    text = (ROOT / "docs" / "deploy.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```yaml\n(.*?)```", text, flags=re.DOTALL)
+    (shown,) = [yaml.safe_load(b) for b in blocks if "job_name: mailcheck" in b]
+    assert shown == [_probe_job()]
