@@ -115,7 +115,9 @@ _COMMAND_NAME: Final = {
 }
 
 # The reply code at the start of the words, or just before an enhanced status code.
-_REPLY_LEADING: Final = re.compile(r"^\s*(?:[^:\n]{0,120}\bsaid:\s*)?#?([245][0-9][0-9])(?:[ -]|$)")
+_REPLY_LEADING: Final = re.compile(
+    r"^\s*(?:[^:\n]{0,120}\bsaid:\s*)?#?([245][0-9][0-9])(?:[ :-]|$)"
+)
 _REPLY_BEFORE_STATUS: Final = re.compile(
     r"\b([245][0-9][0-9])[ -]+#?[245]\.[0-9]{1,3}\.[0-9]{1,3}\b"
 )

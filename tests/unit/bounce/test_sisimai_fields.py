@@ -141,6 +141,7 @@ def test_the_command_is_taken_from_this_recipients_paragraph() -> None:
         ("host mx.khach.test[192.0.2.9] said: 452 4.2.2 over quota", "4.2.2", "452"),
         ("#550 5.1.1 RESOLVER.ADR.RecipNotFound; not found ##", "5.1.1", "550"),
         ("Rejected: 5.7.1 policy (code 554 from the filter)", "5.7.1", "554"),
+        ("554: delivery error: dd no account here for that name", None, "554"),
         ("mailbox over 500 MB, 5.2.2", None, ""),  # no reply where the words begin
         ("421 4.7.0 try again later", "5.4.7", ""),  # class disagrees with the status
         ("connect to 192.0.2.250:25: Connection timed out", "4.4.1", ""),  # not an address's octet
