@@ -48,6 +48,10 @@ _COMMANDS = {
         "mailcheck.cli.commands.preflight",
         "Check a whole customer address list (CSV) before invoices go out.",
     ),
+    "preflight-merge": (
+        "mailcheck.cli.commands.preflight_merge",
+        "Join the outputs of a sharded preflight (--shard I/N) into one report.",
+    ),
     "roundtrip": (
         "mailcheck.cli.commands.roundtrip",
         "Send a test invoice to your own mailbox; report inbox, spam or lost.",

@@ -2,6 +2,14 @@
 
 A CSV cell that a spreadsheet would run as a formula is written as text; the
 results are never written over the list being checked.
+
+A shard's output (``--shard I/N``) has one more column first: the row number the
+address has in the one-run report, which :mod:`mailcheck.preflight.merge` puts
+the shards back in order by. It stays a plain CSV a spreadsheet opens: the
+shard and the list it was cut from are named in that column's header cell,
+``row (shard 0/4, list sha256:...)``, not in a comment line a spreadsheet would
+show as a row. A JSON shard is an object: ``{"shard": {...}, "rows": [...]}``,
+one row a line.
 """
 
 from __future__ import annotations
@@ -12,13 +20,19 @@ import os
 import stat
 import sys
 from dataclasses import dataclass
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from mailcheck.errors import ConfigError
 from mailcheck.report.json import dump_json
 from mailcheck.terminal import printable
 
-__all__ = ["FORMULA_START", "Row", "RowWriter", "neutralise", "refuse_same_file"]
+if TYPE_CHECKING:
+    from mailcheck.preflight.shard import Shard
+
+__all__ = ["COLUMNS", "FORMULA_START", "Row", "RowWriter", "neutralise", "refuse_same_file"]
+
+#: The columns of the report, in order.
+COLUMNS = ("address", "verdict", "cause", "suggestion", "detail")
 
 #: A CSV cell starting with one of these is a formula to Excel and LibreOffice
 #: (OWASP "CSV injection"); a leading ' makes it text.
@@ -34,6 +48,8 @@ class Row:
     cause: str
     suggestion: str
     detail: str
+    number: int = 0
+    """Its row in the one-run report (1 = the list's first address); written by shards."""
 
 
 def refuse_same_file(source: str, output: str | None) -> None:
@@ -72,35 +88,43 @@ def neutralise(cell: str) -> str:
 
 
 class RowWriter:
-    """CSV or JSON rows, written as they come."""
+    """CSV or JSON rows, written as they come; a shard's with their row numbers."""
 
-    def __init__(self, out: TextIO, fmt: str) -> None:
+    def __init__(self, out: TextIO, fmt: str, shard: Shard | None = None) -> None:
         self.out = out
         self.fmt = fmt
+        self.shard = shard
         self.count = 0
         if fmt == "csv":
             self.csv = csv.writer(out)
-            self.csv.writerow(["address", "verdict", "cause", "suggestion", "detail"])
+            first = [shard.label] if shard is not None else []
+            self.csv.writerow([*first, *COLUMNS])
+        elif shard is not None:
+            meta = {"index": shard.index, "count": shard.count, "list": shard.digest}
+            out.write('{"shard": ' + dump_json(meta, indent=None) + ', "rows": [\n')
         else:
             out.write("[\n")
 
     def write(self, row: Row) -> None:
         if self.fmt == "csv":
             cells = (row.address, row.verdict, row.cause, row.suggestion, row.detail)
-            self.csv.writerow([neutralise(cell) for cell in cells])
+            first = [str(row.number)] if self.shard is not None else []
+            self.csv.writerow([*first, *(neutralise(cell) for cell in cells)])
         else:
             sep = ",\n" if self.count else ""
-            record = {
-                "address": row.address,
-                "verdict": row.verdict,
-                "cause": row.cause,
-                "suggestion": row.suggestion or None,
-                "detail": row.detail or None,
-            }
+            record: dict[str, object] = {"row": row.number} if self.shard is not None else {}
+            record.update(
+                address=row.address,
+                verdict=row.verdict,
+                cause=row.cause,
+                suggestion=row.suggestion or None,
+                detail=row.detail or None,
+            )
             self.out.write(sep + dump_json(record, indent=None))
         self.count += 1
 
     def close(self) -> None:
         if self.fmt != "csv":
-            self.out.write("\n]\n" if self.count else "]\n")
+            end = "]}\n" if self.shard is not None else "]\n"
+            self.out.write("\n" + end if self.count else end)
         self.out.flush()

@@ -1,20 +1,24 @@
 """Checking the addresses of a list: in batches, each domain looked up once.
 
-Streams: addresses are read, checked and written in batches, so memory stays
-flat however long the list; each domain is looked up once however many
-customers share it; DNS concurrency is bounded and optionally rate-capped.
+Streams: addresses are read ahead, checked and written in the list's order, so
+memory stays flat however long the list; each domain is looked up once however
+many customers share it; the DNS queries in flight adapt to the resolver
+(:class:`~mailcheck.dnsresolver.Window`) and are optionally rate-capped. With
+``shard``, only the addresses of that shard's share of the domains are checked.
 """
 
 from __future__ import annotations
 
 import asyncio
 import sys
-from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections import Counter, deque
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
 from typing import TextIO
 
 from mailcheck.dnsresolver import Resolver
 from mailcheck.preflight.output import Row, RowWriter
+from mailcheck.preflight.shard import Shard, shard_key
 from mailcheck.recipient import (
     AddressChecker,
     AddressError,
@@ -23,10 +27,15 @@ from mailcheck.recipient import (
     check_domain,
 )
 
-__all__ = ["BATCH", "CAUSE_OF", "run_preflight"]
+__all__ = ["BATCH", "CAUSE_OF", "READ_AHEAD", "run_preflight"]
 
-#: Addresses read, checked and written at a time: the unit that keeps memory flat.
+#: The progress line is redrawn every this many rows.
 BATCH = 2000
+#: Addresses read ahead of the row being written at most: what keeps memory flat.
+READ_AHEAD = 20_000
+#: Domain checks kept for addresses read later; past this the finished ones are dropped
+#: (the resolver's own cache still answers a domain seen again).
+_REMEMBERED = 50_000
 
 #: The cause a verdict stands for (ids of data/causes.toml).
 CAUSE_OF = {
@@ -60,41 +69,33 @@ def _row(address: str, check: DomainCheck) -> Row:
     return Row(address, check.verdict.value, cause, check.suggestion or "", detail)
 
 
-async def _batch(
-    addresses: list[str],
-    resolver: Resolver,
-    known: dict[str, DomainCheck],
-    checker: AddressChecker,
-) -> list[Row]:
-    parsed: list[tuple[str, str | None, str]] = []
-    for address in addresses:
-        try:
-            normalized, domain = checker.check(address)
-        except AddressError as exc:
-            parsed.append((address, None, str(exc)))
-            continue
-        parsed.append((normalized, domain, ""))
-    new = sorted({d for _, d, _ in parsed if d is not None and d not in known})
-    checks = await asyncio.gather(*(check_domain(d, resolver) for d in new))
-    known.update(zip(new, checks, strict=True))
-    rows = []
-    for address, maybe_domain, error in parsed:
-        if maybe_domain is None:
-            rows.append(Row(address, "invalid", CAUSE_OF["invalid"], "", error))
-        else:
-            rows.append(_row(address, known[maybe_domain]))
-    return rows
+@dataclass(slots=True)
+class _Pending:
+    """An address read and waiting for its domain's check, in the list's order."""
+
+    number: int
+    address: str
+    check: asyncio.Future[DomainCheck] | None
+    error: str = ""
 
 
-def _batches(addresses: Iterable[str]) -> Iterator[list[str]]:
-    batch: list[str] = []
-    for address in addresses:
-        batch.append(address)
-        if len(batch) >= BATCH:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
+def _parse(
+    address: str, checker: AddressChecker, shard: Shard | None
+) -> tuple[str, str | None, str] | None:
+    """``(address, domain or None, error)``; None when the address is another shard's."""
+    if shard is not None:
+        key = shard_key(address)
+        if key and not shard.takes(key):
+            return None  # another shard's: not even validated here
+    try:
+        normalized, domain = checker.check(address)
+    except AddressError as exc:
+        if shard is not None and not shard_key(address) and not shard.takes(address):
+            return None
+        return address, None, str(exc)
+    if shard is not None and not shard_key(address) and not shard.takes(domain):
+        return None
+    return normalized, domain, ""
 
 
 async def run_preflight(
@@ -104,33 +105,93 @@ async def run_preflight(
     fmt: str,
     *,
     progress: Callable[[], float | None] | None = None,
+    shard: Shard | None = None,
 ) -> Counter[str]:
-    """Check every address; write a row each; return how many rows had each cause."""
-    writer = RowWriter(out, fmt)
-    known: dict[str, DomainCheck] = {}
+    """Check every address (``shard``: those of its share); write a row each, in order.
+
+    Addresses are read ahead of the row being written, and each new domain's check
+    starts as soon as it is read: the resolver's window stays full, so the run takes
+    about (domains x the resolver's latency / queries in flight), not a round trip
+    per batch. Rows are written in the list's order; the read-ahead is bounded, so
+    memory stays flat however long the list. Returns how many rows had each cause.
+    """
+    writer = RowWriter(out, fmt, shard)
     checker = AddressChecker()
+    checks: dict[str, asyncio.Future[DomainCheck]] = {}
+    queue: deque[_Pending] = deque()
+    # Domain checks started and not done: at most the resolver's window, so that a
+    # domain's later lookups (its MX hosts' addresses) never queue behind thousands
+    # of other domains' first ones, and the window stays full.
+    unfinished = 0
     counts: Counter[str] = Counter()
-    done = 0
-    for batch in _batches(addresses):
-        for row in await _batch(batch, resolver, known, checker):
-            writer.write(row)
-            counts[row.cause] += 1
-        done += len(batch)
-        if progress is not None:
-            fraction = progress()
-            bar = ""
-            if fraction is not None:
-                filled = int(30 * min(fraction, 1.0))
-                bar = f"[{'#' * filled}{'.' * (30 - filled)}] {fraction:4.0%} "
-            sys.stderr.write(
-                f"\r\033[Kmailcheck preflight: {bar}{done} addresses, {len(known)} domains, "
-                f"{resolver.queries} DNS queries"
-            )
-            sys.stderr.flush()
-        # Only verdicts are needed from here on: keep memory flat on long lists.
-        if len(known) > 50_000:
-            known.clear()
+    window = resolver.window
+
+    def finished(_: object) -> None:
+        nonlocal unfinished
+        unfinished -= 1
+
+    def write(entry: _Pending) -> None:
+        if entry.check is None:
+            row = Row(entry.address, "invalid", CAUSE_OF["invalid"], "", entry.error)
+        else:
+            row = _row(entry.address, entry.check.result())
+        writer.write(replace(row, number=entry.number))
+        counts[row.cause] += 1
+
+    async def write_ready(*, drain: bool = False) -> None:
+        # Rows go out in the list's order: the head waits for its check only when the
+        # read-ahead is full (or at the end); rows behind it already known go with it.
+        while queue:
+            head = queue[0]
+            if head.check is not None and not head.check.done():
+                if not (drain or len(queue) >= READ_AHEAD or unfinished >= window.size):
+                    return
+                await asyncio.wait((head.check,))
+            write(queue.popleft())
+            if progress is not None and writer.count % BATCH == 0:
+                _show(progress, writer.count, len(checks), resolver)
+
+    try:
+        for number, raw in enumerate(addresses, 1):
+            parsed = _parse(raw, checker, shard)
+            if parsed is None:
+                continue
+            address, domain, error = parsed
+            future = None
+            if domain is not None:
+                future = checks.get(domain)
+                if future is None:
+                    future = asyncio.ensure_future(check_domain(domain, resolver))
+                    future.add_done_callback(finished)
+                    unfinished += 1
+                    checks[domain] = future
+                    if len(checks) > _REMEMBERED:
+                        # Only verdicts are needed from here on: keep memory flat on long lists.
+                        checks = {d: f for d, f in checks.items() if not f.done()}
+            queue.append(_Pending(number, address, future, error))
+            await write_ready()
+            if number % 256 == 0:
+                await asyncio.sleep(0)  # let the checks just started send their queries
+        await write_ready(drain=True)
+    finally:
+        for future in checks.values():
+            future.cancel()
     writer.close()
     if progress is not None:
         sys.stderr.write("\r\033[K")
     return counts
+
+
+def _show(
+    progress: Callable[[], float | None], done: int, domains: int, resolver: Resolver
+) -> None:
+    fraction = progress()
+    bar = ""
+    if fraction is not None:
+        filled = int(30 * min(fraction, 1.0))
+        bar = f"[{'#' * filled}{'.' * (30 - filled)}] {fraction:4.0%} "
+    sys.stderr.write(
+        f"\r\033[Kmailcheck preflight: {bar}{done} addresses, {domains} domains, "
+        f"{resolver.queries} DNS queries"
+    )
+    sys.stderr.flush()

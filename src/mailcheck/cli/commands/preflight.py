@@ -12,6 +12,11 @@ from mailcheck.cli.options import dns_server_option
 
 if TYPE_CHECKING:
     from mailcheck.preflight import ListReader
+    from mailcheck.preflight.shard import Shard
+
+#: Queries in flight at most, by default: a resolver 300 ms away then answers
+#: thousands of domains a second; the window backs off when it struggles.
+MAX_IN_FLIGHT = 1000
 
 
 @click.command("preflight")
@@ -35,15 +40,29 @@ if TYPE_CHECKING:
     help="At most this many DNS queries per second (public resolvers).",
 )
 @click.option(
-    "--concurrency", type=int, default=200, show_default=True, help="DNS queries in flight at once."
+    "--max-in-flight",
+    "max_in_flight",
+    type=int,
+    default=MAX_IN_FLIGHT,
+    show_default=True,
+    metavar="N",
+    help="DNS queries in flight at most; fewer while the resolver fails or times out.",
 )
+@click.option("--concurrency", "max_in_flight", type=int, hidden=True)  # its old name
 @click.option(
     "--timeout",
     envvar="MAILCHECK_TIMEOUT",
     default="5",
     show_default=True,
     metavar="SECONDS",
-    help="Per lookup.",
+    help="Per lookup, counted from when its query is sent.",
+)
+@click.option(
+    "--shard",
+    "shard_text",
+    metavar="I/N",
+    help="Check only shard I of N (I from 0 to N-1, as Kubernetes' JOB_COMPLETION_INDEX): "
+    "the addresses of 1/N of the domains; join the N outputs with `mailcheck preflight-merge`.",
 )
 def command(
     file: str,
@@ -52,8 +71,9 @@ def command(
     output: str | None,
     dns_server: str | None,
     rate: float | None,
-    concurrency: int,
+    max_in_flight: int,
     timeout: str,
+    shard_text: str | None,
 ) -> int:
     """Check every address of a CSV file (or one address per line) before invoices go out.
 
@@ -61,6 +81,11 @@ def command(
     Each domain is looked up once. Exit 0 all fine, 2 some addresses cannot
     receive mail, 3 some could not be checked (DNS did not answer) or the
     list holds no address.
+
+    A long list runs as N jobs: `--shard 0/4` ... `--shard 3/4` each check the
+    addresses of a quarter of the domains (each domain in one shard only) and
+    write them with their row number; `mailcheck preflight-merge` joins them
+    into the report one run would have written.
     """
     import asyncio
 
@@ -70,12 +95,13 @@ def command(
 
     if rate is not None and rate <= 0:
         raise ConfigError("--rate: must be above 0")
-    if concurrency < 1:
-        raise ConfigError("--concurrency: must be at least 1")
+    if max_in_flight < 1:
+        raise ConfigError("--max-in-flight: must be at least 1")
     seconds = parse_seconds(timeout, "--timeout")
     server = parse_dns_server(dns_server) if dns_server else None
     # Before anything is opened for writing: -o LIST would empty the customer list.
     refuse_same_file(file, output)
+    shard = _shard(shard_text, file) if shard_text is not None else None
     source = open_list(file)
     try:
         if source.note:
@@ -89,15 +115,49 @@ def command(
             # whole list was checked: a failure leaves the old file as it was.
             with replacing(Path(output), what="preflight output", newline="") as out:
                 counts = asyncio.run(
-                    _check(source, out, fmt, column, server, seconds, concurrency, rate)
+                    _check(source, out, fmt, column, server, seconds, max_in_flight, rate, shard)
                 )
         else:
             counts = asyncio.run(
-                _check(source, sys.stdout, fmt, column, server, seconds, concurrency, rate)
+                _check(source, sys.stdout, fmt, column, server, seconds, max_in_flight, rate, shard)
             )
     finally:
         source.close()
+    if shard is not None:
+        return _summary(counts, source.name, f"shard {shard.index}/{shard.count}: ", empty_ok=True)
     return _summary(counts, source.name)
+
+
+def _shard(text: str, file: str) -> Shard:
+    """The shard ``--shard`` names, with the fingerprint of the list it is cut from."""
+    import io
+    import os
+    import stat
+    from dataclasses import replace
+
+    from mailcheck.errors import ConfigError
+    from mailcheck.preflight.shard import fingerprint, parse_shard
+    from mailcheck.terminal import printable
+
+    shard = parse_shard(text)
+    if file == "-":
+        try:
+            regular = stat.S_ISREG(os.fstat(sys.stdin.fileno()).st_mode)
+        except (OSError, ValueError, io.UnsupportedOperation):
+            regular = False
+        if not regular:
+            # Each shard reads the whole list, and merge checks they all read the same
+            # one: a pipe can be neither fingerprinted first nor read twice.
+            raise ConfigError(
+                "--shard needs the list as a file (or `< FILE`), not a pipe: "
+                "save it first, and give every shard the same file"
+            )
+        return replace(shard, digest=fingerprint(sys.stdin.buffer))
+    try:
+        with open(file, "rb") as binary:
+            return replace(shard, digest=fingerprint(binary))
+    except OSError as exc:
+        raise ConfigError(f"cannot read {printable(file)}: {exc.strerror}") from None
 
 
 async def _check(
@@ -107,25 +167,33 @@ async def _check(
     column: str | None,
     server: tuple[str, int] | None,
     seconds: float,
-    concurrency: int,
+    max_in_flight: int,
     rate: float | None,
+    shard: Shard | None,
 ) -> Counter[str]:
     from mailcheck.dnsresolver import Resolver
     from mailcheck.preflight import read_addresses, run_preflight
 
     resolver = Resolver(
-        server, timeout=seconds / 2, lifetime=seconds, concurrency=concurrency, rate=rate
+        server, timeout=seconds / 2, lifetime=seconds, concurrency=max_in_flight, rate=rate
     )
     async with resolver:
         addresses = read_addresses(source, column, name=source.name)
         show = source.fraction if sys.stderr.isatty() else None
-        return await run_preflight(addresses, resolver, out, fmt, progress=show)
+        return await run_preflight(addresses, resolver, out, fmt, progress=show, shard=shard)
 
 
-def _summary(counts: Counter[str], name: str) -> int:
+def _summary(counts: Counter[str], name: str, what: str = "", *, empty_ok: bool = False) -> int:
+    """The summary line on stderr and the exit code (the worst cause's).
+
+    ``empty_ok``: no rows is fine (a shard can hold none of a short list's domains).
+    """
     from mailcheck.rules import load_causes
 
     total = sum(counts.values())
+    if total == 0 and empty_ok:
+        click.echo(f"mailcheck preflight: {what}no addresses of this shard in {name}", err=True)
+        return 0
     if total == 0:
         # Nothing was checked, so nothing can be said to be fine.
         click.echo(f"mailcheck preflight: no addresses in {name}", err=True)
@@ -134,5 +202,5 @@ def _summary(counts: Counter[str], name: str) -> int:
     codes = [causes[c].severity for c in counts if c in causes]
     worst = max(codes, key=lambda s: s.rank, default=None)
     summary = ", ".join(f"{n} {c}" for c, n in counts.most_common())
-    click.echo(f"mailcheck preflight: {total} addresses: {summary}", err=True)
+    click.echo(f"mailcheck preflight: {what}{total} addresses: {summary}", err=True)
     return worst.exit_code if worst is not None else 0
