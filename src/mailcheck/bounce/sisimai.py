@@ -83,6 +83,12 @@ _TRANSCRIPT: Final = re.compile(
 _PIPELINED_REFUSAL: Final = re.compile(
     r"^[ \t]*(?:<<<|Received[ \t]*>>>)[^\n]*<[^<>\s@]+@", re.IGNORECASE | re.MULTILINE
 )
+# m-FILTER's notice names the command under its own heading: "-------SMTP command" then "RCPT".
+_COMMAND_HEADING: Final = re.compile(
+    r"^-{3,}[ \t]*SMTP[ \t]+command[ \t]*\r?\n[ \t]*"
+    r"(?P<cmd>RCPT|MAIL|DATA|BDAT|EHLO|HELO|STARTTLS|AUTH|QUIT)\b",
+    re.IGNORECASE | re.MULTILINE,
+)
 # Words that name the step without naming the command: qmail-remote's, and Postfix's
 # "refused to talk to me" (the greeting).
 _PHRASES: Final = (
@@ -221,6 +227,10 @@ def _command_in(haystack: str) -> str:
             if command == "DATA" and _PIPELINED_REFUSAL.search(reply):
                 return "RCPT"
             return command
+    if "smtp command" in lowered:
+        heading = _COMMAND_HEADING.search(haystack)
+        if heading:
+            return _COMMAND_NAME.get(heading.group("cmd").lower(), "")
     for cue, pattern, command in _PHRASES:
         if cue in lowered and pattern.search(haystack):
             return command

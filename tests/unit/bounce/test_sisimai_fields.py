@@ -99,6 +99,8 @@ _BOUNCE = Bounce(
         ("Sorry, I wasn't able to establish an SMTP connection. (#4.4.1)", "CONN"),
         ("Sent <<< RCPT TO:<hoa.don@khach.test>\nReceived >>> 550 5.1.1 no user", "RCPT"),
         (">>> MAIL From:<a@gui.test> SIZE=100\n<<< 553 5.1.8 sender refused", "MAIL"),
+        ("-------server message\n550 no user\n\n-------SMTP command\nRCPT\n", "RCPT"),
+        ("-------SMTP command\n  data\n", "DATA"),
         ("550 5.1.1 mailbox unavailable", ""),
         ("the report was written after data were lost", ""),  # "after data": no command
     ],
