@@ -40,6 +40,7 @@ from mailcheck.cli import cli
 from mailcheck.profiles import CONFIG_ENV, profile_names
 from tests.docs.test_container import image_env, image_volume, runtime_instructions
 from tests.helpers import free_port
+from tests.servers.fake_dns import fake_dns
 
 ROOT = Path(__file__).resolve().parents[2]
 KUBERNETES = ROOT / "docs" / "examples" / "kubernetes"
@@ -215,7 +216,7 @@ def test_every_mailcheck_command_line_is_one_mailcheck_accepts() -> None:
                     command.make_context(name, list(rest))
                 except click.UsageError as exc:
                     pytest.fail(f"{container['name']}: mailcheck {shlex.join(args)}: {exc}")
-    assert seen == {"serve", "check", "preflight"}
+    assert seen == {"serve", "check", "preflight", "preflight-merge"}
 
 
 # ---------------------------------------------------------------- config and passwords
@@ -581,6 +582,62 @@ def test_the_preflight_job_gives_each_pod_its_shard() -> None:
     assert '"/data/shards/preflight-$SHARD.csv"' in script
     claim = _pod_spec(job)["volumes"][0]["persistentVolumeClaim"]["claimName"]
     assert _one("PersistentVolumeClaim", claim)["spec"]["accessModes"] == ["ReadWriteMany"]
+
+
+def _run_in(data: Path, container: dict[str, Any], env: dict[str, str]) -> str:
+    """A ``/bin/sh -c`` container of the preflight Jobs, its /data moved to ``data``."""
+    script = _script(container).replace("/data/", f"{data}/")
+    result = subprocess.run(
+        ["/bin/sh", "-c", script], env=env, capture_output=True, text=True, check=False,
+        timeout=120,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
+    return result.stdout + result.stderr
+
+
+def test_the_shards_and_the_merge_write_the_report_of_one_run(tmp_path: Path) -> None:
+    """The Indexed Job's pods, then the merge Job, as scripts on a scripted DNS server."""
+    job = _pod_spec(_one("Job", "mailcheck-preflight"))
+    completions = _one("Job", "mailcheck-preflight")["spec"]["completions"]
+    (merge,) = _pod_spec(_one("Job", "mailcheck-preflight-merge"))["containers"]
+    shards = [f"/data/shards/preflight-{i}.csv" for i in range(completions)]
+    assert " ".join(shards) in " ".join(_script(merge).split())  # every shard, once
+    data = tmp_path / "data"
+    data.mkdir()
+    # Twelve domains: eight with a working MX, four that do not exist (exit 2 for the list).
+    # The root's NS vouches for the resolver, so "no such domain" is believed.
+    script: dict[str, Any] = {".": {"NS": ["a.root-servers.net."]}}
+    rows = ["email"]
+    for n in range(12):
+        domain = f"customer{n}.test"
+        if n % 3:
+            script[domain] = {"MX": [f"10 mx.{domain}."]}
+            script[f"mx.{domain}"] = {"A": ["192.0.2.25"]}
+        rows += [f"ketoan@{domain}", f"hoadon{n}@{domain}"]
+    (data / "customers.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    with fake_dns(script) as (host, port):
+        env = {
+            "PATH": f"{BIN}:/usr/bin:/bin",
+            "MAILCHECK_DNS_SERVER": f"{host}:{port}",
+            "XDG_STATE_HOME": str(tmp_path / "state"),
+            "XDG_CACHE_HOME": str(tmp_path / "cache"),
+            "LANG": "C.UTF-8",
+        }
+        for init in job["initContainers"]:
+            _run_in(data, init, env)
+        (shard,) = job["containers"]
+        for index in range(completions):  # what the Job controller puts in SHARD
+            _run_in(data, shard, env | {"SHARD": str(index)})
+        _run_in(data, merge, env)  # mailcheck's exit 2 (bad addresses): a written report
+        one_run = subprocess.run(
+            [str(BIN / "mailcheck"), "preflight", str(data / "customers.csv"),
+             "--output", str(tmp_path / "one-run.csv")],
+            env=env, capture_output=True, text=True, check=False, timeout=120,
+        )  # fmt: skip
+    assert one_run.returncode == 2, one_run.stderr
+    merged = (data / "preflight.csv").read_bytes()
+    assert merged == (tmp_path / "one-run.csv").read_bytes()
+    assert merged.count(b"\n") == len(rows)  # a header and every address
 
 
 # ---------------------------------------------------------------- docs/deploy.md
