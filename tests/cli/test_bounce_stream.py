@@ -88,3 +88,31 @@ def test_a_missing_file_is_a_message_not_a_traceback(tmp_path: object) -> None:
     result = run_cli(["bounce", "/nonexistent/bounces.mbox"])
     assert result.exit_code == 3
     assert "cannot read" in result.stderr
+
+
+def _without_times(report: object) -> object:
+    if isinstance(report, dict):
+        skip = {"elapsed_ms", "started_at"}
+        return {k: _without_times(v) for k, v in report.items() if k not in skip}
+    if isinstance(report, list):
+        return [_without_times(v) for v in report]
+    return report
+
+
+def test_a_large_mbox_parsed_ahead_by_a_worker_gives_the_same_reports(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from mailcheck.report.json import report_dict
+    from mailcheck.scenarios import bounce
+
+    names = sorted(p.name for p in BOUNCES.glob("*.eml"))
+    count = bounce.WORKER_FROM + 40
+    raw = _mbox((names * 5)[:count])
+    ahead = asyncio.run(bounce_diagnoses(raw, "big.mbox"))
+    monkeypatch.setattr(bounce, "WORKER_FROM", 10**9)  # every message parsed in this process
+    here = asyncio.run(bounce_diagnoses(raw, "big.mbox"))
+    assert len(ahead) == len(here) == count
+    assert [_without_times(report_dict(d)) for d in ahead] == [
+        _without_times(report_dict(d)) for d in here
+    ]
+    assert ahead[-1].target["target"] == f"big.mbox #{count}"

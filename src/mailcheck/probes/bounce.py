@@ -20,12 +20,12 @@ if TYPE_CHECKING:
 __all__ = ["record_bounce"]
 
 
-def record_bounce(raw: bytes, rec: Recorder) -> None:
-    """Parse one message and record it (never raises on hostile input)."""
+def record_bounce(raw: bytes, rec: Recorder, *, parsed: Bounce | None = None) -> None:
+    """Parse one message (unless ``parsed`` is its parse) and record it (never raises)."""
     from mailcheck.bounce import parse_bounce
 
     rec.begin(BounceStep.BOUNCE)
-    bounce = parse_bounce(raw)
+    bounce = parse_bounce(raw) if parsed is None else parsed
     data = [("kind", bounce.kind), ("style", bounce.mta_style)]
     for name, value in (
         ("reporting_mta", bounce.reporting_mta),
