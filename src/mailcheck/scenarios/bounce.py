@@ -1,8 +1,8 @@
 """Explain bounces (``mailcheck bounce``): one diagnosis per message.
 
-A large mbox is parsed ahead in one worker process while this one turns the parsed bounces
-into diagnoses and prints them: the parse is about two thirds of the work, so on two cores
-the two halves overlap. The worker gets the same bytes and runs the same
+A large mbox is parsed ahead in worker processes (one on two cores) while this one turns the
+parsed bounces into diagnoses and prints them: the parse is about two thirds of the work, so
+the two overlap. A worker gets the same bytes and runs the same
 :func:`~mailcheck.bounce.parse_bounce`, so the reports are the same either way; where no
 worker can be started, or it dies, the parse runs here.
 """
@@ -32,13 +32,15 @@ __all__ = ["bounce_diagnoses", "stream_bounce_diagnoses"]
 #: Seconds one message may take. Per message, not per mbox: a large mbox, or one read slowly
 #: from standard input, must not run its later messages out of time.
 MESSAGE_DEADLINE = 60.0
-#: From this many messages on, a worker process parses ahead (fewer are not worth a fork).
+#: From this many messages on, workers parse ahead (fewer are not worth a fork).
 WORKER_FROM = 64
 #: Messages (or bytes) sent to the worker at a time, and batches in flight: memory stays
 #: bounded whatever the size of the mbox.
 _BATCH_MESSAGES = 32
 _BATCH_BYTES = 1024 * 1024
-_AHEAD = 4
+_AHEAD_PER_WORKER = 3
+#: Workers at most: past this the main process (diagnosis, printing) is the bottleneck.
+_MAX_WORKERS = 4
 
 
 async def bounce_diagnoses(raw: bytes, source: str) -> list[Diagnosis]:
@@ -90,7 +92,7 @@ def _parse_all(messages: list[bytes]) -> list[Bounce]:
 
 
 async def _parsed(messages: Iterator[bytes]) -> AsyncGenerator[tuple[bytes, Bounce], None]:
-    """Each message with its parse, in order: parsed ahead by a worker for a large mbox."""
+    """Each message with its parse, in order: parsed ahead by workers for a large mbox."""
     # The first ones are parsed here, one by one: a short input is answered at once, and a
     # slow standard input is reported as it comes.
     for message in itertools.islice(messages, WORKER_FROM):
@@ -99,7 +101,7 @@ async def _parsed(messages: Iterator[bytes]) -> AsyncGenerator[tuple[bytes, Boun
     if following is None:
         return
     messages = itertools.chain([following], messages)
-    pool = _worker()
+    pool, workers = _workers()
     if pool is None:
         for message in messages:
             yield message, _parse_all([message])[0]
@@ -111,7 +113,9 @@ async def _parsed(messages: Iterator[bytes]) -> AsyncGenerator[tuple[bytes, Boun
         for batch in _batches(messages):
             future = loop.run_in_executor(pool, _parse_all, batch) if pool is not None else None
             pending.append((batch, future))
-            while len(pending) >= _AHEAD or (pending and pending[0][1] is None):
+            while len(pending) >= workers * _AHEAD_PER_WORKER or (
+                pending and pending[0][1] is None
+            ):
                 oldest, future = pending.popleft()
                 bounces, pool = await _results(oldest, future, pool)
                 for item in zip(oldest, bounces, strict=True):
@@ -153,24 +157,29 @@ def _batches(messages: Iterable[bytes]) -> Iterator[list[bytes]]:
         yield batch
 
 
-def _worker() -> Executor | None:
-    """One worker process, forked (cheap, nothing to import again); None where there is none."""
+def _workers() -> tuple[Executor | None, int]:
+    """Worker processes, forked (cheap, nothing to import again), one core left for this one.
+
+    ``(None, 0)`` on one core or where processes cannot be forked.
+    """
     import multiprocessing
     import os
     import sys
     from concurrent.futures import ProcessPoolExecutor
 
-    if (os.cpu_count() or 1) < 2 or "fork" not in multiprocessing.get_all_start_methods():
-        return None
+    workers = min((os.cpu_count() or 1) - 1, _MAX_WORKERS)
+    if workers < 1 or "fork" not in multiprocessing.get_all_start_methods():
+        return None, 0
     # A forked child flushes the stdio buffers it inherited when it ends: empty them first.
     sys.stdout.flush()
     sys.stderr.flush()
     try:
-        return ProcessPoolExecutor(
-            max_workers=1, mp_context=multiprocessing.get_context("fork"), initializer=_calm
+        pool = ProcessPoolExecutor(
+            max_workers=workers, mp_context=multiprocessing.get_context("fork"), initializer=_calm
         )
     except (OSError, ValueError, NotImplementedError):  # no semaphores (some sandboxes), ...
-        return None
+        return None, 0
+    return pool, workers
 
 
 def _calm() -> None:
