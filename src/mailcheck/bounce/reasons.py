@@ -290,7 +290,9 @@ TEXT_PATTERNS: Final[tuple[tuple[re.Pattern[str], Reason], ...]] = tuple(
             r"|dns (?:lookup|query|resolution) (?:failed|failure|timed out|error)"
             r"|winsock error|socket error|no answer from host|server did not respond"
             r"|did not accept our requests to connect|could not find a gateway for"
-            r"|(?:host|server) (?:[\w.-]{1,253} )?(?:is )?not responding",
+            r"|(?:host|server) (?:[\w.-]{1,253} )?(?:is )?not responding"
+            r"|connection (?:attempt )?failed"
+            r"|connection to (?:the )?(?:mail exchanger|mail server|remote (?:host|server)) failed",
             _R.NETWORK,
         ),
         (
@@ -333,7 +335,9 @@ TEXT_PATTERNS: Final[tuple[tuple[re.Pattern[str], Reason], ...]] = tuple(
             r"|within the allowed queue|has not been collected after|in the queue too long"
             r"|could not be delivered for \d|cannot send message for \d|giving up on"
             r"|(?:has )?stopped trying|will be deleted from (?:the )?queue|(?:gave|given) up after"
-            r"|expired after sitting in queue|not going to try again",
+            r"|expired after sitting in queue|not going to try again"
+            r"|(?:delivery )?failed (?:after )?\d{1,4} (?:delivery )?(?:attempts|tries)"
+            r"|after \d{1,4} (?:delivery )?(?:attempts|tries)",
             _R.EXPIRED,
         ),
     )

@@ -79,6 +79,8 @@ from mailcheck.bounce.reasons import TEXT_PATTERNS, Reason, classify, gave_up_af
         ("4.4.312", "450 4.4.312 DNS query failed", "network"),
         ("5.4.310", "550 5.4.310 DNS domain customer.test does not exist", "domain-unknown"),
         (None, "Host mx.customer.test is not responding.", "network"),
+        (None, "host mx.customer.test[192.0.2.9]:\nconnection to mail exchanger failed", "network"),
+        (None, "The connection attempt failed three times in a row", "network"),
         (None, "The recipient server did not accept our requests to connect.", "network"),
         # a local program's own connection failure is the receiving side's error: other
         (None, "Command output: scanner: unable to connect to its daemon", "other"),
@@ -145,6 +147,8 @@ from mailcheck.bounce.reasons import TEXT_PATTERNS, Reason, classify, gave_up_af
         (None, "Cannot send message for 3 days", "expired"),
         (None, "Gave up after 48 hours of retries", "expired"),
         (None, "Message will be deleted from queue", "expired"),
+        (None, "Delivery failed 12 attempts: ketoan@customer.test", "expired"),
+        (None, "We could not deliver it after 30 tries and removed it", "expired"),
         (None, "the server is giving up on this message", "expired"),
     ],
 )
