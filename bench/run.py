@@ -573,7 +573,7 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=30)
     parser.add_argument("--warmup", type=int, default=3)
     parser.add_argument(
-        "--only", choices=["smtp", "roundtrip", "big-mailbox", "preflight", "check"]
+        "--only", choices=["smtp", "roundtrip", "big-mailbox", "preflight", "check", "serve"]
     )
     parser.add_argument("--write", metavar="FILE", help="update this Markdown file")
     args = parser.parse_args()
@@ -613,6 +613,10 @@ def main() -> int:
             with tempfile.TemporaryDirectory() as tmp:
                 body = _preflight_section(info, env, lab, Path(tmp))
             sections.append(("preflight", "Preflight of a customer list (issue 4)", body))
+        if args.only in (None, "serve"):
+            from serve_bench import run as serve_bench  # bench/ is this script's sys.path[0]
+
+            sections.append(("serve", "Prometheus exporter (issue 15)", serve_bench(info)))
     finally:
         try:
             lab.destroy()

@@ -318,3 +318,24 @@ async def test_basic_auth_guards_every_page(tmp_path: Path) -> None:
             assert (await client.get("/metrics", headers=auth("prom", "s3cret"))).status == 200
     finally:
         await client.close()
+
+
+async def test_a_profile_added_to_the_config_is_probed_without_a_restart(tmp_path: Path) -> None:
+    config = _config(tmp_path)
+    client = await _client(config)
+    try:
+        response = await client.get("/probe", params={"profile": "late"})
+        assert response.status == 400
+        text = config.read_text(encoding="utf-8")
+        config.write_text(
+            text + '\n[profiles.late]\nsender = "late@example.com"\nchecks = ["credentials"]\n'
+            'smtp_host = "127.0.0.1"\nsmtp_port = 9\npassword_env = "LATE_PASSWORD"\n',
+            encoding="utf-8",
+        )
+        response = await client.get("/probe", params={"profile": "late"})
+        assert response.status == 200
+        assert 'mailcheck_probe_reason_info{profile="late",reason="config-error"}' in (
+            await response.text()
+        )
+    finally:
+        await client.close()

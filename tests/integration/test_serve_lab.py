@@ -132,6 +132,19 @@ def test_probe_of_a_healthy_profile_answers_its_check(lab: LabHandle, tmp_path: 
     assert _test_messages(lab, LAB_USER) == []
 
 
+def test_a_changed_password_file_is_read_by_the_next_probe(lab: LabHandle, tmp_path: Path) -> None:
+    profile = lab_profile(lab, tmp_path, LAB_USER, checks=["credentials"])
+    config = write_config(tmp_path, {"creds": profile})
+    with exporter(tmp_path, config, lab) as serve:
+        _, text = serve.get("/probe?profile=creds")
+        assert _value(text, "mailcheck_success", profile="creds") == 1
+        # The exporter keeps each profile's plan between scrapes, but not past an edit.
+        Path(profile["password_file"]).write_text("not-the-password\n", encoding="utf-8")
+        _, text = serve.get("/probe?profile=creds")
+        assert _value(text, "mailcheck_success", profile="creds") == 0
+        assert _value(text, "mailcheck_cause_info", cause="password-changed") == 1
+
+
 def test_junk_placement_is_the_folder_label(lab: LabHandle, tmp_path: Path) -> None:
     config = write_config(tmp_path, {"junk": lab_profile(lab, tmp_path, "junked@lab.test")})
     with exporter(tmp_path, config, lab) as serve:

@@ -11,6 +11,8 @@ probe slot came free before the deadline (``no-slot``).
 from __future__ import annotations
 
 import asyncio
+import os
+import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -18,6 +20,7 @@ from typing import TYPE_CHECKING
 from mailcheck.errors import ConfigError
 
 if TYPE_CHECKING:
+    from mailcheck.check.plan import CheckPlan
     from mailcheck.check.result import ProfileResult
 
 __all__ = [
@@ -95,8 +98,48 @@ def _connection_stages(result: ProfileResult) -> dict[str, float]:
     return stages
 
 
+def _stamp(path: str | None) -> tuple[int, int, int] | None:
+    """What changes when a file is edited or replaced: its mtime, size and inode."""
+    if path is None:
+        return None
+    try:
+        info = os.stat(path)
+    except OSError:
+        return None
+    return info.st_mtime_ns, info.st_size, info.st_ino
+
+
+def _password_file(plan: CheckPlan) -> str | None:
+    source = plan.settings.secret_source if plan.settings is not None else None
+    return (source.file or source.profile_file) if source is not None else None
+
+
+def _reusable(plan: CheckPlan) -> bool:
+    """Whether a plan may serve the next probes of its profile until a file changes.
+
+    Not when a program gives the password or token (it may hand out a new one each
+    time), nor with an OAuth grant (its refresh token rotates): those are planned anew.
+    """
+    if plan.settings is None:
+        return True
+    source = plan.settings.secret_source
+    return not (
+        source.command
+        or source.profile_command
+        or source.token_command
+        or source.profile_token_command
+        or source.oauth_provider
+    )
+
+
 class Prober:
-    """Runs probes of one config file's profiles, at most ``max_concurrent`` at a time."""
+    """Runs probes of one config file's profiles, at most ``max_concurrent`` at a time.
+
+    Reading the config (TOML) and planning a profile cost a few milliseconds of CPU
+    each; with fifty probes at once that queue was most of a probe's overhead. So the
+    profile names and each profile's plan are kept until the config file (or the
+    profile's password file) changes; the deadline is set afresh for every run.
+    """
 
     def __init__(
         self,
@@ -110,12 +153,35 @@ class Prober:
         self.lock_dir = lock_dir
         self.dns_server = dns_server
         self.slots = asyncio.Semaphore(max_concurrent)
+        self._names: tuple[tuple[int, int, int] | None, frozenset[str]] | None = None
+        self._plans: dict[str, tuple[tuple[object, ...], CheckPlan]] = {}
 
     def known(self, profile: str) -> bool:
-        """Whether the config file has this profile (read anew: edits apply without a restart)."""
+        """Whether the config file has this profile (edits apply without a restart)."""
         from mailcheck.profiles import profile_names
 
-        return profile in profile_names(self.config)
+        stamp = _stamp(self.config)
+        if self._names is None or self._names[0] != stamp or stamp is None:
+            self._names = (stamp, frozenset(profile_names(self.config)))
+        return profile in self._names[1]
+
+    async def _plan(self, profile: str, deadline_s: float) -> CheckPlan:
+        from mailcheck.check.plan import plan_profile
+
+        config = _stamp(self.config)
+        cached = self._plans.get(profile)
+        if cached is not None and config is not None:
+            stamp, plan = cached
+            if stamp == (config, _stamp(_password_file(plan))):
+                return _fresh_deadline(plan, deadline_s)
+        options = {"config": self.config, "dns_server": self.dns_server, "deadline": deadline_s}
+        # A password_command runs a program: not on the event loop's thread.
+        plan = await asyncio.to_thread(plan_profile, profile, options, (None, None))
+        if _reusable(plan) and config is not None:
+            self._plans[profile] = ((config, _stamp(_password_file(plan))), plan)
+        else:
+            self._plans.pop(profile, None)
+        return plan
 
     async def probe(self, profile: str, deadline_s: float) -> ProbeAnswer:
         """Run ``profile``'s check once within ``deadline_s`` seconds."""
@@ -133,7 +199,7 @@ class Prober:
             return ProbeAnswer(skipped, "busy")
 
     async def _locked(self, profile: str, deadline_s: float) -> ProbeAnswer:
-        from mailcheck.check.plan import error_result, plan_profile, run_plan
+        from mailcheck.check.plan import error_result, run_plan
         from mailcheck.errors import MailcheckError
 
         loop = asyncio.get_running_loop()
@@ -148,10 +214,8 @@ class Prober:
             )
             return ProbeAnswer(error_result(profile, message), "no-slot")
         try:
-            options = {"config": self.config, "dns_server": self.dns_server}
             try:
-                # A password_command runs a program: not on the event loop's thread.
-                plan = await asyncio.to_thread(plan_profile, profile, options, (None, None))
+                plan = await self._plan(profile, max(ends - loop.time(), MIN_DEADLINE_S))
             except MailcheckError as exc:
                 return ProbeAnswer(error_result(profile, str(exc)), "config-error")
             result = await run_plan(plan, max(ends - loop.time(), MIN_DEADLINE_S))
@@ -159,6 +223,14 @@ class Prober:
             self.slots.release()
         stages = {**result.stages, **_connection_stages(result)}
         return ProbeAnswer(replace(result, stages=stages))
+
+
+def _fresh_deadline(plan: CheckPlan, deadline_s: float) -> CheckPlan:
+    """A kept plan with the deadline of this probe (a run's clock starts at planning)."""
+    if plan.settings is None:
+        return plan
+    source = replace(plan.settings.secret_source, deadline_at=time.monotonic() + deadline_s)
+    return replace(plan, settings=replace(plan.settings, secret_source=source))
 
 
 def probe_text(answer: ProbeAnswer) -> str:

@@ -78,14 +78,16 @@ def command(
     """
     from mailcheck import interrupt
     from mailcheck.history import default_lock_dir
-    from mailcheck.profiles import profile_names
+    from mailcheck.profiles import profile_names, read_config
     from mailcheck.serve.app import ServeOptions, parse_listen, serve
     from mailcheck.serve.webconfig import load_web_config
 
     host, port = parse_listen(listen)
-    profile_names(config)  # a missing or broken config stops here, not at the first scrape
+    # The file is named once, so the exporter can notice when it changes.
+    path = str(read_config(config)[0])
+    profile_names(path)  # a missing or broken config stops here, not at the first scrape
     options = ServeOptions(
-        config=config,
+        config=path,
         host=host,
         port=port,
         lock_dir=default_lock_dir(),
