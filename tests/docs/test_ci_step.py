@@ -161,6 +161,30 @@ def test_the_action_is_a_composite_action_with_its_inputs_and_outputs() -> None:
         assert spec["value"] == "${{ steps." + step["id"] + ".outputs." + name + " }}"
 
 
+def _schema_check(schema: str, path: Path) -> subprocess.CompletedProcess[str]:
+    """check-jsonschema with a schema it bundles (SchemaStore's, vendored: no network)."""
+    tool = shutil.which("check-jsonschema", path=str(BIN))
+    assert tool, "check-jsonschema is missing: make install (a dev dependency)"
+    return subprocess.run(
+        [tool, "--builtin-schema", f"vendor.{schema}", str(path)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def test_the_action_and_the_template_pass_their_schemas(tmp_path: Path) -> None:
+    for schema, path in (("github-actions", ACTION), ("gitlab-ci", GITLAB)):
+        result = _schema_check(schema, path)
+        assert result.returncode == 0, result.stdout + result.stderr
+    # The action schema is strict enough to matter: a step without its shell is refused.
+    broken = tmp_path / "action.yml"
+    broken.write_text(
+        ACTION.read_text(encoding="utf-8").replace("shell: bash", "shel: bash"), encoding="utf-8"
+    )
+    assert _schema_check("github-actions", broken).returncode == 1
+
+
 def test_the_action_script_is_executable_and_shellcheck_clean() -> None:
     assert os.access(SCRIPT, os.X_OK)
     shellcheck = shutil.which("shellcheck", path=str(BIN))
