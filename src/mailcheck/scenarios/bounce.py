@@ -43,17 +43,22 @@ _AHEAD_PER_WORKER = 3
 _MAX_WORKERS = 4
 
 
-async def bounce_diagnoses(raw: bytes, source: str) -> list[Diagnosis]:
+async def bounce_diagnoses(raw: bytes, source: str, *, parallel: bool = False) -> list[Diagnosis]:
     """One diagnosis per message in ``raw`` (one .eml, or every message of an mbox).
 
     ``source`` names the messages in the reports (``SOURCE #1``, ``SOURCE #2``, ...).
     """
-    return [d async for d in stream_bounce_diagnoses(io.BytesIO(raw), source)]
+    stream = io.BytesIO(raw)
+    return [d async for d in stream_bounce_diagnoses(stream, source, parallel=parallel)]
 
 
-async def stream_bounce_diagnoses(stream: BinaryIO, source: str) -> AsyncIterator[Diagnosis]:
+async def stream_bounce_diagnoses(
+    stream: BinaryIO, source: str, *, parallel: bool = False
+) -> AsyncIterator[Diagnosis]:
     """Like :func:`bounce_diagnoses`, read from ``stream`` and yielded as each message is read.
 
+    With ``parallel``, a large mbox is parsed ahead by forked workers: for the command line,
+    not for a library call, whose caller's process may hold threads a fork would copy badly.
     Only a few messages are held at a time (at most the parser's cap of each), so memory does
     not grow with the number of messages. After a signal, the next message's report says the
     run was interrupted and is the last.
@@ -65,7 +70,7 @@ async def stream_bounce_diagnoses(stream: BinaryIO, source: str) -> AsyncIterato
 
     loop = asyncio.get_running_loop()
     index = 0
-    parsed = _parsed(iter_messages(stream, cap=MAX_INPUT))
+    parsed = _parsed(iter_messages(stream, cap=MAX_INPUT), parallel=parallel)
     async with contextlib.aclosing(parsed):  # the worker ends here, even after a signal
         async for message, bounce in parsed:
             index += 1
@@ -91,7 +96,9 @@ def _parse_all(messages: list[bytes]) -> list[Bounce]:
     return [parse_bounce(message) for message in messages]
 
 
-async def _parsed(messages: Iterator[bytes]) -> AsyncGenerator[tuple[bytes, Bounce], None]:
+async def _parsed(
+    messages: Iterator[bytes], *, parallel: bool
+) -> AsyncGenerator[tuple[bytes, Bounce], None]:
     """Each message with its parse, in order: parsed ahead by workers for a large mbox."""
     # The first ones are parsed here, one by one: a short input is answered at once, and a
     # slow standard input is reported as it comes.
@@ -101,7 +108,7 @@ async def _parsed(messages: Iterator[bytes]) -> AsyncGenerator[tuple[bytes, Boun
     if following is None:
         return
     messages = itertools.chain([following], messages)
-    pool, workers = _workers()
+    pool, workers = _workers() if parallel else (None, 0)
     if pool is None:
         for message in messages:
             yield message, _parse_all([message])[0]

@@ -35,7 +35,7 @@ def command(file: str, fmt: str, lang: str | None, color: bool | None) -> int:
 
     async def explain(stream: BinaryIO) -> None:
         # Each report is printed as soon as its message is read: an mbox is never held whole.
-        async for diagnosis in stream_bounce_diagnoses(stream, file):
+        async for diagnosis in stream_bounce_diagnoses(stream, file, parallel=True):
             printer.add(diagnosis)
 
     if file == "-":
