@@ -104,10 +104,15 @@ class DelayedDnsServer:
         self._due: list[tuple[float, int, bytes, tuple[str, int]]] = []
         self._thread = threading.Thread(target=self._serve, name="delayed-dns", daemon=True)
 
+    @property
+    def port(self) -> int:
+        """The UDP port it listens on (127.0.0.1)."""
+        return int(self._udp.getsockname()[1])
+
     def start(self) -> tuple[str, int]:
         """Start serving; (host, port)."""
         self._thread.start()
-        return HOST, int(self._udp.getsockname()[1])
+        return HOST, self.port
 
     def stop(self) -> None:
         """Stop serving and close the sockets."""

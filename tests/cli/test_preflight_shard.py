@@ -1,0 +1,143 @@
+"""`mailcheck preflight --shard I/N` and `mailcheck preflight-merge`, from the command line."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import run_cli
+from tests.servers.delayed_dns import DelayedDnsServer, delayed_dns
+
+
+@pytest.fixture(scope="module")
+def dns() -> Iterator[DelayedDnsServer]:
+    with delayed_dns(0.0) as server:
+        yield server
+
+
+def customer_list(path: Path, count: int) -> Path:
+    """A list as a spreadsheet saves it: names, upper-case domains, typos, duplicates."""
+    lines = ["Khách hàng;Email\n"]
+    for i in range(count):
+        if i % 50 == 7:
+            address = f"sai-{i}@@khong-hop-le"
+        elif i % 20 == 3:
+            address = f"kh{i}@nx-{i % 40}.test"  # NXDOMAIN in the synthetic zone
+        elif i % 10 == 5:
+            address = f"KH{i}@Cong-Ty-{i % 30}.TEST"
+        else:
+            address = f"kh{i}@cong-ty-{(i * 7) % 400}.test"
+        lines.append(f"Công ty {i};{address}\n")
+    path.write_text("".join(lines), encoding="utf-8")
+    return path
+
+
+def run(dns: DelayedDnsServer, *args: str) -> tuple[int, str]:
+    result = run_cli(["preflight", "--dns-server", f"127.0.0.1:{dns.port}", *args])
+    return result.exit_code, result.stderr
+
+
+@pytest.mark.parametrize("fmt", ["csv", "json"])
+def test_four_shards_merged_are_the_one_run_report(
+    dns: DelayedDnsServer, tmp_path: Path, fmt: str
+) -> None:
+    source = customer_list(tmp_path / "khach-hang.csv", 3000)
+    one = tmp_path / f"one.{fmt}"
+    code, said = run(dns, str(source), "--format", fmt, "-o", str(one))
+    shards = []
+    for index in range(4):
+        shard = tmp_path / f"shard-{index}.{fmt}"
+        shard_code, _ = run(
+            dns, str(source), "--format", fmt, "--shard", f"{index}/4", "-o", str(shard)
+        )
+        assert shard_code in (0, 2, 3)
+        shards.append(str(shard))
+    merged = tmp_path / f"merged.{fmt}"
+    result = run_cli(["preflight-merge", *reversed(shards), "-o", str(merged)])
+    assert merged.read_bytes() == one.read_bytes()
+    assert (result.exit_code, result.stderr) == (code, said)
+    assert code == 2  # the NXDOMAIN customers
+
+
+def test_each_domain_is_looked_up_by_one_shard_only(dns: DelayedDnsServer, tmp_path: Path) -> None:
+    source = customer_list(tmp_path / "khach-hang.csv", 1000)
+    domains: list[set[str]] = []
+    for index in range(3):
+        out = tmp_path / f"s{index}.csv"
+        run(dns, str(source), "--shard", f"{index}/3", "-o", str(out))
+        rows = out.read_text(encoding="utf-8").splitlines()[1:]
+        domains.append({r.split(",")[1].rpartition("@")[2].lower() for r in rows})
+    assert not domains[0] & domains[1]
+    assert not domains[1] & domains[2]
+    assert not domains[0] & domains[2]
+
+
+def test_a_shard_output_is_a_plain_csv_with_its_row_numbers(
+    dns: DelayedDnsServer, tmp_path: Path
+) -> None:
+    source = customer_list(tmp_path / "khach-hang.csv", 200)
+    out = tmp_path / "s1.csv"
+    run(dns, str(source), "--shard", "1/2", "-o", str(out))
+    header, *rows = out.read_text(encoding="utf-8").splitlines()
+    assert header.startswith('"row (shard 1/2, list sha256:')
+    assert header.endswith(",address,verdict,cause,suggestion,detail")
+    numbers = [int(r.split(",")[0]) for r in rows]
+    assert numbers == sorted(numbers)
+    assert 0 < len(numbers) < 200
+
+
+def test_shard_counts_from_zero_and_says_so(tmp_path: Path) -> None:
+    source = customer_list(tmp_path / "khach-hang.csv", 5)
+    result = run_cli(["preflight", str(source), "--shard", "4/4", "--dns-server", "127.0.0.1:9"])
+    assert result.exit_code == 3
+    assert "I counts from 0" in result.stderr
+    assert "JOB_COMPLETION_INDEX" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_a_sharded_list_from_a_pipe_is_refused(tmp_path: Path) -> None:
+    result = run_cli(
+        ["preflight", "-", "--shard", "0/2", "--dns-server", "127.0.0.1:9"],
+        input="email\nketoan@cong-ty.test\n",
+    )
+    assert result.exit_code == 3
+    assert "not a pipe" in result.stderr
+
+
+def test_merge_refuses_a_missing_shard_and_writes_nothing(
+    dns: DelayedDnsServer, tmp_path: Path
+) -> None:
+    source = customer_list(tmp_path / "khach-hang.csv", 100)
+    shards = []
+    for index in range(3):
+        out = tmp_path / f"s{index}.csv"
+        run(dns, str(source), "--shard", f"{index}/3", "-o", str(out))
+        shards.append(str(out))
+    merged = tmp_path / "merged.csv"
+    result = run_cli(["preflight-merge", shards[0], shards[2], "-o", str(merged)])
+    assert result.exit_code == 3
+    assert "shard(s) 1 of 3 missing" in result.stderr
+    assert not merged.exists()
+
+
+def test_merge_will_not_write_over_a_shard(dns: DelayedDnsServer, tmp_path: Path) -> None:
+    source = customer_list(tmp_path / "khach-hang.csv", 20)
+    out = tmp_path / "s0.csv"
+    run(dns, str(source), "--shard", "0/1", "-o", str(out))
+    before = out.read_bytes()
+    result = run_cli(["preflight-merge", str(out), "-o", str(out)])
+    assert result.exit_code == 3
+    assert out.read_bytes() == before
+
+
+def test_max_in_flight_is_checked_and_the_old_name_still_works(
+    dns: DelayedDnsServer, tmp_path: Path
+) -> None:
+    source = customer_list(tmp_path / "khach-hang.csv", 30)
+    code, said = run(dns, str(source), "--max-in-flight", "0")
+    assert code == 3
+    assert "--max-in-flight: must be at least 1" in said
+    code, said = run(dns, str(source), "--concurrency", "4", "-o", str(tmp_path / "o.csv"))
+    assert "30 addresses" in said
