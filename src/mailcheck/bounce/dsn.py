@@ -5,12 +5,14 @@ from __future__ import annotations
 import email.parser
 import email.policy
 import re
+from dataclasses import replace
 from email.message import Message
 from typing import Final
 
 from mailcheck.bounce.decode import header_list, header_value, part_text
 from mailcheck.bounce.hits import Hit, clean_address
 from mailcheck.bounce.model import Action, BouncedRecipient
+from mailcheck.bounce.mta import ExpandedHit
 from mailcheck.bounce.reasons import classify, find_status
 
 __all__ = [
@@ -155,13 +157,20 @@ def rejected_recipient(fields: list[tuple[str, str]], hits: list[Hit]) -> Bounce
 
 
 def merge_text_hits(recipients: list[BouncedRecipient], hits: list[Hit]) -> list[BouncedRecipient]:
-    """Fill a DSN's missing diagnostic and remote MTA from the text part, by address."""
+    """Fill a DSN's missing diagnostic and remote MTA from the text part, by address.
+
+    When the text says the DSN's Final-Recipient was expanded from another address (Exim's
+    "(generated from a@b)"), the recipient becomes the address the sender wrote.
+    """
     by_address = {hit.recipient.lower(): hit for hit in hits if hit.recipient}
+    by_address.update({h.expanded.lower(): h for h in hits if isinstance(h, ExpandedHit)})
     merged = []
     for rcpt in recipients:
         hit = by_address.get((rcpt.recipient or "").lower())
         if hit is None and len(recipients) == 1 and len(hits) == 1:
             hit = hits[0]
+        if isinstance(hit, ExpandedHit) and (rcpt.recipient or "").lower() == hit.expanded.lower():
+            rcpt = replace(rcpt, recipient=hit.recipient)
         if hit is None or (rcpt.diagnostic and rcpt.remote_mta):
             merged.append(rcpt)
             continue

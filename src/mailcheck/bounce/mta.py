@@ -7,11 +7,13 @@ headers, and returns what it found.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Final
 
 from mailcheck.bounce.hits import ADDR, MAX_HITS, Hit, join_lines, smtp_line, split_lines
 
 __all__ = [
+    "ExpandedHit",
     "extract_domino",
     "extract_exchange",
     "extract_exim",
@@ -21,6 +23,18 @@ __all__ = [
 ]
 
 _I = re.IGNORECASE
+
+
+@dataclass(frozen=True, slots=True)
+class ExpandedHit(Hit):
+    """A recipient that an alias or forward expanded (Exim's "(generated from a@b)").
+
+    ``recipient`` is the address the sender wrote; ``expanded`` is the one delivery was
+    tried to, which a DSN beside the text names as its Final-Recipient.
+    """
+
+    expanded: str = ""
+
 
 _EXIM_GENERATED: Final = re.compile(rf"^\(generated from ({ADDR})\)$", _I)
 # Exim prints this, or "pipe to |...", instead of an address it must not show.
@@ -69,7 +83,7 @@ def extract_exim(text: str, headers: list[tuple[str, str]]) -> list[Hit]:
     # "  rcpt" then indented "host ...", "SMTP error from remote mail server after ...:", reply.
     # An address that an alias or forward expanded is followed by "(generated from <address
     # the sender wrote>)": that one is the recipient the sender knows, so it is reported.
-    hits = []
+    hits: list[Hit] = []
     lines = split_lines(text)
     for index, line in enumerate(lines):
         match = re.match(rf"^ {{1,4}}({ADDR})(?:\s{{1,4}}<{ADDR}>)?\s{{0,20}}$", line)
@@ -97,7 +111,11 @@ def extract_exim(text: str, headers: list[tuple[str, str]]) -> list[Hit]:
                 continue
             else:
                 diagnostic_lines.append(entry)
-        hits.append(Hit(recipient, join_lines(diagnostic_lines), remote))
+        diagnostic = join_lines(diagnostic_lines)
+        if recipient != match.group(1) and "@" in match.group(1):
+            hits.append(ExpandedHit(recipient, diagnostic, remote, expanded=match.group(1)))
+        else:
+            hits.append(Hit(recipient, diagnostic, remote))
     return hits
 
 

@@ -398,3 +398,45 @@ Diagnostic-Code: smtp; 451 Requested action aborted: try again later
     bounce = _strict(raw)
     (rcpt,) = bounce.recipients
     assert (bounce.kind, rcpt.action, rcpt.status) == ("delay", "delayed", "4.0.0")
+
+
+def test_exim_dsn_reports_the_address_the_sender_wrote_not_its_expansion() -> None:
+    raw = b"""From: Mail Delivery System <Mailer-Daemon@mx.example.test>
+To: invoices@seller.example.com
+Subject: Mail delivery failed: returning message to sender
+MIME-Version: 1.0
+Content-Type: multipart/report; report-type=delivery-status; boundary=7-eximdsn-1
+
+--7-eximdsn-1
+Content-type: text/plain; charset=us-ascii
+
+This message was created automatically by mail delivery software.
+
+A message that you sent could not be delivered to one or more of its
+recipients. This is a permanent error. The following address(es) failed:
+
+  hop.thu@staff.example.test
+    (generated from banhang@example.test)
+    host store.example.test [192.0.2.5]
+    SMTP error from remote mail server after RCPT TO:<hop.thu@staff.example.test>:
+    550 5.1.1 No such mailbox
+
+--7-eximdsn-1
+Content-type: message/delivery-status
+
+Reporting-MTA: dns; mx.example.test
+
+Action: failed
+Final-Recipient: rfc822;hop.thu@staff.example.test
+Status: 5.0.0
+Diagnostic-Code: smtp; 550 5.1.1 No such mailbox
+
+--7-eximdsn-1--
+"""
+    (rcpt,) = _strict(raw).recipients
+    assert (rcpt.recipient, rcpt.status, rcpt.reason) == (
+        "banhang@example.test",
+        "5.1.1",
+        "recipient-unknown",
+    )
+    assert rcpt.remote_mta == "store.example.test"  # from the text: the DSN names none
