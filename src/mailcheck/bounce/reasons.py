@@ -314,6 +314,9 @@ TEXT_PATTERNS: Final[tuple[tuple[re.Pattern[str], Reason], ...]] = tuple(
             # Microsoft's NDR prose: "The email address you entered couldn't be found."
             r"|(?:address|recipient|mailbox|user)(?: you entered)? (?:couldn't|could not|can't"
             r"|cannot|wasn't|was not) (?:be )?found"
+            # Directory lookups (ph/qi, LDAP gateways): the name has no mailbox behind it.
+            r"|does not have a final (?:e-?mail )?delivery point"
+            r"|did not (?:exactly )?match (?:an?|any) (?:[\w-]{1,20} )?(?:e-?mail )?address"
             r"|không tồn tại|không có thật|sai địa chỉ",
             _R.RECIPIENT_UNKNOWN,
         ),
@@ -372,7 +375,9 @@ _QUOTED_HEADER: Final = re.compile(
 
 def classify_text(text: str) -> Reason | None:
     """Return the reason of the first text pattern that matches, or ``None``."""
-    text = _QUOTED_HEADER.sub("", text[:MAX_CLASSIFY]).lower()
+    # One space for any run of blanks: notices wrap their prose anywhere ("did not match an
+    # \n  ACME address"), and the patterns are written with single spaces.
+    text = " ".join(_QUOTED_HEADER.sub("", text[:MAX_CLASSIFY]).lower().split())
     for pattern, reason in TEXT_PATTERNS:
         if pattern.search(text):
             if reason is _R.NETWORK and _LOCAL_PROGRAM.search(text):
@@ -383,7 +388,7 @@ def classify_text(text: str) -> Reason | None:
 
 def says_expired(text: str) -> bool:
     """Whether ``text`` says the sending side gave up retrying (in any MTA's words)."""
-    return bool(_EXPIRY.search(text[:MAX_CLASSIFY].lower()))
+    return bool(_EXPIRY.search(" ".join(text[:MAX_CLASSIFY].lower().split())))
 
 
 # "for 5 days", "after 8 hours", "within 3 days", "for past 4 hours", "for more than 2 d".

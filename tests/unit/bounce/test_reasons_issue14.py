@@ -118,6 +118,9 @@ from mailcheck.bounce.reasons import TEXT_PATTERNS, Reason, classify, gave_up_af
         # most specific words beat the status class
         ("5.0.0", "550 User unknown in local recipient table", "recipient-unknown"),
         ("4.4.1", "550 5.1.1 no such user here", "recipient-unknown"),
+        (None, "ketoan: does not have a final email delivery point here", "recipient-unknown"),
+        (None, "The name you wrote did not match any e-mail address we know", "recipient-unknown"),
+        (None, "ketoan@customer.test did not exactly match an ACME address", "recipient-unknown"),
         # expiry words only when nothing better is said
         (None, "retry timeout exceeded", "expired"),
         ("4.4.7", "Message expired after sitting in queue for 5 days", "expired"),
@@ -165,6 +168,13 @@ def test_patterns_are_lower_case_because_the_text_is_lowered() -> None:
     # a capital letter in a pattern would never match.
     for pattern, _reason in TEXT_PATTERNS:
         assert not re.search(r"(?<!\\)[A-Z]", pattern.pattern), pattern.pattern
+
+
+def test_words_wrapped_across_lines_still_match() -> None:
+    assert classify(None, "The address you wrote did not match\n    any e-mail address here") == (
+        "recipient-unknown"
+    )
+    assert says_expired("this message has been in the queue\n too long")
 
 
 def test_words_in_any_case_still_match() -> None:
