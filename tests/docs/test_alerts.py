@@ -78,3 +78,23 @@ def test_a_broken_rule_fails_the_unit_tests(tmp_path: Path) -> None:
     )  # fmt: skip
     assert result.returncode != 0
     assert "MailcheckProfileFailing" in result.stdout + result.stderr
+
+
+def test_the_scrape_config_on_the_monitoring_page_is_valid(tmp_path: Path) -> None:
+    text = (EXAMPLES.parent / "monitoring.md").read_text(encoding="utf-8")
+    section = text[text.index("### Scrape config\n") :]
+    block = section[section.index("```yaml\n") + 8 : section.index("```\n", 10)]
+    config = yaml.safe_load(block)
+    probe = config["scrape_configs"][0]
+    assert probe["metrics_path"] == "/probe"
+    # A round trip needs its time: the timeout leaves room for wait (10 s) and the cleanup.
+    assert probe["scrape_timeout"] == "60s"
+    (tmp_path / "prometheus.yml").write_text(block, encoding="utf-8")
+    binary = shutil.which("promtool")
+    if binary is None:
+        pytest.fail("promtool is missing: Debian's prometheus package (make lab-install)")
+    result = subprocess.run(
+        [binary, "check", "config", "prometheus.yml"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
