@@ -177,6 +177,8 @@ def _workers() -> tuple[Executor | None, int]:
     workers = min((os.cpu_count() or 1) - 1, _MAX_WORKERS)
     if workers < 1 or "fork" not in multiprocessing.get_all_start_methods():
         return None, 0
+    if sys.platform == "darwin":  # fork is unsafe with macOS system libraries (bpo-33725)
+        return None, 0
     # A forked child flushes the stdio buffers it inherited when it ends: empty them first.
     sys.stdout.flush()
     sys.stderr.flush()
