@@ -573,7 +573,16 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=30)
     parser.add_argument("--warmup", type=int, default=3)
     parser.add_argument(
-        "--only", choices=["smtp", "roundtrip", "big-mailbox", "preflight", "check", "serve"]
+        "--only",
+        choices=[
+            "smtp",
+            "roundtrip",
+            "big-mailbox",
+            "preflight",
+            "check",
+            "serve",
+            "preflight-latency",
+        ],
     )
     parser.add_argument("--write", metavar="FILE", help="update this Markdown file")
     args = parser.parse_args()
@@ -617,6 +626,11 @@ def main() -> int:
             from serve_bench import run as serve_bench  # bench/ is this script's sys.path[0]
 
             sections.append(("serve", "Prometheus exporter (issue 15)", serve_bench(info)))
+        if args.only in (None, "preflight-latency"):
+            from preflight_latency import run as latency_bench  # needs no lab
+
+            title = "Preflight behind a slow resolver, and sharded (issue 15)"
+            sections.append(("preflight-latency", title, latency_bench()))
     finally:
         try:
             lab.destroy()
