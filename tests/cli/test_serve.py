@@ -339,3 +339,28 @@ async def test_a_profile_added_to_the_config_is_probed_without_a_restart(tmp_pat
         )
     finally:
         await client.close()
+
+
+async def test_a_lock_directory_that_cannot_be_made_is_a_config_error(tmp_path: Path) -> None:
+    (tmp_path / "state").write_text("a file where the state directory should be\n")
+    logged: list[str] = []
+    options = ServeOptions(
+        config=str(_config(tmp_path)),
+        host="127.0.0.1",
+        port=0,
+        lock_dir=tmp_path / "state" / "mailcheck" / "locks",
+        log=logged.append,
+    )
+    client: Client = TestClient(TestServer(make_app(options)))
+    await client.start_server()
+    try:
+        response = await client.get("/probe", params={"profile": "billing"})
+        text = await response.text()
+        assert response.status == 200
+        assert 'mailcheck_probe_reason_info{profile="billing",reason="config-error"}' in text
+        assert _sample(text, 'mailcheck_status{profile="billing"}') == "3"
+        # The metrics carry the reason; the exporter's log says what to fix.
+        assert len(logged) == 1
+        assert logged[0].startswith("probe of profile 'billing': cannot create the lock file")
+    finally:
+        await client.close()

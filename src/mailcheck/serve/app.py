@@ -56,6 +56,8 @@ class ServeOptions:
     max_deadline: float = MAX_DEADLINE_S
     dns_server: str | None = None
     web_config: WebConfig | None = None
+    log: Callable[[str], None] | None = None
+    """Where a probe that could not run says why (its metrics carry only the reason)."""
 
 
 def parse_listen(text: str) -> tuple[str, int]:
@@ -181,6 +183,8 @@ class _Handlers:
             return _bad_request(f"unknown profile {profile[:100]!r}: not in the config file")
         with self.metrics.in_flight.track_inprogress():
             answer = await self.prober.probe(profile, deadline)
+        if answer.reason in ("config-error", "no-slot") and self.options.log is not None:
+            self.options.log(f"probe of profile {profile!r}: {answer.result.summary}")
         self.metrics.probes.labels(profile, answer.outcome).inc()
         self.metrics.duration.labels(profile).observe(time.perf_counter() - started)
         return web.Response(text=probe_text(answer), headers={"Content-Type": _TEXT_FORMAT})
@@ -220,11 +224,30 @@ async def _authorized(request: web.Request, auth: BasicAuth) -> bool:
     return bool(sep) and await auth.accepts(user, password)
 
 
+@web.middleware
+async def _bug_answer(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """A bug answers HTTP 500 with one line, as the command line's internal errors do."""
+    import os
+
+    try:
+        return await handler(request)
+    except web.HTTPException:
+        raise
+    except Exception as exc:
+        if os.environ.get("MAILCHECK_DEBUG"):
+            raise
+        return web.Response(
+            status=500,
+            text=f"internal error ({type(exc).__name__}: {exc}); this is a bug in mailcheck, "
+            "run the exporter with MAILCHECK_DEBUG=1 for the traceback\n",
+        )
+
+
 def make_app(options: ServeOptions) -> web.Application:
     """The aiohttp application of ``mailcheck serve``."""
     metrics = _Metrics()
     handlers = _Handlers(options, metrics)
-    app = web.Application(middlewares=[_basic_auth_middleware(options)])
+    app = web.Application(middlewares=[_bug_answer, _basic_auth_middleware(options)])
     app.router.add_get("/", handlers.index, allow_head=True)
     app.router.add_get("/probe", handlers.probe, allow_head=False)
     app.router.add_get("/metrics", handlers.metrics_page, allow_head=True)

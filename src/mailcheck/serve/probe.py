@@ -185,6 +185,8 @@ class Prober:
 
     async def probe(self, profile: str, deadline_s: float) -> ProbeAnswer:
         """Run ``profile``'s check once within ``deadline_s`` seconds."""
+        from mailcheck.check.plan import error_result
+        from mailcheck.errors import MailcheckError
         from mailcheck.history import LockHeld, profile_lock
 
         try:
@@ -193,10 +195,10 @@ class Prober:
             with profile_lock(self.lock_dir, profile):
                 return await self._locked(profile, deadline_s)
         except LockHeld as exc:
-            from mailcheck.check.plan import error_result
-
             skipped = replace(error_result(profile, str(exc)), error=None, skipped=str(exc))
             return ProbeAnswer(skipped, "busy")
+        except MailcheckError as exc:  # e.g. the lock directory cannot be created
+            return ProbeAnswer(error_result(profile, str(exc)), "config-error")
 
     async def _locked(self, profile: str, deadline_s: float) -> ProbeAnswer:
         from mailcheck.check.plan import error_result, run_plan

@@ -96,6 +96,7 @@ def command(
         max_deadline=max(max_deadline, default_deadline),
         dns_server=dns_server,
         web_config=load_web_config(web_config) if web_config else None,
+        log=lambda line: say("warning", line),
     )
     interrupt.run(serve(options, lambda line: say("info", line)))
     return 0
