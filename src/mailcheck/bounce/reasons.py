@@ -196,7 +196,12 @@ TEXT_PATTERNS: Final[tuple[tuple[re.Pattern[str], Reason], ...]] = tuple(
         ),
         (
             r"\bspf\b|\bdkim\b|\bdmarc\b|authentication failed for|sender policy framework"
-            r"|sender is unauthenticated|not authorized to send on behalf|anti-?spoofing",
+            r"|sender is unauthenticated|not authorized to send on behalf|anti-?spoofing"
+            # The SPF ACL that Exim configurations share (control panels, SPF tools' samples):
+            # "deny message = $sender_host_address is not allowed to send mail from
+            # $sender_address_domain" with "spf = fail". A domain must follow: "... from this
+            # IP" is reputation.
+            r"|is not allowed to send (?:e-?)?mail from (?!\d{1,3}\.)[\w-]{1,63}\.[a-z]",
             _R.AUTH_FAILURE,
         ),
         (
@@ -230,13 +235,17 @@ TEXT_PATTERNS: Final[tuple[tuple[re.Pattern[str], Reason], ...]] = tuple(
         ),
         (
             r"\bspam\b|spam content|junk mail|unsolicited|bulk mail|high probability of being"
-            r"|content filter|looks like spam|spam detected|\bube\b|spamassassin",
+            r"|content filter|looks like spam|spam detected|\bube\b|spamassassin"
+            # A filter's verdict glued to its name: DSPAM's "dspam check", Mimecast's
+            # "MCSpamSignature" ("554 email rejected due to security policies - ..."), "spam
+            # score", "probable spam" (Sisimai's spamdetected list carries the same words).
+            r"|spam ?(?:check|signature|score|filter)|probable spam",
             _R.SPAM,
         ),
         (
             r"virus|malware|infected|trojan|attachment (?:type )?(?:is )?not allowed"
             r"|prohibited attachment|banned (?:file|attachment|content)|message content rejected"
-            r"|content rejected|forbidden attachment|blocked attachment"
+            r"|content reject|forbidden attachment|blocked attachment"
             r"|(?:file|attachment) type (?:[\w.]{1,10} )?(?:is )?"
             r"(?:not allowed|blocked|prohibited|not permitted)"
             r"|attachment (?:was |has been )?(?:rejected|blocked)|executable attachment",
@@ -244,14 +253,18 @@ TEXT_PATTERNS: Final[tuple[tuple[re.Pattern[str], Reason], ...]] = tuple(
         ),
         (
             r"quota|mailbox (?:is )?full|full mailbox|insufficient (?:system )?storage"
-            r"|mailbox size limit"
+            r"|mail ?box size (?:limit|exceed)"
             r"|exceeded storage|storage allocation|out of storage|mailbox has exceeded"
             r"|postfach (?:ist )?voll|speicherplatz|boîte (?:aux lettres )?pleine"
-            r"|mail ?folder (?:is )?full|đầy|hết dung lượng",
+            r"|mail ?folder (?:is )?full|đầy|hết dung lượng"
+            # Too many messages *stored*, not sent: "User has too many messages on the server"
+            # (web.de/GMX; in Sisimai's mailboxfull list). Before rate-limited's "too many".
+            r"|too many (?:messages|mails|e-?mails) (?:on|in|stored in) (?:the |this |his |her )?"
+            r"(?:server|mail ?box|account|folder)",
             _R.MAILBOX_FULL,
         ),
         (
-            r"message size exceeds|size exceeds|(?:message|mail) (?:is )?too (?:large|big)"
+            r"message size exceeds|size exceed(?:s|ed)|(?:message|mail) (?:is )?too (?:large|big)"
             r"|exceed(?:s|ed)? (?:the )?(?:maximum|max|size)|size limit|message length exceeds"
             r"|too large"
             r"|zu groß|trop volumineux|quá lớn",
@@ -317,11 +330,19 @@ TEXT_PATTERNS: Final[tuple[tuple[re.Pattern[str], Reason], ...]] = tuple(
             # Directory lookups (ph/qi, LDAP gateways): the name has no mailbox behind it.
             r"|does not have a final (?:e-?mail )?delivery point"
             r"|did not (?:exactly )?match (?:an?|any) (?:[\w-]{1,20} )?(?:e-?mail )?address"
+            # Older MTAs and patches, as Sisimai's userunknown list records them: qmail's
+            # badrcptto patch ("sorry, badrcptto(...)", "your envelope recipient is in my
+            # badrcptto list"), "No mail box available for this user", "No account by that
+            # name here", "BAD_RECIPIENT", "is not a known user", "not a valid user here".
+            r"|badrcptto|badrecipientto|bad[ _-]recipient\b|no mail[ -]box|mail-box not found"
+            r"|no (?:account|mail-?box|user) (?:here )?by that name"
+            r"|is not a known (?:user|recipient)"
+            r"|not a valid (?:user|recipient)"
             r"|không tồn tại|không có thật|sai địa chỉ",
             _R.RECIPIENT_UNKNOWN,
         ),
         (
-            r"policy|not allowed|not permitted|access denied"
+            r"polic(?:y|ies)|not allowed|not permitted|access denied"
             r"|not accepting (?:e-?mail|mail|messages)|administratively|blocked|refused"
             r"|rejected by|prohibited|restricted|not authori[sz]ed|denied|từ chối",
             _R.POLICY,
@@ -415,7 +436,18 @@ def gave_up_after(text: str) -> str | None:
     return f"{number} {unit}" if number == "1" else f"{number} {unit}s"
 
 
+# Where the class changes the meaning. RFC 3463's X.4.4 "unable to route" is "the necessary
+# routing information was unavailable from the directory server": permanent, the domain has
+# none (domain-unknown); transient, the lookup failed for now ("4.4.4 Temporary server
+# error"), which is the sending side's network.
+_STATUS_BY_CLASS: Final[dict[str, tuple[Reason, bool]]] = {
+    "4.4.4": (_R.NETWORK, True),
+}
+
+
 def _classify_status(status: str) -> tuple[Reason, bool] | None:
+    if status in _STATUS_BY_CLASS:
+        return _STATUS_BY_CLASS[status]
     _klass, subject, detail = status.split(".")
     key = f"{subject}.{detail}"
     if key in _STATUS:
@@ -445,6 +477,27 @@ def _says_relay_denied(text: str) -> bool:
 # Status meanings too vague to beat the words "delivery expired".
 _CATCH_ALL: Final = frozenset({_R.OTHER, _R.POLICY})
 
+# A bare SMTP reply: a three-digit code and no enhanced status of its own ("550 Mailbox
+# currently suspended").
+_BARE_REPLY: Final = re.compile(r"\s{0,8}[45]\d\d[ -]")
+
+
+def _reporters_guess(status: str, text: str) -> Reason | None:
+    """The reason the remote server's words give when ``status`` was only the reporter's guess.
+
+    A remote reply without an enhanced status ("550 Mailbox currently suspended") gets one from
+    the MTA that writes the DSN, from the three-digit code alone: Sendmail writes 5.1.1 "User
+    unknown" for any 550 to RCPT or DATA. Those words, when they name a reason of their own,
+    say more than the guess. Only a reply that starts with its code counts: a reporter's own
+    sentence beside its own status is not a guess.
+    """
+    if not _BARE_REPLY.match(text) or find_status(text) is not None:
+        return None
+    said = classify_text(text)
+    if said is None or said in _CATCH_ALL or said is _R.EXPIRED:
+        return None
+    return said
+
 
 def classify(status: str | None, text: str | None) -> Reason:
     """Return the reason for one recipient from its enhanced status and the server's words.
@@ -457,7 +510,8 @@ def classify(status: str | None, text: str | None) -> Reason:
         overridable = status is not None and status.split(".", 1)[1] in _RELAY_OVERRIDES
         if overridable and text and _says_relay_denied(text):
             return _R.RELAYING_DENIED
-        return by_status[0]
+        said = _reporters_guess(status, text) if status and text else None
+        return said if said is not None else by_status[0]
     by_text = classify_text(text) if text else None
     if by_text is _R.EXPIRED and by_status is not None and by_status[0] not in _CATCH_ALL:
         return by_status[0]  # 4.4.1 "no answer from host" says more than "gave up"
