@@ -36,6 +36,7 @@ from mailcheck.cli.options import dns_server_option
     default=64,
     show_default=True,
     type=click.IntRange(1, 10000),
+    metavar="N",
     help="Probes that may run at once; more wait for a slot within their deadline.",
 )
 @click.option(
