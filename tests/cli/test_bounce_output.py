@@ -109,6 +109,7 @@ def test_json_has_sisimais_names_beside_mailchecks() -> None:
         "diagnostic": "550 5.1.1 <ketoan@customer.test>: Recipient address rejected: "
         "User unknown in virtual mailbox table",
         "remote_mta": "mx1.customer.test",
+        "gave_up_after": None,
         "sisimai_reason": "userunknown",
         "deliverystatus": "5.1.1",
         "diagnosticcode": "550 5.1.1 <ketoan@customer.test>: Recipient address rejected: "
@@ -205,3 +206,28 @@ def test_a_bounce_for_many_recipients_stays_one_screen(tmp_path: Path) -> None:
     assert out.count("Whose problem:") == 20
     assert "  ... and 5 more recipient(s) (--format json lists them all)" in out
     assert len(_records(path)) == 25
+
+
+def test_an_expired_delivery_says_how_long_the_sending_server_retried() -> None:
+    out = _human("sendmail-expired-deferred.eml", "--lang", "en")
+    assert "thukho@down.customer.test: failed" in out
+    assert "    The sending server retried for 5 days, then gave up\n" in out
+    vi = _human("sendmail-expired-deferred.eml", "--lang", "vi")
+    assert "    Máy chủ gửi đã thử lại trong 5 ngày rồi dừng\n" in vi
+    (record,) = _records(BOUNCES / "sendmail-expired-deferred.eml")
+    assert (record["reason"], record["gave_up_after"]) == ("network", "5 days")
+
+
+def test_one_day_and_hours_read_as_people_write_them() -> None:
+    out = _human("m365-expired-connection-refused.eml", "--lang", "en")
+    assert "retried for 1 day, then gave up" in out
+    (record,) = _records(BOUNCES / "mailgun-expired.eml")
+    assert record["gave_up_after"] == "8 hours"
+    assert "thử lại trong 8 giờ rồi dừng" in _human("mailgun-expired.eml", "--lang", "vi")
+
+
+def test_a_refusal_that_was_not_retried_says_nothing_of_giving_up() -> None:
+    out = _human("postfix-user-unknown.eml", "--lang", "en")
+    assert "gave up" not in out
+    (record,) = _records(BOUNCES / "postfix-user-unknown.eml")
+    assert record["gave_up_after"] is None

@@ -61,6 +61,7 @@ def test_docs_json_links_the_schema() -> None:
         "gmail-spam-blocked.eml",
         "dovecot-sieve-reject.eml",
         "forwarded-dsn.eml",
+        "sendmail-expired-deferred.eml",  # gave_up_after "5 days"
     ],
 )
 def test_bounce_reports_match(name: str) -> None:

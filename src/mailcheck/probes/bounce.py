@@ -44,6 +44,8 @@ def record_bounce(raw: bytes, rec: Recorder, *, parsed: Bounce | None = None) ->
             ("recipient", recipient.recipient),
             ("status", recipient.status),
             ("diagnostic", recipient.diagnostic),
+            # How long the sending side retried before it gave up ("5 days"), when it says.
+            ("gave_up_after", recipient.gave_up_after),
         ):
             if value:
                 item.append((name, value[:1000]))

@@ -156,7 +156,19 @@ def _recipient_lines(step: Step, lang: str) -> list[str]:
         lines.append(f"    {label}: {said}")
     elif host:
         lines.append("    " + words["refused_by"].format(host=host))
+    gave_up = step.get("gave_up_after")
+    if gave_up:
+        lines.append("    " + words["gave_up"].format(duration=_duration(gave_up, lang)))
     return lines
+
+
+def _duration(value: str, lang: str) -> str:
+    """``"5 days"`` (how mailcheck.bounce writes it) in the report's language."""
+    number, _, unit = value.partition(" ")
+    names = BOUNCE[lang]["units"].get(unit.rstrip("s"))
+    if not number.isdigit() or names is None:
+        return value
+    return f"{number} {names[0] if number == '1' else names[1]}"
 
 
 def render_human(

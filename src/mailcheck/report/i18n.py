@@ -299,6 +299,14 @@ BOUNCE: dict[str, dict[str, Any]] = {
         "server_said": "Server said",
         "server_said_after": "Server said (after {command})",
         "refused_by": "Refused by {host}",
+        # The sending server's retries ran out (BouncedRecipient.gave_up_after).
+        "gave_up": "The sending server retried for {duration}, then gave up",
+        "units": {
+            "minute": ("minute", "minutes"),
+            "hour": ("hour", "hours"),
+            "day": ("day", "days"),
+            "week": ("week", "weeks"),
+        },
         "more": "... and {count} more recipient(s) (--format json lists them all)",
     },
     "vi": {
@@ -325,6 +333,13 @@ BOUNCE: dict[str, dict[str, Any]] = {
         "server_said": "Máy chủ trả lời",
         "server_said_after": "Máy chủ trả lời (sau lệnh {command})",
         "refused_by": "Bị từ chối bởi {host}",
+        "gave_up": "Máy chủ gửi đã thử lại trong {duration} rồi dừng",
+        "units": {
+            "minute": ("phút", "phút"),
+            "hour": ("giờ", "giờ"),
+            "day": ("ngày", "ngày"),
+            "week": ("tuần", "tuần"),
+        },
         "more": "... và {count} người nhận khác (--format json liệt kê đủ)",
     },
 }

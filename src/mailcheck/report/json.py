@@ -127,6 +127,7 @@ def _bounce_record(message: Step, step: Step) -> dict[str, Any]:
         "party": text(step, "party") or "unknown",
         "diagnostic": step.get("diagnostic"),
         "remote_mta": step.get("remote_mta"),
+        "gave_up_after": step.get("gave_up_after"),
         # Sisimai's names for the same facts, and what only Sisimai's records have
         "sisimai_reason": text(step, "sisimai_reason") or "undefined",
         "deliverystatus": text(step, "status"),
