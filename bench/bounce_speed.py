@@ -2,8 +2,9 @@
 
     .venv/bin/python bench/bounce_speed.py [-n 3000] [FILE.eml ...]
 
-The mbox is built from the given messages (default: every ``fixtures/bounces/*.eml``), repeated
-in order until it holds N messages, each behind an mboxrd ``From `` line. Timed, median of 3
+The mbox is built from the given messages (default: every ``fixtures/bounces/*.eml``; each file
+is one message), repeated in order until it holds N messages, each behind an mboxrd ``From ``
+line. Timed, median of 3
 runs: ``mailcheck bounce MBOX --format json`` and the Sisimai driver (Debian's
 ``libsisimai-perl``) on the same file. Then the peak RSS (``/usr/bin/time -f %M``) of
 ``mailcheck bounce`` on 1,000 and on 10,000 messages: streamed, it should not grow with the
