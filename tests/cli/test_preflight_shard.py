@@ -141,3 +141,26 @@ def test_max_in_flight_is_checked_and_the_old_name_still_works(
     assert "--max-in-flight: must be at least 1" in said
     code, said = run(dns, str(source), "--concurrency", "4", "-o", str(tmp_path / "o.csv"))
     assert "30 addresses" in said
+
+
+def test_an_internationalised_domain_and_its_ascii_form_share_a_shard(
+    dns: DelayedDnsServer, tmp_path: Path
+) -> None:
+    # The cheap key of an ASCII domain and the checked key of a Unicode one must agree:
+    # otherwise the same domain would be looked up by two shards.
+    source = tmp_path / "khach-hang.csv"
+    rows = [f"kh{i}@công-ty-{i}.test\nkh{i}b@{_ascii(f'công-ty-{i}.test')}\n" for i in range(40)]
+    source.write_text("email\n" + "".join(rows), encoding="utf-8")
+    owner: dict[str, set[int]] = {}
+    for index in range(4):
+        out = tmp_path / f"s{index}.csv"
+        run(dns, str(source), "--shard", f"{index}/4", "-o", str(out))
+        for line in out.read_text(encoding="utf-8").splitlines()[1:]:
+            domain = _ascii(line.split(",")[1].rpartition("@")[2])
+            owner.setdefault(domain, set()).add(index)
+    assert len(owner) == 40
+    assert all(len(shards) == 1 for shards in owner.values()), owner
+
+
+def _ascii(domain: str) -> str:
+    return domain.encode("idna").decode("ascii")
