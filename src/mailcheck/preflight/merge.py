@@ -159,7 +159,8 @@ def merge_shards(paths: list[str], out: TextIO) -> Counter[str]:
 
     Refuses (:class:`ConfigError`), before writing anything, shards of different
     lists, formats or N, a shard given twice or missing; while writing, a row
-    number missing or repeated (a shard cut short or edited).
+    number missing or repeated (a shard cut short or edited): the caller writes
+    to a file that replaces the output only when the merge succeeded.
     """
     if not paths:
         raise ConfigError("no shard outputs given")

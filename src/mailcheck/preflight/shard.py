@@ -89,7 +89,7 @@ def parse_shard(text: str) -> Shard:
     if i >= n:
         raise ConfigError(
             f"--shard {text}: I counts from 0, so it must be 0 to {n - 1} "
-            "(as Kubernetes' JOB_COMPLETION_INDEX; with GNU parallel use {%}-1 or a 0-based list)"
+            f"(as Kubernetes' JOB_COMPLETION_INDEX; with GNU parallel: ::: 0 ... {n - 1})"
         )
     return Shard(i, n)
 
