@@ -14,7 +14,7 @@ from collections import Counter
 from mailcheck.dnsresolver import DnsOutcome, Resolver
 from mailcheck.preflight import run_preflight
 from tests.servers.delayed_dns import delayed_dns
-from tests.servers.fake_dns import FakeDnsServer
+from tests.servers.fake_dns import FakeDnsServer, fake_dns
 
 
 def preflight(
@@ -47,15 +47,19 @@ def test_two_thousand_domains_300_ms_away_keep_hundreds_in_flight() -> None:
 def test_a_lookup_times_out_from_its_own_send_not_from_the_queue() -> None:
     # One query in flight at a time, each answered after 0.3 s, a lifetime of 0.5 s: the
     # fourth waits 0.9 s in the queue and must still get its answer.
-    async def main() -> list[DnsOutcome]:
+    script = {f"k{i}.test": {"MX": [f"10 mx{i}.k.test."]} for i in range(4)}
+
+    async def main(port: int) -> list[DnsOutcome]:
         async with Resolver(("127.0.0.1", port), timeout=0.5, lifetime=0.5, concurrency=1) as r:
             found = await asyncio.gather(*(r.lookup(f"k{i}.test", "MX") for i in range(4)))
         return [x.outcome for x in found]
 
-    with delayed_dns(0.3) as server:
-        port = server.port
-        outcomes = asyncio.run(main())
+    with fake_dns(script, delay=0.3) as (_, port):
+        start = time.perf_counter()
+        outcomes = asyncio.run(main(port))
+        elapsed = time.perf_counter() - start
     assert outcomes == [DnsOutcome.ANSWER] * 4
+    assert elapsed >= 1.2  # one at a time, each held 0.3 s: the delay is real
 
 
 def test_answers_slower_than_the_resend_time_all_arrive() -> None:

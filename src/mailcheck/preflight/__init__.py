@@ -2,10 +2,13 @@
 
 - :mod:`~mailcheck.preflight.lists`: read the list (CSV or one address a line, any
   encoding a spreadsheet saves), bounded and with errors that name the line;
-- :mod:`~mailcheck.preflight.run`: check the addresses in batches, each domain once;
-- :mod:`~mailcheck.preflight.output`: write one CSV or JSON row per address, safely.
+- :mod:`~mailcheck.preflight.run`: check the addresses, each domain once, rows in order;
+- :mod:`~mailcheck.preflight.output`: write one CSV or JSON row per address, safely;
+- :mod:`~mailcheck.preflight.shard`: which addresses a shard (``--shard I/N``) checks;
+- :mod:`~mailcheck.preflight.merge`: join the shards' outputs into the one-run report.
 
-The click command is :mod:`mailcheck.cli.commands.preflight`.
+The click commands are :mod:`mailcheck.cli.commands.preflight` and
+:mod:`mailcheck.cli.commands.preflight_merge`.
 """
 
 from mailcheck.preflight.lists import ListReader, open_list, read_addresses
