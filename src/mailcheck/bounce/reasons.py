@@ -152,13 +152,24 @@ _STATUS: Final[dict[str, tuple[Reason, bool]]] = {
 }
 
 _I = re.IGNORECASE
+
+# A branch that starts with "\b" gives the engine no first character to skip ahead to, so the
+# whole row is tried at every position: "\bspf" is compiled as "s(?<!\ws)pf", which matches
+# the same text and starts with its letter (the row runs about twice as fast).
+_WORD_START: Final = re.compile(r"(?:^|(?<=\|))\\b([a-z])")
+
+
+def _fast(pattern: str) -> re.Pattern[str]:
+    return re.compile(_WORD_START.sub(lambda m: f"{m[1]}(?<!\\w{m[1]})", pattern))
+
+
 # Text evidence, most specific first. Data, not code: add a row to teach mailcheck a new text.
 # Keep patterns free of nested quantifiers and unbounded ".*": they run on hostile input.
 # Expiry comes last of all: "retry timeout exceeded" beside a real error gives that error.
 # Written in lower case and run on lower-cased text: re.IGNORECASE makes every pattern about
 # twice as slow (it defeats the engine's first-character skip), and they run on every notice.
 TEXT_PATTERNS: Final[tuple[tuple[re.Pattern[str], Reason], ...]] = tuple(
-    (re.compile(pattern), reason)
+    (_fast(pattern), reason)
     for pattern, reason in (
         # Domino's "not listed in Domino Directory" must not read as a blocklist listing.
         (r"not listed in (?:the )?(?:domino|public|address book|directory)", _R.RECIPIENT_UNKNOWN),
@@ -178,7 +189,10 @@ TEXT_PATTERNS: Final[tuple[tuple[re.Pattern[str], Reason], ...]] = tuple(
             r"|authenticate first|smtp auth(?:entication)? (?:is )?required"
             r"|not authenticated to send|unauthenticated senders not allowed"
             r"|(?:relay|relaying) (?:not permitted|denied|not allowed) without authentication"
-            r"|sender must be authenticated|authentication is needed",
+            r"|sender must be authenticated|authentication is needed"
+            # "This mail server requires authentication when attempting to send to a non-local
+            # e-mail address" (MDaemon, hMailServer and others).
+            r"|requires? (?:smtp )?authentication",
             _R.LOGIN_REQUIRED,
         ),
         # RFC 5322 breaches. Gmail: "This message is not RFC 5322 compliant. There are multiple
@@ -191,7 +205,10 @@ TEXT_PATTERNS: Final[tuple[tuple[re.Pattern[str], Reason], ...]] = tuple(
             r"|bare (?:<?lf>?|linefeeds?|line ?feeds?|newlines?)|line (?:is )?too long"
             r"|line length exceeded|(?:duplicate|multiple) [\w-]{1,30} headers?"
             r"|header (?:syntax|is malformed|line too long)|malformed (?:header|message|mime)"
-            r"|invalid (?:message-id|date header|header)|8-?bit (?:data|characters) not allowed",
+            r"|invalid (?:message-id|date header|header)|8-?bit (?:data|characters) not allowed"
+            # "Improper use of 8-bit data in message header", "This message contain invalid
+            # MIME headers" (Exchange and Yahoo; Sisimai's contenterror list).
+            r"|improper use of 8-?bit|invalid mime|improperly[ -]formatted",
             _R.NOT_COMPLIANT,
         ),
         (
@@ -209,7 +226,12 @@ TEXT_PATTERNS: Final[tuple[tuple[re.Pattern[str], Reason], ...]] = tuple(
             r"|unable to relay|not (?:permitted|allowed) to relay|we do not relay|no relaying"
             r"|(?:does|do|will|can) not relay|(?:doesn't|don't|won't|cannot) relay"
             r"|relaying (?:mail )?to [^\s]{1,255} (?:is )?(?:denied|not (?:permitted|allowed))"
-            r"|allowed rcpthosts",  # qmail: "that domain isn't in my list of allowed rcpthosts"
+            r"|allowed rcpthosts?"  # qmail: "that domain isn't in my list of allowed rcpthosts"
+            # "550 not local host example.com, not a gateway" (old Sendmail/Exchange); "This
+            # system is not configured to relay mail"; "we don't handle mail for ..."; "not an
+            # open relay" (Sisimai's norelaying list).
+            r"|not (?:a gateway|local host)|not configured to relay|not an open relay"
+            r"|(?:do not|don't) handle mail for",
             _R.RELAYING_DENIED,
         ),
         # A link in the message listed by URIBL/SURBL (or Spamhaus DBL) judges the message,
@@ -237,9 +259,9 @@ TEXT_PATTERNS: Final[tuple[tuple[re.Pattern[str], Reason], ...]] = tuple(
             r"\bspam\b|spam content|junk mail|unsolicited|bulk mail|high probability of being"
             r"|content filter|looks like spam|spam detected|\bube\b|spamassassin"
             # A filter's verdict glued to its name: DSPAM's "dspam check", Mimecast's
-            # "MCSpamSignature" ("554 email rejected due to security policies - ..."), "spam
-            # score", "probable spam" (Sisimai's spamdetected list carries the same words).
-            r"|spam ?(?:check|signature|score|filter)|probable spam",
+            # "MCSpamSignature" ("554 email rejected due to security policies - ..."),
+            # "SpamScore", "spamfilter" (Sisimai's spamdetected list has the same words).
+            r"|spam ?(?:check|signature|score|filter)",
             _R.SPAM,
         ),
         (
@@ -251,11 +273,27 @@ TEXT_PATTERNS: Final[tuple[tuple[re.Pattern[str], Reason], ...]] = tuple(
             r"|attachment (?:was |has been )?(?:rejected|blocked)|executable attachment",
             _R.CONTENT,
         ),
+        # A *sending* quota is a rate limit, not a full mailbox: Amazon SES "454 Throttling
+        # failure: Daily message quota exceeded", cPanel's "Domain ... has exceeded the max
+        # emails per hour". Before mailbox-full, whose "quota" would take them.
+        (
+            r"throttling failure|(?:daily|hourly|sending|outbound) (?:message |sending )?quota"
+            r"|max(?:imum)? (?:e-?mails|messages) per (?:hour|day|minute)",
+            _R.RATE_LIMITED,
+        ),
         (
             r"quota|mailbox (?:is )?full|full mailbox|insufficient (?:system )?storage"
             r"|mail ?box size (?:limit|exceed)"
-            r"|exceeded storage|storage allocation|out of storage|mailbox has exceeded"
-            r"|postfach (?:ist )?voll|speicherplatz|boîte (?:aux lettres )?pleine"
+            r"|exceeded storage|storage allocation|out of storage|mail ?box (?:has )?exceeded"
+            # "does not have enough space", "not enough storage space", "mailbox would exceed
+            # maximum allowed storage", "the user's space has been used up", Domino's "mail file
+            # size exceeds the maximum size allowed for mail delivery" (the mail file is the
+            # mailbox), "too much mail data" (Sisimai's mailboxfull list).
+            r"|not (?:have )?enough (?:storage |disk )?space"
+            r"|exceed (?:the )?maximum allowed storage"
+            r"|space has been used up|mail file size exceeds|too much mail data"
+            r"|bo[iî]te (?:du destinataire |aux lettres )?pleine"
+            r"|postfach (?:ist )?voll|speicherplatz"
             r"|mail ?folder (?:is )?full|đầy|hết dung lượng"
             # Too many messages *stored*, not sent: "User has too many messages on the server"
             # (web.de/GMX; in Sisimai's mailboxfull list). Before rate-limited's "too many".
@@ -266,13 +304,16 @@ TEXT_PATTERNS: Final[tuple[tuple[re.Pattern[str], Reason], ...]] = tuple(
         (
             r"message size exceeds|size exceed(?:s|ed)|(?:message|mail) (?:is )?too (?:large|big)"
             r"|exceed(?:s|ed)? (?:the )?(?:maximum|max|size)|size limit|message length exceeds"
-            r"|too large"
+            r"|too large|too big|taille limite du message"
             r"|zu groß|trop volumineux|quá lớn",
             _R.TOO_LARGE,
         ),
         (
             # Not Postfix's "delivery temporarily suspended" (a destination it stopped trying).
-            r"disabled|inactive|(?<!temporarily )suspended|deactivated"
+            # "inactivity": Yahoo's and AOL's "due to extended inactivity new mail is not
+            # currently being accepted for this mailbox".
+            r"disabled|inactiv(?:e|ity)|(?<!temporarily )suspended|deactivated"
+            r"|mailbox is frozen|temporar(?:il)?y locked"
             r"|account (?:is |has been )?(?:locked|closed)"
             r"|mailbox (?:is )?(?:not active|locked)|no longer (?:active|in use)|bị khóa",
             _R.MAILBOX_DISABLED,
@@ -281,8 +322,22 @@ TEXT_PATTERNS: Final[tuple[tuple[re.Pattern[str], Reason], ...]] = tuple(
             r"rate limit|rate-limit|too many (?:connections|messages|recipients|emails|mails)"
             r"|too quickly|unusual rate|try again later|grey ?list|gray ?list|throttl"
             r"|temporarily (?:deferred|rejected)"
-            r"|exceeded (?:the )?(?:sending|message) (?:rate|limit)",
+            r"|exceeded (?:the )?(?:sending|message) (?:rate|limit)"
+            # "Too many concurrent SMTP connections", "too many SMTP sessions for this host",
+            # "exceeds per-domain connection limit", "too many errors from your IP".
+            r"|too many (?:concurrent |simultaneous )?(?:smtp )?(?:connections|sessions|errors)"
+            r"|connection limit",
             _R.RATE_LIMITED,
+        ),
+        # The *sender's* address refused: Postfix "Sender address rejected: Domain not found"
+        # (reject_unknown_sender_domain) is not the recipient's domain; Exim "Sender verify
+        # failed" (its callout), "550 Administrative prohibition" (an ACL deny with no message
+        # of its own). A local policy. Before network, domain and recipient words.
+        (
+            r"sender address rejected|sender (?:e-?mail )?address (?:is )?(?:rejected|invalid)"
+            r"|sender verif(?:y|ication) failed|invalid sender|sender rejected"
+            r"|administrative prohibition|domain of sender address",
+            _R.POLICY,
         ),
         # The sender's side could not reach the recipient's server. Postfix "connect to
         # mx[192.0.2.1]:25: Connection timed out", "lost connection with ... while ...", "Host
@@ -305,14 +360,21 @@ TEXT_PATTERNS: Final[tuple[tuple[re.Pattern[str], Reason], ...]] = tuple(
             r"|did not accept our requests to connect|could not find a gateway for"
             r"|(?:host|server) (?:[\w.-]{1,253} )?(?:is )?not responding"
             r"|connection (?:attempt )?failed"
-            r"|connection to (?:the )?(?:mail exchanger|mail server|remote (?:host|server)) failed",
+            r"|connection to (?:the )?(?:mail exchanger|mail server|remote (?:host|server)) failed"
+            # Sendmail's "Malformed or unexpected name server reply": a broken DNS answer.
+            r"|malformed (?:or unexpected )?name server reply",
             _R.NETWORK,
         ),
         (
             r"host or domain name not found|domain not found|domain (?:name )?(?:does not|doesn't)"
             r" exist|unrouteable (?:mail )?(?:domain|address)|no mx (?:record|host)|host unknown"
             r"|name service error|nxdomain|no such domain|unknown domain|null mx|unknown host"
-            r"|domain (?:does not|doesn't) accept mail|tên miền không tồn tại",
+            r"|(?:domain|host) (?:does not|doesn't) accept mail|tên miền không tồn tại"
+            # "unroutable address" (spelt without the e), getaddrinfo's "Name or service not
+            # known", Sendmail's "Host unknown (Name server: x: host not found)", "recipient
+            # domain must exist".
+            r"|unroutable (?:mail )?(?:domain|address)|name or service not known"
+            r"|name server: [^\s]{1,255}: host not found|domain must exist",
             _R.DOMAIN_UNKNOWN,
         ),
         (
@@ -360,6 +422,8 @@ TEXT_PATTERNS: Final[tuple[tuple[re.Pattern[str], Reason], ...]] = tuple(
             r"|could not be delivered for \d|cannot send message for \d|giving up on"
             r"|(?:has )?stopped trying|will be deleted from (?:the )?queue|(?:gave|given) up after"
             r"|expired after sitting in queue|not going to try again"
+            r"|after multiple (?:retries|attempts)|could not be delivered for more than"
+            r"|failing for a long time"
             r"|(?:delivery )?failed (?:after )?\d{1,4} (?:delivery )?(?:attempts|tries)"
             r"|after \d{1,4} (?:delivery )?(?:attempts|tries)",
             _R.EXPIRED,

@@ -31,8 +31,8 @@ from mailcheck.bounce.reasons import classify, classify_text
         # spam filters that name their verdict
         ("5.7.3", "553 5.7.3 Rejected by dspam check, see our help page", "spam"),
         (None, "554 mail refused by security policies - XSpamSignature.rule.12", "spam"),
-        (None, "550 Probable spam: message not accepted", "spam"),
-        (None, "550 Spam score 14.2 is above the limit of 5", "spam"),
+        (None, "550 Message SpamScore 14.2 is above the limit of 5", "spam"),
+        (None, "554 Refused by our spamfilter", "spam"),
         # a content filter's "content reject"
         ("5.7.3", "553 5.7.3 CONTENT REJECT: the body matched rule 31", "content"),
         # too many messages stored is a full mailbox; too many sent is a rate limit
@@ -54,6 +54,74 @@ from mailcheck.bounce.reasons import classify, classify_text
         (None, "550 BAD_RECIPIENT: check the address and send again", "recipient-unknown"),
         (None, "550 jdoe is not a known user of this system", "recipient-unknown"),
         (None, "550 That address is not a valid recipient at this host", "recipient-unknown"),
+        # the relay wants a login
+        (
+            None,
+            "530 This server requires authentication before it sends to other domains",
+            "login-required",
+        ),
+        # RFC 5322 and MIME breaches in Exchange's and Yahoo's words
+        (None, "554 Improper use of 8-bit data in the Subject header", "not-compliant"),
+        (None, "554 Your message carries invalid MIME headers", "not-compliant"),
+        (None, "554 The message holds improperly-formatted binary parts", "not-compliant"),
+        # relaying refusals of older servers
+        (None, "550 not local host customer.test, not a gateway", "relaying-denied"),
+        (None, "550 This system is not configured to relay mail for you", "relaying-denied"),
+        (None, "554 We are not an open relay: go away", "relaying-denied"),
+        (None, "550 We do not handle mail for customer.test here", "relaying-denied"),
+        (None, "553 that domain isn't in my list of allowed rcpthost entries", "relaying-denied"),
+        # full mailboxes, said many ways
+        (None, "452 jdoe does not have enough space left for this message", "mailbox-full"),
+        (None, "452 Not enough storage space in the account of jdoe", "mailbox-full"),
+        (None, "552 Delivery would exceed maximum allowed storage for jdoe", "mailbox-full"),
+        (None, "552 The user's space has been used up", "mailbox-full"),
+        (None, "Mail file size exceeds the maximum size allowed for mail delivery", "mailbox-full"),
+        (None, "552 Too much mail data is waiting for this person", "mailbox-full"),
+        (None, "552 Mailbox exceeded the limit set by the administrator", "mailbox-full"),
+        (None, "552 Boite du destinataire pleine, reessayez plus tard", "mailbox-full"),
+        # a sending quota is a rate limit, however it says "quota"
+        (None, "454 Throttling failure: sending quota used up for today", "rate-limited"),
+        (None, "454 Daily message quota exceeded for this sender", "rate-limited"),
+        (None, "550 Domain shop.test has exceeded the max emails per hour allowed", "rate-limited"),
+        (None, "421 Too many concurrent SMTP connections from your address", "rate-limited"),
+        (None, "421 Too many errors from your IP, disconnecting", "rate-limited"),
+        (None, "421 The per-domain connection limit was reached", "rate-limited"),
+        # too big
+        (None, "552 Message file too big for this gateway", "too-large"),
+        (None, "552 Taille limite du message atteinte", "too-large"),
+        # disabled mailboxes
+        (
+            None,
+            "554 Due to extended inactivity new mail is not accepted for this mailbox",
+            "mailbox-disabled",
+        ),
+        (None, "550 The mailbox is frozen by its administrator", "mailbox-disabled"),
+        (
+            None,
+            "550 Account temporarily locked, contact the recipient otherwise",
+            "mailbox-disabled",
+        ),
+        # the sender's own address refused: a local policy, not the recipient's domain
+        (
+            "5.1.8",
+            "550 5.1.8 <news@shop.test>: Sender address rejected: Domain not found",
+            "policy",
+        ),
+        (None, "550 Sender verify failed for <news@shop.test>", "policy"),
+        (None, "550 Administrative prohibition", "policy"),
+        (None, "553 Invalid sender <news@shop.test>", "policy"),
+        # DNS: a broken answer is the network; a name that does not exist is the domain
+        (None, "Malformed or unexpected name server reply for customer.test", "network"),
+        (None, "Malformed name server reply", "network"),
+        (None, "550 Name server: mx.customer.test: host not found", "domain-unknown"),
+        (None, "550 Unroutable address for customer.test", "domain-unknown"),
+        (None, "connect to customer.test: Name or service not known", "domain-unknown"),
+        (None, "550 Recipient domain must exist in the DNS", "domain-unknown"),
+        (None, "550 This host does not accept mail", "domain-unknown"),
+        # the sending side gave up
+        (None, "Unable to deliver the message after multiple retries", "expired"),
+        (None, "Your message could not be delivered for more than 3 days", "expired"),
+        (None, "Deliveries to this address have been failing for a long time", "expired"),
         # plural policies are still policy
         (None, "554 Mail halted by the local security policies of this site", "policy"),
     ],
