@@ -108,6 +108,29 @@ def _line_reason(line: str, address: str) -> str | None:
     return rest[:2000]
 
 
+def _reason_below(lines: list[str]) -> str | None:
+    """The paragraph right under an intro line, or the next one when it only announces it.
+
+    "... to a@b for\nthe following reason:\n\n 552 Quota violation": the words that say
+    why are the second paragraph.
+    """
+    first = _paragraph(lines)
+    if not first:
+        return None
+    said = join_lines(first)
+    if said is not None and said.endswith(":"):
+        rest = lines[len(first) :]
+        blanks = next((n for n, line in enumerate(rest) if line.strip()), len(rest))
+        return join_lines(_paragraph(rest[blanks:])) or said
+    return said
+
+
+def _paragraph(lines: list[str]) -> list[str]:
+    """The lines up to the first blank one."""
+    end = next((n for n, line in enumerate(lines) if not line.strip()), len(lines))
+    return lines[:end]
+
+
 def _listed(text: str, headers: list[tuple[str, str]]) -> list[Hit]:
     """Addresses in the list that follows an intro line (or on the intro line itself)."""
     lines = split_lines(text)
@@ -125,12 +148,7 @@ def _listed(text: str, headers: list[tuple[str, str]]) -> list[Hit]:
             reason = _line_reason(after, address)
             if reason is None or reason.endswith(":"):
                 # "Your message to <a@b> was automatically rejected:" then the reason below
-                below = []
-                for follow in lines[index + 1 : index + 6]:
-                    if not follow.strip():
-                        break
-                    below.append(follow)
-                reason = join_lines(below) or reason
+                reason = _reason_below(lines[index + 1 : index + 12]) or reason
             found.setdefault(address, reason)
         if first:
             continue

@@ -215,3 +215,23 @@ def test_an_address_after_from_is_not_read_as_spf() -> None:
     assert classify_text("550 198.51.100.23 is not allowed to send mail from 198.51.100.23") != (
         "auth-failure"
     )
+
+
+def test_a_reason_announced_on_its_own_line_is_read_from_the_paragraph_below() -> None:
+    raw = (
+        b"From: Mail Delivery System <mailer-daemon@gw.customer.test>\r\n"
+        b"To: news@shop.test\r\n"
+        b"Subject: Returned mail\r\n"
+        b"\r\n"
+        b"We could not deliver your message to jdoe@customer.test for\r\n"
+        b"this reason:\r\n"
+        b"\r\n"
+        b"  552 Message too big for this mailbox gateway\r\n"
+        b"\r\n"
+        b"Nothing of the message was kept.\r\n"
+    )
+    bounce = parse_bounce(raw)
+    (rcpt,) = bounce.recipients
+    assert rcpt.recipient == "jdoe@customer.test"
+    assert rcpt.diagnostic == "552 Message too big for this mailbox gateway"
+    assert rcpt.reason == "too-large"
