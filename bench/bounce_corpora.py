@@ -320,19 +320,40 @@ def _section(corpus: Corpus, tools: dict[str, Score], crash: str) -> str:
     return "\n\n".join(parts)
 
 
-def measure(loaders: list[Callable[[Path], Corpus]]) -> str:
+def measure(loaders: list[Callable[[Path], Corpus]], *, speed: int = 0) -> str:
+    """The figures of every corpus; with ``speed``, also the mbox timing on that many messages.
+
+    The timed mbox is built from every corpus's files in turn (bench/bounce_speed.py), so it
+    holds real bounces of every kind, not the project's own fixtures.
+    """
     sections = []
+    files: list[Path] = []
     with tempfile.TemporaryDirectory() as tmp:
         for index, load in enumerate(loaders):
             where = Path(tmp) / str(index)
             where.mkdir()
             corpus = load(where)
+            files.extend(corpus.files.values())
             tools = {
                 "mailcheck": _score(corpus, _mailcheck(corpus)),
                 "Sisimai 4.25": _score(corpus, _sisimai(corpus)),
             }
             sections.append(_section(corpus, tools, _no_crash(corpus)))
+        if speed:
+            sections.insert(0, _speed(files, speed))
     return "\n\n".join(sections)
+
+
+def _speed(files: list[Path], n: int) -> str:
+    sys.path.insert(0, str(HERE))
+    import bounce_speed
+
+    rows = bounce_speed.run(files, n)
+    return (
+        f"### Speed and memory: an mbox of {n} real bounces (the {len(files)} corpus files "
+        "below, in turn), `mailcheck bounce MBOX --format json` and Sisimai on the same file, "
+        "median of 3\n\n" + bounce_speed.table(rows)
+    )
 
 
 LOADERS: list[Callable[[Path], Corpus]] = [
@@ -346,8 +367,9 @@ LOADERS: list[Callable[[Path], Corpus]] = [
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--write", metavar="FILE", help="update this Markdown file")
+    parser.add_argument("--speed", type=int, default=3000, metavar="N", help="0: no timing")
     args = parser.parse_args()
-    body = measure(LOADERS)
+    body = measure(LOADERS, speed=args.speed)
     print(body)
     if args.write:
         from run import _write  # the one section writer of bench/run.py

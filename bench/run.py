@@ -136,6 +136,7 @@ _PEER_PACKAGES = (
     "libnet-ssleay-perl",
     "libio-socket-ssl-perl",
     "time",
+    "libsisimai-perl",  # the bounce classifier's peer (bench/bounce_corpora.py)
     "monitoring-plugins-contrib",
     "libmail-imapclient-perl",
     "libnet-smtp-tls-perl",
@@ -144,9 +145,11 @@ _PEER_PACKAGES = (
 
 
 def _install_peers() -> None:
-    """swaks (with the Perl TLS modules it only recommends) and check_email_delivery."""
+    """swaks (with the Perl TLS modules it only recommends), check_email_delivery, Sisimai."""
     probe = subprocess.run(
-        ["perl", "-MNet::SSLeay", "-MIO::Socket::SSL", "-e", "1"], capture_output=True, check=False
+        ["perl", "-MNet::SSLeay", "-MIO::Socket::SSL", "-MSisimai", "-e", "1"],
+        capture_output=True,
+        check=False,
     )
     ced = Path("/usr/lib/nagios/plugins/check_email_delivery")
     if (
@@ -582,11 +585,14 @@ def main() -> int:
             "check",
             "serve",
             "preflight-latency",
+            "bounce",
         ],
     )
     parser.add_argument("--write", metavar="FILE", help="update this Markdown file")
     args = parser.parse_args()
     _install_peers()
+    if args.only == "bounce":  # no lab: local files only
+        return _report([_bounce_section()], args.write)
     lab_module = _lab_module()
     lab = lab_module.Lab()
     info = lab.start()
@@ -631,15 +637,28 @@ def main() -> int:
 
             title = "Preflight behind a slow resolver, and sharded (issue 15)"
             sections.append(("preflight-latency", title, latency_bench()))
+        if args.only is None:
+            sections.append(_bounce_section())
     finally:
         try:
             lab.destroy()
         except lab_module.LabError as exc:  # the figures are still good; say so and go on
             print(f"bench: warning: the lab did not stop cleanly: {exc}", file=sys.stderr)
+    return _report(sections, args.write)
+
+
+def _bounce_section() -> tuple[str, str, str]:
+    from bounce_corpora import LOADERS, measure  # bench/ is this script's sys.path[0]
+
+    title = "Bounce reasons on real bounces, beside Sisimai (issue 14)"
+    return ("bounce-corpora", title, measure(LOADERS, speed=3000))
+
+
+def _report(sections: list[tuple[str, str, str]], write: str | None) -> int:
     for section, title, body in sections:
         print(f"## {title}\n\n{body}\n")
-        if args.write:
-            _write(Path(args.write), section, body, title)
+        if write:
+            _write(Path(write), section, body, title)
     return 0
 
 
