@@ -250,18 +250,29 @@ TEXT_PATTERNS: Final[tuple[tuple[re.Pattern[str], Reason], ...]] = tuple(
             r"|\brbl\b|listed (?:at|by|in|on)\b|reputation|banned sending ip"
             r"|client host \[?[\d.:a-f]+\]? blocked|client host rejected(?!: greylist)"
             r"|reverse dns|\bptr\b|\brdns\b|cannot find your (?:reverse )?hostname"
+            # Postfix "Client host [192.0.2.1] blocked using bl.example.net" (a list's domain,
+            # not "blocked using a spam pattern", which judges the message), qmail's
+            # "refused to talk to me" (a greeting refused), Postfix HELO restrictions ("Helo
+            # command rejected: need fully-qualified hostname"), open proxies, dial-up ranges
+            # ("please use the SMTP server of your ISP"), "listed as abusive", "bad sender IP".
+            r"|blocked using [\w-]{1,63}\.[a-z]|refused to talk to me|helo command rejected"
+            r"|open proxy"
+            r"|smtp server of your (?:isp|provider)|listed as abusive|bad (?:sender )?ip\b"
+            r"|sender ip (?:address )?rejected|not (?:currently )?accepting mail from your ip"
             r"|ip name lookup failed|reverse (?:lookup|hostname)|dynamic ip|generic (?:dns|rdns)"
             r"|not allowed to send (?:mail )?from this ip|your ip(?: address)? (?:is |has been )?"
             r"(?:blocked|banned|blacklisted|not allowed)|(?:ip|host|server) (?:is )?blacklisted",
             _R.REPUTATION,
         ),
         (
-            r"\bspam\b|spam content|junk mail|unsolicited|bulk mail|high probability of being"
+            r"\bspam\b|spam content|junk mail|unsolicited|bulk e?-?mail|high probability of being"
             r"|content filter|looks like spam|spam detected|\bube\b|spamassassin"
             # A filter's verdict glued to its name: DSPAM's "dspam check", Mimecast's
             # "MCSpamSignature" ("554 email rejected due to security policies - ..."),
             # "SpamScore", "spamfilter" (Sisimai's spamdetected list has the same words).
-            r"|spam ?(?:check|signature|score|filter)",
+            r"|spam ?(?:check|signature|score|filter|profiler)|spamming|mass mailer"
+            # Cloudmark's "rejected by Recurrent Pattern Detection System".
+            r"|recurrent pattern detection",
             _R.SPAM,
         ),
         (
@@ -400,6 +411,17 @@ TEXT_PATTERNS: Final[tuple[tuple[re.Pattern[str], Reason], ...]] = tuple(
             r"|no (?:account|mail-?box|user) (?:here )?by that name"
             r"|is not a known (?:user|recipient)"
             r"|not a valid (?:user|recipient)"
+            # More of the same list: "Recipient unknown", "550 Address invalid", "Mailbox is
+            # unavailable", "User jdoe was not found", "Nonexistent user", "not a local
+            # address", "not an active address at this host", "this address no longer accepts
+            # mail", "There is no one at this address", qmail's validrcptto patch, vpopmail's
+            # "invalid or unknown virtual user".
+            r"|(?:recipient|address|addressee) unknown|unknown (?:e-?mail )?address"
+            r"|address (?:is )?invalid|mailbox (?:is )?(?:invalid|unavailable)"
+            r"|(?:user|recipient|address|mailbox) [^\s]{1,254} (?:was )?not found"
+            r"|non-?existent (?:user|recipient|address|mailbox)|not a local address"
+            r"|not an active address|no longer accepts mail|no one at this address|validrcptto"
+            r"|unknown virtual user|recipient address rejected: (?:invalid|unknown)"
             r"|không tồn tại|không có thật|sai địa chỉ",
             _R.RECIPIENT_UNKNOWN,
         ),
