@@ -118,6 +118,10 @@ def collect(msg: Message, depth: int = 0) -> Parts:
             parts.returned_headers = headers_from_text(part_text(part))
         elif ctype == "text/plain" and not part.is_multipart():
             parts.human.append(part_text(part))
+        elif ctype.startswith("multipart/") and not part.is_multipart():
+            # A boundary that could not be read (another header glued onto the Content-Type
+            # line): the parts are one text, which the text extractors can still read.
+            parts.human.append(part_text(part))
         elif ctype == "text/html":
             parts.html.append(part_text(part))
     returned = parts.returned

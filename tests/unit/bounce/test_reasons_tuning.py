@@ -267,3 +267,28 @@ def test_a_reason_announced_on_its_own_line_is_read_from_the_paragraph_below() -
     assert rcpt.recipient == "jdoe@customer.test"
     assert rcpt.diagnostic == "552 Message too big for this mailbox gateway"
     assert rcpt.reason == "too-large"
+
+
+def test_a_report_whose_boundary_cannot_be_read_is_read_as_text() -> None:
+    # A gateway glued the next header onto the Content-Type line: the boundary is unreadable.
+    raw = (
+        b"From: MAILER-DAEMON@relay.shop.test (Mail Delivery System)\r\n"
+        b"To: news@shop.test\r\n"
+        b"Subject: Undelivered Mail Returned to Sender\r\n"
+        b"MIME-Version: 1.0\r\n"
+        b"Content-Type: multipart/report; report-type=delivery-status;\r\n"
+        b'\tboundary="AB12.3456/relay.shop.test" Message-Id: <x1@relay.shop.test>\r\n'
+        b"\r\n"
+        b"--AB12.3456/relay.shop.test\r\n"
+        b"Content-Type: text/plain\r\n"
+        b"\r\n"
+        b"This is the mail system at host relay.shop.test.\r\n"
+        b"\r\n"
+        b"<jdoe@customer.test>: host mx.customer.test[192.0.2.5] said: 554\r\n"
+        b"    Looks like spam to our filter (in reply to end of DATA command)\r\n"
+        b"\r\n"
+        b"--AB12.3456/relay.shop.test--\r\n"
+    )
+    bounce = parse_bounce(raw)
+    assert bounce.kind == "failure"
+    assert [(r.recipient, r.reason) for r in bounce.recipients] == [("jdoe@customer.test", "spam")]
