@@ -277,10 +277,15 @@ def extract_generic(text: str, headers: list[tuple[str, str]]) -> list[Hit]:
     hits = []
     for hit in candidates[:MAX_HITS]:
         address = hit.recipient or ""
-        own_line = next(
-            (line for line in lines if address and address in line and SMTP_REPLY.search(line)),
+        reply_at = next(
+            (
+                index
+                for index, line in enumerate(lines)
+                if address and address in line and SMTP_REPLY.search(line)
+            ),
             None,
         )
-        own_diagnostic = smtp_line([own_line]) if own_line else None
+        # The reply with its indented continuation lines ("said: 554 No\n    Resent-From ...").
+        own_diagnostic = smtp_line(lines[reply_at : reply_at + 6]) if reply_at is not None else None
         hits.append(Hit(address, hit.diagnostic or own_diagnostic or diagnostic, hit.remote_mta))
     return hits

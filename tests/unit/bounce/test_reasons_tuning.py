@@ -292,3 +292,20 @@ def test_a_report_whose_boundary_cannot_be_read_is_read_as_text() -> None:
     bounce = parse_bounce(raw)
     assert bounce.kind == "failure"
     assert [(r.recipient, r.reason) for r in bounce.recipients] == [("jdoe@customer.test", "spam")]
+
+
+def test_a_reply_wrapped_onto_an_indented_line_is_read_whole() -> None:
+    raw = (
+        b"From: MAILER-DAEMON@gw.shop.test (Mail Delivery System)\r\n"
+        b"To: news@shop.test\r\n"
+        b"Subject: Undelivered Mail Returned to Sender\r\n"
+        b"\r\n"
+        b"This is the mail gateway at host gw.shop.test.\r\n"
+        b"\r\n"
+        b"<jdoe@customer.test>: host mx.customer.test[192.0.2.5] said: 552 Message\r\n"
+        b"    size exceeds the limit of this server\r\n"
+        b"\r\n"
+    )
+    (rcpt,) = parse_bounce(raw).recipients
+    assert rcpt.diagnostic == "552 Message size exceeds the limit of this server"
+    assert rcpt.reason == "too-large"
