@@ -121,6 +121,7 @@ class Window:
         self.cuts = 0
         """How many times the window was halved."""
         self._waiting: collections.deque[asyncio.Future[None]] = collections.deque()
+        self._room: list[asyncio.Future[None]] = []  # callers of room(), waiting for space
         self._sent = 0  # queries let through so far: a query's number says which round it is in
         self._cut_at = 0  # the number of the last query let through before the last cut
 
@@ -143,6 +144,23 @@ class Window:
         self._sent += 1
         return self._sent
 
+    @property
+    def full(self) -> bool:
+        """No room: as many in flight as allowed, or queries already waiting for a slot."""
+        return self.busy >= self.size or bool(self._waiting)
+
+    async def room(self) -> None:
+        """Wait until a query would be let through at once (nothing queued, a slot free).
+
+        For a caller that feeds the window new work (preflight reading the list): it
+        adds work only when the queries already asked for are all on their way, so a
+        check's later lookups never wait behind new ones.
+        """
+        while self.full:
+            waiter = asyncio.get_running_loop().create_future()
+            self._room.append(waiter)
+            await waiter
+
     def strain(self, number: int) -> None:
         """Query ``number`` showed the resolver is struggling: halve, once per round."""
         if number > self._cut_at:
@@ -164,6 +182,11 @@ class Window:
             if not waiter.done():
                 waiter.set_result(None)
                 room -= 1
+        if room > 0 and not self._waiting and self._room:
+            for waiter in self._room:
+                if not waiter.done():
+                    waiter.set_result(None)
+            self._room.clear()
 
 
 def _text(rdata: Any, rdtype: str) -> str:

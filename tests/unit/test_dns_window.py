@@ -81,3 +81,32 @@ def test_a_cancelled_waiter_gives_its_turn_to_the_next() -> None:
         await asyncio.wait_for(second, 0.1)
 
     asyncio.run(main())
+
+
+def test_room_waits_until_the_queued_queries_are_on_their_way() -> None:
+    # A preflight adds new domains only when the window has room; a query already
+    # waiting (a domain's MX host lookup) gets the freed slot first.
+    async def main() -> list[str]:
+        window = Window(1)
+        order: list[str] = []
+        await window.acquire()
+
+        async def follow_up() -> None:
+            await window.acquire()
+            order.append("follow-up")
+
+        async def reader() -> None:
+            await window.room()
+            order.append("reader")
+
+        queued = asyncio.ensure_future(follow_up())
+        await asyncio.sleep(0)
+        waiting_reader = asyncio.ensure_future(reader())
+        await asyncio.sleep(0)
+        window.release(answered=True)  # the follow-up takes the slot: still no room
+        await asyncio.sleep(0)
+        window.release(answered=True)  # now there is
+        await asyncio.wait_for(asyncio.gather(queued, waiting_reader), 0.1)
+        return order
+
+    assert asyncio.run(main()) == ["follow-up", "reader"]

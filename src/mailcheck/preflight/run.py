@@ -36,6 +36,9 @@ READ_AHEAD = 20_000
 #: Domain checks kept for addresses read later; past this the finished ones are dropped
 #: (the resolver's own cache still answers a domain seen again).
 _REMEMBERED = 50_000
+#: Turns of the event loop a new domain's check takes to ask the window for its first
+#: query (a task that starts a task). Too few only lets the window's queue grow.
+_TURNS = 2
 
 #: The cause a verdict stands for (ids of data/causes.toml).
 CAUSE_OF = {
@@ -119,16 +122,12 @@ async def run_preflight(
     checker = AddressChecker()
     checks: dict[str, asyncio.Future[DomainCheck]] = {}
     queue: deque[_Pending] = deque()
-    # Domain checks started and not done: at most the resolver's window, so that a
-    # domain's later lookups (its MX hosts' addresses) never queue behind thousands
-    # of other domains' first ones, and the window stays full.
-    unfinished = 0
+    # New domains are started only while the resolver's window has room, so that a
+    # domain's later lookups (its MX hosts' addresses) never queue behind thousands of
+    # other domains' first ones, and the window stays full.
+    starting = 0  # checks started since they last had a turn to ask for their slot
     counts: Counter[str] = Counter()
     window = resolver.window
-
-    def finished(_: object) -> None:
-        nonlocal unfinished
-        unfinished -= 1
 
     def write(entry: _Pending) -> None:
         if entry.check is None:
@@ -144,7 +143,7 @@ async def run_preflight(
         while queue:
             head = queue[0]
             if head.check is not None and not head.check.done():
-                if not (drain or len(queue) >= READ_AHEAD or unfinished >= window.size):
+                if not (drain or len(queue) >= READ_AHEAD):
                     return
                 await asyncio.wait((head.check,))
             write(queue.popleft())
@@ -162,16 +161,22 @@ async def run_preflight(
                 future = checks.get(domain)
                 if future is None:
                     future = asyncio.ensure_future(check_domain(domain, resolver))
-                    future.add_done_callback(finished)
-                    unfinished += 1
                     checks[domain] = future
+                    starting += 1
                     if len(checks) > _REMEMBERED:
                         # Only verdicts are needed from here on: keep memory flat on long lists.
                         checks = {d: f for d, f in checks.items() if not f.done()}
             queue.append(_Pending(number, address, future, error))
             await write_ready()
-            if number % 256 == 0:
-                await asyncio.sleep(0)  # let the checks just started send their queries
+            if starting and window.busy + starting >= window.size:
+                # The checks just started ask for their slots: a check's task starts its
+                # MX lookup's task, which asks the window; two turns of the loop.
+                for _ in range(_TURNS):
+                    await asyncio.sleep(0)
+                starting = 0
+                while window.full and len(queue) < READ_AHEAD:
+                    await window.room()
+                    await write_ready()
         await write_ready(drain=True)
     finally:
         for future in checks.values():
