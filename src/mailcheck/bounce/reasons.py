@@ -373,7 +373,11 @@ TEXT_PATTERNS: Final[tuple[tuple[re.Pattern[str], Reason], ...]] = tuple(
             r"|connection (?:attempt )?failed"
             r"|connection to (?:the )?(?:mail exchanger|mail server|remote (?:host|server)) failed"
             # Sendmail's "Malformed or unexpected name server reply": a broken DNS answer.
-            r"|malformed (?:or unexpected )?name server reply",
+            r"|malformed (?:or unexpected )?name server reply"
+            # Gmail "DNS Error: Could not contact DNS servers"; OpenSMTPD "Temporary failure in
+            # MX lookup", "Network error on destination MXs", "No valid route to remote MX".
+            r"|could not contact dns servers?|temporary failure in mx lookup"
+            r"|network error on destination|no valid route to",
             _R.NETWORK,
         ),
         (
@@ -385,7 +389,15 @@ TEXT_PATTERNS: Final[tuple[tuple[re.Pattern[str], Reason], ...]] = tuple(
             # known", Sendmail's "Host unknown (Name server: x: host not found)", "recipient
             # domain must exist".
             r"|unroutable (?:mail )?(?:domain|address)|name or service not known"
-            r"|name server: [^\s]{1,255}: host not found|domain must exist",
+            r"|name server: [^\s]{1,255}: host not found|domain must exist"
+            # Exim "all relevant MX records point to non-existent hosts", "all host address
+            # lookups failed permanently", "an MX or SRV record indicated no SMTP service";
+            # Gmail "DNS Error: Domain name not found", "DNS server returned answer with no
+            # data"; qmail "Sorry, I couldn't find any host named ..."; OpenSMTPD "No MX found
+            # for domain", "Invalid domain name"; "the remote domain doesnt exist".
+            r"|mx records point to non-existent hosts|lookups failed permanently"
+            r"|indicated no smtp service|domain name not found|answer with no data"
+            r"|couldn't find any host|no mx found for|invalid domain name|domain doesnt exist",
             _R.DOMAIN_UNKNOWN,
         ),
         (
@@ -445,6 +457,7 @@ TEXT_PATTERNS: Final[tuple[tuple[re.Pattern[str], Reason], ...]] = tuple(
             r"|(?:has )?stopped trying|will be deleted from (?:the )?queue|(?:gave|given) up after"
             r"|expired after sitting in queue|not going to try again"
             r"|after multiple (?:retries|attempts)|could not be delivered for more than"
+            r"|envelope expired"  # OpenSMTPD
             r"|failing for a long time"
             r"|(?:delivery )?failed (?:after )?\d{1,4} (?:delivery )?(?:attempts|tries)"
             r"|after \d{1,4} (?:delivery )?(?:attempts|tries)",
