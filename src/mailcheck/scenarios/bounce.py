@@ -1,10 +1,11 @@
 """Explain bounces (``mailcheck bounce``): one diagnosis per message.
 
 A large mbox is parsed ahead in worker processes (one on two cores) while this one turns the
-parsed bounces into diagnoses and prints them: the parse is about two thirds of the work, so
-the two overlap. A worker gets the same bytes and runs the same
-:func:`~mailcheck.bounce.parse_bounce`, so the reports are the same either way; where no
-worker can be started, or it dies, the parse runs here.
+parsed bounces into diagnoses and prints them, and parses a batch itself whenever it would
+otherwise wait: the parse is most of the work, so the two overlap and both cores stay busy. A
+worker gets the same bytes and runs the same :func:`~mailcheck.bounce.parse_bounce`, so the
+reports are the same either way; where no worker can be started, or it dies, the parse runs
+here.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import itertools
 import time
 from collections import deque
 from collections.abc import AsyncGenerator, AsyncIterator, Iterable, Iterator
+from concurrent.futures import Future
 from typing import TYPE_CHECKING, BinaryIO
 
 from mailcheck.diagnosis import Diagnosis, diagnose
@@ -39,26 +41,34 @@ WORKER_FROM = 64
 _BATCH_MESSAGES = 32
 _BATCH_BYTES = 1024 * 1024
 _AHEAD_PER_WORKER = 3
-#: Workers at most: past this the main process (diagnosis, printing) is the bottleneck.
+#: Batches this process may parse itself while it waits for a worker's.
+_AHEAD_HERE = 2
+#: Workers at most by default: past this the main process (diagnosis, printing) is the
+#: bottleneck.
 _MAX_WORKERS = 4
 
 
-async def bounce_diagnoses(raw: bytes, source: str, *, parallel: bool = False) -> list[Diagnosis]:
+async def bounce_diagnoses(
+    raw: bytes, source: str, *, parallel: bool = False, jobs: int | None = None
+) -> list[Diagnosis]:
     """One diagnosis per message in ``raw`` (one .eml, or every message of an mbox).
 
     ``source`` names the messages in the reports (``SOURCE #1``, ``SOURCE #2``, ...).
     """
     stream = io.BytesIO(raw)
-    return [d async for d in stream_bounce_diagnoses(stream, source, parallel=parallel)]
+    found = stream_bounce_diagnoses(stream, source, parallel=parallel, jobs=jobs)
+    return [d async for d in found]
 
 
 async def stream_bounce_diagnoses(
-    stream: BinaryIO, source: str, *, parallel: bool = False
+    stream: BinaryIO, source: str, *, parallel: bool = False, jobs: int | None = None
 ) -> AsyncIterator[Diagnosis]:
     """Like :func:`bounce_diagnoses`, read from ``stream`` and yielded as each message is read.
 
     With ``parallel``, a large mbox is parsed ahead by forked workers: for the command line,
     not for a library call, whose caller's process may hold threads a fork would copy badly.
+    ``jobs`` is how many processes parse, this one included (1: no worker); by default one
+    per core, at most :data:`_MAX_WORKERS` workers.
     Only a few messages are held at a time (at most the parser's cap of each), so memory does
     not grow with the number of messages. After a signal, the next message's report says the
     run was interrupted and is the last.
@@ -70,7 +80,7 @@ async def stream_bounce_diagnoses(
 
     loop = asyncio.get_running_loop()
     index = 0
-    parsed = _parsed(iter_messages(stream, cap=MAX_INPUT), parallel=parallel)
+    parsed = _parsed(iter_messages(stream, cap=MAX_INPUT), parallel=parallel, jobs=jobs)
     async with contextlib.aclosing(parsed):  # the worker ends here, even after a signal
         async for message, bounce in parsed:
             index += 1
@@ -97,7 +107,7 @@ def _parse_all(messages: list[bytes]) -> list[Bounce]:
 
 
 async def _parsed(
-    messages: Iterator[bytes], *, parallel: bool
+    messages: Iterator[bytes], *, parallel: bool, jobs: int | None = None
 ) -> AsyncGenerator[tuple[bytes, Bounce], None]:
     """Each message with its parse, in order: parsed ahead by workers for a large mbox."""
     # The first ones are parsed here, one by one: a short input is answered at once, and a
@@ -108,28 +118,50 @@ async def _parsed(
     if following is None:
         return
     messages = itertools.chain([following], messages)
-    pool, workers = _workers() if parallel else (None, 0)
+    pool, workers = _workers(jobs) if parallel and jobs != 1 else (None, 0)
     if pool is None:
         for message in messages:
             yield message, _parse_all([message])[0]
         return
-    loop = asyncio.get_running_loop()
-    pending: deque[tuple[list[bytes], asyncio.Future[list[Bounce]] | None]] = deque()
-    future: asyncio.Future[list[Bounce]] | None
+    # Batches in input order, each with its worker's job or, for a batch parsed here, its
+    # parses. This process parses a batch itself whenever the oldest is not back yet, instead
+    # of waiting: on two cores it is the second parser as well as the writer, and the share
+    # each takes follows from how fast each goes (no tuning per machine).
+    pending: deque[tuple[list[bytes], Future[list[Bounce]] | list[Bounce]]] = deque()
+    in_flight = workers * _AHEAD_PER_WORKER
+    batches = _batches(messages)
+    more = True
     try:
-        for batch in _batches(messages):
-            future = loop.run_in_executor(pool, _parse_all, batch) if pool is not None else None
-            pending.append((batch, future))
-            while len(pending) >= workers * _AHEAD_PER_WORKER or (
-                pending and pending[0][1] is None
+        while True:
+            while more and pool is not None and _jobs(pending) < in_flight:
+                batch = next(batches, None)
+                if batch is None:
+                    more = False
+                else:
+                    pending.append((batch, pool.submit(_parse_all, batch)))
+            if not pending:
+                if more and pool is None:  # the worker died: the rest is parsed here
+                    batch = next(batches, None)
+                    if batch is None:
+                        break
+                    pending.append((batch, _parse_all(batch)))
+                    continue
+                break
+            oldest, job = pending[0]
+            if (
+                more
+                and isinstance(job, Future)
+                and not job.done()
+                and len(pending) < in_flight + _AHEAD_HERE
             ):
-                oldest, future = pending.popleft()
-                bounces, pool = await _results(oldest, future, pool)
-                for item in zip(oldest, bounces, strict=True):
-                    yield item
-        while pending:
-            oldest, future = pending.popleft()
-            bounces, pool = await _results(oldest, future, pool)
+                batch = next(batches, None)
+                if batch is None:
+                    more = False
+                else:
+                    pending.append((batch, _parse_all(batch)))
+                continue
+            pending.popleft()
+            bounces, pool = await _results(oldest, job, pool)
             for item in zip(oldest, bounces, strict=True):
                 yield item
     finally:
@@ -137,17 +169,23 @@ async def _parsed(
             pool.shutdown(wait=True, cancel_futures=True)
 
 
+def _jobs(pending: Iterable[tuple[list[bytes], Future[list[Bounce]] | list[Bounce]]]) -> int:
+    """How many of the pending batches are with the workers."""
+    return sum(1 for _batch, job in pending if isinstance(job, Future))
+
+
 async def _results(
-    batch: list[bytes], future: asyncio.Future[list[Bounce]] | None, pool: Executor | None
+    batch: list[bytes], job: Future[list[Bounce]] | list[Bounce], pool: Executor | None
 ) -> tuple[list[Bounce], Executor | None]:
-    """The worker's parse of ``batch``; if the worker is gone, parse here and stop using it."""
-    if future is not None:
-        try:
-            return await future, pool
-        except Exception:  # noqa: BLE001 - a dead worker (BrokenProcessPool, a pickling error)
-            if pool is not None:
-                pool.shutdown(wait=False, cancel_futures=True)
-            pool = None
+    """The parses of ``batch``; if its worker is gone, parse here and stop using the workers."""
+    if not isinstance(job, Future):
+        return job, pool
+    try:
+        return await asyncio.wrap_future(job), pool
+    except Exception:  # noqa: BLE001 - a dead worker (BrokenProcessPool, a pickling error)
+        if pool is not None:
+            pool.shutdown(wait=False, cancel_futures=True)
+        pool = None
     return _parse_all(batch), pool
 
 
@@ -164,8 +202,9 @@ def _batches(messages: Iterable[bytes]) -> Iterator[list[bytes]]:
         yield batch
 
 
-def _workers() -> tuple[Executor | None, int]:
-    """Worker processes, forked (cheap, nothing to import again), one core left for this one.
+def _workers(jobs: int | None = None) -> tuple[Executor | None, int]:
+    """Worker processes, forked (cheap, nothing to import again): ``jobs`` less one, or by
+    default one core left for this one.
 
     ``(None, 0)`` on one core or where processes cannot be forked.
     """
@@ -174,7 +213,7 @@ def _workers() -> tuple[Executor | None, int]:
     import sys
     from concurrent.futures import ProcessPoolExecutor
 
-    workers = min((os.cpu_count() or 1) - 1, _MAX_WORKERS)
+    workers = min((os.cpu_count() or 1) - 1, _MAX_WORKERS) if jobs is None else jobs - 1
     if workers < 1 or "fork" not in multiprocessing.get_all_start_methods():
         return None, 0
     if sys.platform == "darwin":  # fork is unsafe with macOS system libraries (bpo-33725)

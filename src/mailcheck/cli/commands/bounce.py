@@ -15,7 +15,15 @@ from mailcheck.cli.options import color_option, format_option, lang_option
 @format_option("diagnoses")
 @lang_option
 @color_option()
-def command(file: str, fmt: str, lang: str | None, color: bool | None) -> int:
+@click.option(
+    "--jobs",
+    type=click.IntRange(1, 64),
+    default=None,
+    metavar="N",
+    help="Processes that parse a large mbox, this one included; 1 parses in this one only. "
+    "Default: one per core (at most 5).",
+)
+def command(file: str, fmt: str, lang: str | None, color: bool | None, jobs: int | None) -> int:
     """Explain a bounce (.eml, an mbox, or - for standard input).
 
     Says which recipient failed, why (recipient unknown, mailbox full, blocked by
@@ -35,7 +43,7 @@ def command(file: str, fmt: str, lang: str | None, color: bool | None) -> int:
 
     async def explain(stream: BinaryIO) -> None:
         # Each report is printed as soon as its message is read: an mbox is never held whole.
-        async for diagnosis in stream_bounce_diagnoses(stream, file, parallel=True):
+        async for diagnosis in stream_bounce_diagnoses(stream, file, parallel=True, jobs=jobs):
             printer.add(diagnosis)
 
     if file == "-":
