@@ -11,10 +11,13 @@ output keeps the raw text (its encoder escapes control characters itself).
 
 from __future__ import annotations
 
+import os
 import re
 import unicodedata
+from collections.abc import Mapping
+from typing import TextIO
 
-__all__ = ["printable", "style"]
+__all__ = ["colour_wanted", "printable", "style"]
 
 # Whole escape sequences go, parameters and payload included, so no "0;title"
 # or "31m" debris is left behind. 7-bit (ESC x) and 8-bit (C1) introducers alike.
@@ -85,3 +88,25 @@ def style(text: str, colour: str | None = None, *, bold: bool | None = None) -> 
     if bold is not None:
         codes.append("\x1b[1m" if bold else "\x1b[22m")  # 22: explicitly not bold
     return "".join(codes) + text + "\x1b[0m" if codes else text
+
+
+def colour_wanted(
+    flag: bool | None, stream: TextIO, environ: Mapping[str, str] | None = None
+) -> bool:
+    """Whether to colour what goes to ``stream``.
+
+    ``--color``/``--no-color`` (``flag``) win; then ``NO_COLOR`` (no-color.org: any
+    non-empty value turns colour off); then ``FORCE_COLOR`` (force-color.org: any
+    non-empty value turns it on, on a pipe too); else colour only on a terminal.
+    """
+    if flag is not None:
+        return flag
+    env = os.environ if environ is None else environ
+    if env.get("NO_COLOR"):
+        return False
+    if env.get("FORCE_COLOR"):
+        return True
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):  # a closed or replaced stream: no terminal
+        return False

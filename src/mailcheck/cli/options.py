@@ -16,6 +16,7 @@ from mailcheck.report import Kind, formats
 
 __all__ = [
     "color_option",
+    "detail_options",
     "dns_server_option",
     "format_option",
     "imap_options",
@@ -157,8 +158,48 @@ def dns_server_option(help: str) -> Callable[[F], F]:
 
 
 def color_option(help: str | None = None) -> Callable[[F], F]:
-    """``--color/--no-color``; None (not given) means: colour when stdout is a terminal."""
+    """``--color/--no-color``; None (not given) means: colour when stdout is a terminal,
+    unless ``NO_COLOR`` is set, or on a pipe too when ``FORCE_COLOR`` is (see
+    :func:`mailcheck.terminal.colour_wanted`)."""
     return click.option("--color/--no-color", default=None, help=help)
+
+
+#: Where ``-q``/``-v`` leave their choice for the printing helpers (cli.commands.output).
+DETAIL_KEY = "mailcheck.detail"
+
+
+def _keep_detail(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+    if value:
+        if ctx.meta.get(DETAIL_KEY, param.name) != param.name:
+            raise click.UsageError("-q/--quiet and -v/--verbose cannot be given together")
+        ctx.meta[DETAIL_KEY] = param.name
+
+
+def detail_options(func: F) -> F:
+    """``-q/--quiet`` (only the result line) and ``-v/--verbose`` (every step, even when all is
+    well) for a command that prints a diagnosis report. Not passed to the command: the
+    printing helpers read the choice from the click context."""
+    return _apply(
+        func,
+        [
+            click.option(
+                "-q",
+                "--quiet",
+                is_flag=True,
+                expose_value=False,
+                callback=_keep_detail,
+                help="Print only the one-line result (the exit code says the rest).",
+            ),
+            click.option(
+                "-v",
+                "--verbose",
+                is_flag=True,
+                expose_value=False,
+                callback=_keep_detail,
+                help="Also print every step and the timings, even when all is well.",
+            ),
+        ],
+    )
 
 
 #: ``--lang vi|en``; None (not given) means: from the locale.
@@ -184,6 +225,7 @@ def output_options(func: F) -> F:
                 help="Include the protocol dialogue (passwords redacted).",
             ),
             color_option("Colour the report [when stdout is a terminal]."),
+            detail_options,
             click.option(
                 "--report",
                 "report_file",

@@ -62,6 +62,8 @@ class Style(NamedTuple):
     lang: str = "en"
     colour: bool = False
     transcript: bool = False
+    #: ``quiet`` (``-q``), ``normal``, ``verbose`` (``-v``): how much the human report says.
+    detail: str = "normal"
 
 
 class HistoryReport(NamedTuple):
@@ -92,7 +94,13 @@ def _diagnoses_human(diagnoses: Sequence[Diagnosis], style: Style) -> str:
     from mailcheck.report.human import render_human
 
     return "".join(
-        render_human(d, lang=style.lang, colour=style.colour, transcript=style.transcript)
+        render_human(
+            d,
+            lang=style.lang,
+            colour=style.colour,
+            transcript=style.transcript,
+            detail=style.detail,
+        )
         for d in diagnoses
     )
 
@@ -237,9 +245,10 @@ def render_diagnoses(
     lang: str = "en",
     colour: bool = False,
     transcript: bool = False,
+    detail: str = "normal",
 ) -> str:
     """Diagnoses in this format (several: one after the other, or one JSON array)."""
-    return _renderer(fmt, "diagnoses")(diagnoses, Style(lang, colour, transcript))
+    return _renderer(fmt, "diagnoses")(diagnoses, Style(lang, colour, transcript, detail))
 
 
 def render_check(run: CheckRun, fmt: str, *, lang: str = "en", colour: bool = False) -> str:

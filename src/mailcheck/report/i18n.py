@@ -20,10 +20,13 @@ __all__ = [
     "HISTORY_TREND",
     "HUMAN",
     "LANGS",
+    "LAYOUT",
     "LOGIN",
     "MARKDOWN",
+    "REPORT_MD",
     "STATE_WORDS",
     "STATUS_WORDS",
+    "STEPS",
 ]
 
 #: The report languages.
@@ -344,6 +347,203 @@ BOUNCE: dict[str, dict[str, Any]] = {
     },
 }
 
+# ---------------------------------------------------------------- issue 16, C16: output for people
+# The result line, "Next" under OK findings, the Steps in the report's language, and the
+# Markdown report's headings and field names.
+
+#: The step names (``mailcheck.facts.*Step``; a ``junk:`` prefix and an argument such as the
+#: folder or the record type are kept) and the outcomes (``mailcheck.evidence.Outcome``).
+#: A name or outcome missing here is shown as recorded.
+STEPS: dict[str, dict[str, Any]] = {
+    "en": {
+        "names": {
+            "junk": "junk",
+            "resolve": "resolve",
+            "connect": "connect",
+            "tls": "tls",
+            "greeting": "greeting",
+            "ehlo": "ehlo",
+            "starttls": "starttls",
+            "ehlo-tls": "ehlo-tls",
+            "sniff": "sniff",
+            "auth": "auth",
+            "ready": "ready",
+            "mail": "mail",
+            "rcpt": "rcpt",
+            "data": "data",
+            "retry": "retry",
+            "login": "login",
+            "list": "list",
+            "junk-folder": "junk-folder",
+            "select": "select",
+            "leftovers": "leftovers",
+            "criteria": "criteria",
+            "watch": "watch",
+            "placement": "placement",
+            "fetch-headers": "fetch-headers",
+            "headers": "headers",
+            "cleanup": "cleanup",
+            "recipient": "recipient",
+            "spf": "SPF",
+            "dkim": "DKIM",
+            "dmarc": "DMARC",
+            "dnsbl": "blocklist",
+            "bounce": "bounce",
+            "bounced-recipient": "bounced recipient",
+            "rcpt-probe": "rcpt-probe",
+        },
+        "outcomes": {
+            "ok": "ok",
+            "rejected": "rejected",
+            "refused": "refused",
+            "unreachable": "unreachable",
+            "name-error": "no such name",
+            "no-address": "no address",
+            "timeout": "timed out",
+            "tls-error": "TLS error",
+            "protocol-error": "protocol error",
+            "closed": "closed",
+            "not-offered": "not offered",
+            "withheld": "withheld",
+            "error": "error",
+            "skipped": "skipped",
+        },
+    },
+    "vi": {
+        "names": {
+            "junk": "Spam",
+            "resolve": "phân giải tên",
+            "connect": "kết nối",
+            "tls": "TLS",
+            "greeting": "lời chào",
+            "ehlo": "EHLO",
+            "starttls": "STARTTLS",
+            "ehlo-tls": "EHLO sau TLS",
+            "sniff": "nhận diện máy chủ",
+            "auth": "đăng nhập",
+            "ready": "sẵn sàng",
+            "mail": "MAIL FROM",
+            "rcpt": "RCPT TO",
+            "data": "gửi nội dung",
+            "retry": "thử lại",
+            "login": "đăng nhập",
+            "list": "liệt kê thư mục",
+            "junk-folder": "tìm thư mục Spam",
+            "select": "mở thư mục",
+            "leftovers": "thư thử còn sót",
+            "criteria": "điều kiện tìm thư",
+            "watch": "chờ thư",
+            "placement": "vị trí thư",
+            "fetch-headers": "đọc tiêu đề",
+            "headers": "tiêu đề thư",
+            "cleanup": "xoá thư thử",
+            "recipient": "tên miền nhận",
+            "spf": "SPF",
+            "dkim": "DKIM",
+            "dmarc": "DMARC",
+            "dnsbl": "danh sách chặn",
+            "bounce": "thư báo lỗi",
+            "bounced-recipient": "người nhận bị trả thư",
+            "rcpt-probe": "hỏi địa chỉ nhận",
+        },
+        "outcomes": {
+            "ok": "ổn",
+            "rejected": "bị từ chối",
+            "refused": "bị từ chối kết nối",
+            "unreachable": "không tới được",
+            "name-error": "tên không tồn tại",
+            "no-address": "không có địa chỉ",
+            "timeout": "hết thời gian chờ",
+            "tls-error": "lỗi TLS",
+            "protocol-error": "sai giao thức",
+            "closed": "bị ngắt kết nối",
+            "not-offered": "không hỗ trợ",
+            "withheld": "không thực hiện (có chủ ý)",
+            "error": "lỗi",
+            "skipped": "bỏ qua",
+        },
+    },
+}
+
+#: The human report's own words: the one-line result, the "Next" label of OK findings.
+LAYOUT: dict[str, dict[str, str]] = {
+    "en": {
+        "inbox": "sending works; the test invoice reached the Inbox after {time}",
+        "next": "Next",
+    },
+    "vi": {
+        "inbox": "gửi được; thư vào Hộp thư đến sau {time}",
+        "next": "Tiếp theo",
+    },
+}
+
+#: The Markdown report (``--report``): severity headings, field names, the extra lines.
+REPORT_MD: dict[str, dict[str, Any]] = {
+    "en": {
+        "severity": {
+            "ok": "OK",
+            "warning": "Warning",
+            "critical": "Critical",
+            "unknown": "Could not tell",
+        },
+        "fields": {
+            "sender": "Sender",
+            "recipient": "Recipient",
+            "mailbox": "Mailbox",
+            "target": "Checked",
+            "smtp_host": "Mail server (SMTP)",
+            "smtp_port": "SMTP port",
+            "smtp_tls": "SMTP encryption",
+            "imap_host": "Mail server (IMAP)",
+            "imap_port": "IMAP port",
+            "imap_tls": "IMAP encryption",
+            "username": "User name",
+            "provider": "Provider",
+            "provider_mx": "Provider found from the MX of",
+            "profile": "Profile",
+            "dns_server": "DNS server",
+            "token": "Test token",
+        },
+        "when": "Checked at",
+        "version": "mailcheck version",
+        "message_id": "Message-ID of the test invoice",
+        "sending_ip": "Sending IP",
+        "token_note": "the test token is part of it",
+    },
+    "vi": {
+        "severity": {
+            "ok": "Ổn",
+            "warning": "Cảnh báo",
+            "critical": "Nghiêm trọng",
+            "unknown": "Chưa rõ",
+        },
+        "fields": {
+            "sender": "Người gửi",
+            "recipient": "Người nhận",
+            "mailbox": "Hộp thư",
+            "target": "Đã kiểm tra",
+            "smtp_host": "Máy chủ mail (SMTP)",
+            "smtp_port": "Cổng SMTP",
+            "smtp_tls": "Mã hoá SMTP",
+            "imap_host": "Máy chủ mail (IMAP)",
+            "imap_port": "Cổng IMAP",
+            "imap_tls": "Mã hoá IMAP",
+            "username": "Tên đăng nhập",
+            "provider": "Nhà cung cấp",
+            "provider_mx": "Nhà cung cấp tìm theo MX của",
+            "profile": "Hồ sơ",
+            "dns_server": "Máy chủ DNS",
+            "token": "Mã thư thử",
+        },
+        "when": "Thời điểm kiểm tra",
+        "version": "Phiên bản mailcheck",
+        "message_id": "Message-ID của hoá đơn thử",
+        "sending_ip": "IP gửi thư",
+        "token_note": "mã thư thử nằm trong đó",
+    },
+}
+# ---------------------------------------------------------------- end of C16's block
+
 #: Every table by name, for the tests (and anyone who translates).
 CATALOGUE: dict[str, dict[str, Any]] = {
     "status": STATUS_WORDS,
@@ -356,4 +556,7 @@ CATALOGUE: dict[str, dict[str, Any]] = {
     "history_placement": HISTORY_PLACEMENT,
     "login": LOGIN,
     "bounce": BOUNCE,
+    "steps": STEPS,  # C16
+    "layout": LAYOUT,  # C16
+    "report_md": REPORT_MD,  # C16
 }

@@ -7,7 +7,7 @@ from typing import BinaryIO
 
 import click
 
-from mailcheck.cli.options import color_option, format_option, lang_option
+from mailcheck.cli.options import color_option, detail_options, format_option, lang_option
 
 
 @click.command("bounce")
@@ -15,6 +15,7 @@ from mailcheck.cli.options import color_option, format_option, lang_option
 @format_option("diagnoses")
 @lang_option
 @color_option()
+@detail_options
 @click.option(
     "--jobs",
     type=click.IntRange(1, 64),

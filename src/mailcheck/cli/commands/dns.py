@@ -7,7 +7,13 @@ from typing import Any
 
 import click
 
-from mailcheck.cli.options import color_option, dns_server_option, format_option, lang_option
+from mailcheck.cli.options import (
+    color_option,
+    detail_options,
+    dns_server_option,
+    format_option,
+    lang_option,
+)
 
 
 @click.command("dns")
@@ -38,6 +44,7 @@ from mailcheck.cli.options import color_option, dns_server_option, format_option
 @format_option("diagnoses")
 @lang_option
 @color_option()
+@detail_options
 def command(
     targets: tuple[str, ...], fmt: str, lang: str | None, color: bool | None, **options: Any
 ) -> int:

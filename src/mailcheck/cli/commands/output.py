@@ -88,6 +88,14 @@ def emit_all(
     return max(diagnoses, key=lambda d: d.severity.rank).exit_code
 
 
+def _detail() -> str:
+    """``quiet``/``verbose`` when the command was given ``-q``/``-v``; else ``normal``."""
+    from mailcheck.cli.options import DETAIL_KEY
+
+    ctx = click.get_current_context(silent=True)
+    return str(ctx.meta.get(DETAIL_KEY, "normal")) if ctx is not None else "normal"
+
+
 class StreamPrinter:
     """Print diagnoses as they come, in the same bytes :func:`emit_all` prints for all of them.
 
@@ -145,11 +153,16 @@ def show(
     render: Callable[..., str], subject: Any, *, fmt: str, color: bool | None, **style: Any
 ) -> None:
     """Print ``render(subject, fmt, ...)``: in colour when ``--color`` says so or, for the
-    human format, when stdout is a terminal."""
-    from mailcheck.report import Format
+    human format, when stdout is a terminal (``NO_COLOR``, ``FORCE_COLOR``: see
+    :func:`mailcheck.terminal.colour_wanted`); a diagnosis report as detailed as ``-q``/``-v``
+    asked."""
+    from mailcheck.report import Format, render_diagnoses
+    from mailcheck.terminal import colour_wanted
 
     if fmt == Format.HUMAN:
-        use_colour = sys.stdout.isatty() if color is None else color
+        use_colour = colour_wanted(color, sys.stdout)
+        if render is render_diagnoses:
+            style.setdefault("detail", _detail())
         click.echo(render(subject, fmt, colour=use_colour, **style), nl=False, color=use_colour)
     else:
         click.echo(render(subject, fmt, **style), nl=False)
