@@ -12,6 +12,7 @@ this module holds the defaults and the provider presets, and does the merge.
 from __future__ import annotations
 
 import os
+import sys
 import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -20,7 +21,7 @@ from typing import Any
 from mailcheck.errors import ConfigError
 from mailcheck.presets import load_providers, preset_for, provider_from_mx
 from mailcheck.profiles import load_profile
-from mailcheck.secret import ACCESS_TOKEN_ENV, SecretSource
+from mailcheck.secret import ACCESS_TOKEN_ENV, PASSWORD_ENV, SecretSource
 from mailcheck.settings import (
     ImapSettings,
     MailboxSettings,
@@ -80,6 +81,11 @@ def resolve_settings(
 ) -> Settings:
     """Merge flags/env (``values``; ``None`` = not given) with profile and preset."""
     profile, profile_name = load_profile(values.get("config"), values.get("profile"))
+    if values.get("profile") is None and _another_mailbox(values, profile):
+        # The config's default_profile is another mailbox: its server and its secret
+        # must not serve a one-off check of this sender (a Gmail password sent to the
+        # company server, then blamed as "changed"). Only --profile brings it in.
+        profile, profile_name = {}, None
 
     def pick(key: str) -> Any:
         value = values.get(key)
@@ -87,7 +93,9 @@ def resolve_settings(
 
     sender, recipient = _addresses(pick, need_sender=need_sender, need_recipient=need_recipient)
     provider, preset, provider_mx = _sender_preset(pick, sender, need_smtp=need_smtp)
-    smtp = _smtp_settings(pick, preset, sender, need_smtp=need_smtp)
+    smtp, found_by = _smtp_settings(
+        pick, preset, sender, need_smtp=need_smtp, ask=not values.get("no_prompt")
+    )
     deadline = parse_seconds(pick("deadline") or DEFAULT_DEADLINE, "--deadline")
     dns_value = pick("dns_server")
     dns_server = parse_dns_server(str(dns_value)) if dns_value else None
@@ -119,8 +127,65 @@ def resolve_settings(
         provider=provider,
         provider_mx=provider_mx,
         profile=profile_name,
+        profile_keys=_taken_from_profile(values, profile),
+        smtp_found_by=found_by,
         secret_source=_smtp_secret(values, profile, limits, profile_name),
     )
+
+
+#: The flags that say which mailbox a run is about: a default profile for another
+#: value of any of them is another mailbox's.
+_MAILBOX_KEYS = ("sender", "smtp_host", "provider")
+#: Profile keys only `mailcheck check` reads: not part of what another command took.
+_CHECK_ONLY = frozenset({"checks", "customer_domains", "delivery_warning", "delivery_critical"})
+#: The flags that name a password or token source: given, the profile's own is not read.
+_SECRET_FLAGS = ("password_file", "password_command", "password_stdin", "token_command")
+_PROFILE_SECRETS = frozenset(
+    {
+        "password_env",
+        "password_file",
+        "password_command",
+        "token_command",
+        "oauth_provider",
+        "oauth_grant_file",
+    }
+)
+
+
+def _another_mailbox(values: Mapping[str, Any], profile: Mapping[str, Any]) -> bool:
+    """Whether a given sender, SMTP host or provider differs from the profile's own.
+
+    A profile that names no sender (nor user name) cannot be shown to be this sender's,
+    so a given ``--sender`` does not take it either.
+    """
+    for key in _MAILBOX_KEYS:
+        given = values.get(key)
+        if given is None:
+            continue
+        own = profile.get(key)
+        if key == "sender":
+            own = own or profile.get("username")
+        if own is None or str(given).strip().lower().rstrip(".") != str(own).lower().rstrip("."):
+            return True
+    return False
+
+
+def _taken_from_profile(values: Mapping[str, Any], profile: Mapping[str, Any]) -> tuple[str, ...]:
+    """The profile's keys this run uses (no flag or variable of the same name given).
+
+    Said in the report's first line, so nobody wonders whose server or secret was used.
+    """
+    secret_flag = any(values.get(flag) for flag in _SECRET_FLAGS)
+    taken = []
+    for key in profile:
+        if key in _CHECK_ONLY:
+            continue
+        if key in _PROFILE_SECRETS:
+            if not secret_flag:
+                taken.append(key)
+        elif values.get("dnsbl" if key == "dnsbls" else key) in (None, ()):
+            taken.append(key)
+    return tuple(taken)
 
 
 #: Reads one setting: the flag (or its environment variable) if given, else the profile's.
@@ -185,20 +250,33 @@ def _sender_preset(
 
 
 def _smtp_settings(
-    pick: Pick, preset: Mapping[str, Any], sender: Address | None, *, need_smtp: bool
-) -> SmtpSettings:
-    """The submission server: flags and profile first, then the preset, then defaults."""
+    pick: Pick,
+    preset: Mapping[str, Any],
+    sender: Address | None,
+    *,
+    need_smtp: bool,
+    ask: bool = False,
+) -> tuple[SmtpSettings, str | None]:
+    """The submission server: flags and profile first, then the preset, then defaults.
+
+    With none of them, a company domain's own server is looked for (``mail.<domain>``,
+    its MX): then the second value says what answered, for the report's first line.
+    """
     host = pick("smtp_host") or preset.get("smtp_host")
+    found_by = None
+    port_value = pick("smtp_port")
     if not host and not need_smtp:
         # `watch` only reads a mailbox: the IMAP host stands in for the unused SMTP one.
         host = pick("imap_host") or preset.get("imap_host")
         if not host:
             raise ConfigError("no IMAP server: give --imap-host (and --imap-port) or --provider")
     if not host:
-        raise ConfigError(
-            "no SMTP server: give --smtp-host (and --smtp-port, --smtp-tls) or --provider"
-        )
-    port_value = pick("smtp_port")
+        if sender is None:
+            raise ConfigError(
+                "no SMTP server: give --smtp-host (and --smtp-port, --smtp-tls), --provider, "
+                "or --sender (its domain names the provider or the server)"
+            )
+        host, port_value, found_by = _find_host(pick, sender, port_value, ask=ask)
     tls = parse_tls_mode(
         pick("smtp_tls") or _tls_of_port(port_value) or preset.get("smtp_tls") or "starttls",
         "--smtp-tls",
@@ -214,7 +292,7 @@ def _smtp_settings(
         raise ConfigError("missing --username (or --sender, which is used as the user name)")
     if any(ord(ch) < 32 for ch in str(username)):
         raise ConfigError("--username: contains control characters")
-    return SmtpSettings(
+    smtp = SmtpSettings(
         ca_file=_ca_file(pick("ca_file")),
         ehlo_name=parse_ehlo_name(str(pick("ehlo_name") or DEFAULT_EHLO)),
         timeout=parse_seconds(pick("timeout") or DEFAULT_TIMEOUT, "--timeout"),
@@ -224,14 +302,73 @@ def _smtp_settings(
         username=str(username),
         allow_plaintext=bool(pick("allow_plaintext")),
     )
+    return smtp, found_by
+
+
+def _find_host(
+    pick: Pick, sender: Address, port_value: object, *, ask: bool
+) -> tuple[str, object, str]:
+    """The sender domain's own server, found, typed in at the prompt, or a one-line error.
+
+    Returns ``(host, port, how it was found)``. A mistyped provider domain
+    (``gmial.com``) is said first: no server of it would be the right answer.
+    """
+    from mailcheck.recipient import suggest_domain
+    from mailcheck.smtphost import PORTS, describe, find_smtp_host
+
+    domain = sender.ascii_domain.rstrip(".").lower()
+    shown = sender.domain.rstrip(".")
+    typo = suggest_domain(domain)
+    if typo is not None:
+        local = str(sender).rpartition("@")[0]
+        raise ConfigError(
+            f"--sender: {shown} is not a mail provider's domain: did you mean {typo}? "
+            f"(--sender {local}@{typo})"
+        )
+    port = parse_port(port_value, "--smtp-port") if port_value is not None else None
+    dns_value = pick("dns_server")
+    found = find_smtp_host(
+        domain,
+        port=port,
+        server=parse_dns_server(str(dns_value)) if dns_value else None,
+        timeout=parse_seconds(pick("timeout") or DEFAULT_TIMEOUT, "--timeout"),
+    )
+    if found.host is not None:
+        how = next(t.how for t in found.tried if t.host == found.host)
+        return found.host, found.port, how
+    tried = describe(found.tried, (port,) if port is not None else PORTS)
+    example = f"mail.{shown}"
+    if ask and sys.stdin.isatty():
+        typed = _ask_host(shown, example, tried)
+        if typed:
+            return typed, port_value, "prompt"
+    said = f"; tried {tried}" if tried else ""
+    raise ConfigError(
+        f"cannot tell {shown}'s sending server: add --smtp-host (e.g. {example}){said}"
+    )
+
+
+def _ask_host(domain: str, example: str, tried: str) -> str:
+    """One line on the terminal: the one thing missing; empty when nothing is typed."""
+    if tried:
+        sys.stderr.write(f"mailcheck: tried {tried}\n")
+    sys.stderr.write(f"SMTP server of {domain} (e.g. {example}): ")
+    sys.stderr.flush()
+    try:
+        return sys.stdin.readline().strip()
+    except (KeyboardInterrupt, EOFError):
+        sys.stderr.write("\n")
+        return ""
 
 
 def _tls_of_port(port: object) -> str | None:
-    """``tls`` for a given port 465 without a TLS mode: the port of implicit TLS (RFC 8314).
+    """The TLS mode a given port implies when no mode is: 465 implicit TLS, 587 STARTTLS.
 
-    587 and 25 say nothing more than the default (STARTTLS), so they give None.
+    RFC 8314 and RFC 6409 give each port its mode; a preset's mode gives way to the
+    port's (``--provider gmail --smtp-port 587`` is STARTTLS). 25 implies nothing.
     """
-    return "tls" if port is not None and str(port).strip() == "465" else None
+    text = str(port).strip() if port is not None else ""
+    return {"465": "tls", "587": "starttls"}.get(text)
 
 
 def _ca_file(value: object) -> str | None:
@@ -283,7 +420,12 @@ def _smtp_secret(
         from mailcheck.oauth.store import grant_path
 
         grant_file = str(grant_path(profile_name or "default"))  # what `login --profile` writes
+    # The more specific source wins: a profile that names its own password or grant is
+    # not overridden by a MAILCHECK_PASSWORD meant for another mailbox (as in `check`).
+    own = ("password_env", "password_file", "password_command", "token_command")
+    profile_named = any(profile.get(key) for key in (*own, "oauth_provider"))
     return SecretSource(
+        env_var=None if profile_named else PASSWORD_ENV,
         stdin=bool(values.get("password_stdin")),
         file=values.get("password_file"),
         command=values.get("password_command"),

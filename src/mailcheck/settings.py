@@ -109,6 +109,10 @@ class Settings:
     provider_mx: str | None = None
     """The domain whose MX records named :attr:`provider` (None: named, or the address's)."""
     profile: str | None
+    profile_keys: tuple[str, ...] = ()
+    """The keys this run took from :attr:`profile` (said in the report's first line)."""
+    smtp_found_by: str | None = None
+    """How a server nobody named was found: ``name`` (mail.<domain>), ``mx``, ``prompt``."""
     secret_source: SecretSource
     mailbox: MailboxSettings | None
     """The sender's own mailbox (None when there is no sender address)."""

@@ -3,12 +3,15 @@
 Cron and CI both run checks, so runs overlap. :func:`profile_lock` makes sure
 two runs never check the same profile at the same time (both would send a test
 message and each would find the other's).
+
+The lock is the ``filelock`` package's: ``flock`` on Linux and macOS, ``LockFileEx``
+on Windows (where ``fcntl`` does not exist, and the accounting software runs). Both
+belong to an open file, so the system drops the lock when its process dies.
 """
 
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import hashlib
 import os
 from collections.abc import Iterator
@@ -62,9 +65,14 @@ def lock_file_name(profile: str) -> str:
     return f"{encoded}.lock"
 
 
-def _read_holder(fd: int) -> tuple[int | None, str | None]:
+def _read_holder(path: Path) -> tuple[int | None, str | None]:
+    """The holder's pid and start time from the lock file's first line, when readable.
+
+    On Windows the holder's lock keeps others from reading the file: "pid unknown".
+    """
     try:
-        first = os.pread(fd, 200, 0).decode("utf-8", "replace").split("\n", 1)[0]
+        with path.open("rb") as handle:
+            first = handle.read(200).decode("utf-8", "replace").split("\n", 1)[0]
     except OSError:
         return None, None
     pid_text, _, started = first.partition(" ")
@@ -76,33 +84,39 @@ def _read_holder(fd: int) -> tuple[int | None, str | None]:
 def profile_lock(lock_dir: Path, profile: str) -> Iterator[None]:
     """Hold ``profile``'s run lock for the ``with`` block, or raise :class:`LockHeld`.
 
-    ``flock`` locks belong to the open file, so the kernel drops the lock when
-    the process dies: a crashed or killed run never leaves a stale lock. The
-    file itself stays (deleting it would let a third run lock a new file while
-    the second still holds the old one). Problems with the directory raise
+    A crashed or killed run never leaves a stale lock: the system drops it with the
+    process. The file itself stays (deleting it would let a third run lock a new file
+    while the second still holds the old one). Problems with the directory raise
     :class:`ConfigError`.
     """
+    from filelock import FileLock, Timeout
+
     if not profile:
         raise ConfigError("a profile name cannot be empty")
     path = lock_dir / lock_file_name(profile)
+    held: list[int] = []
+
+    def stamp(fd: int) -> None:
+        # Write first, then cut: a reader sees a whole first line, old or new.
+        line = f"{os.getpid()} {format_time(datetime.now(UTC))}\n".encode()
+        os.lseek(fd, 0, os.SEEK_SET)
+        os.write(fd, line)
+        os.ftruncate(fd, len(line))
+        held.append(fd)
+
+    lock = FileLock(path, timeout=0, mode=0o600, preserve_lock_file=True, on_acquired=stamp)
     try:
         lock_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
-        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        lock.acquire()
+    except Timeout:
+        raise LockHeld(profile, *_read_holder(path)) from None
     except OSError as exc:
         raise ConfigError(f"cannot create the lock file {path}: {exc.strerror}") from None
     try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise LockHeld(profile, *_read_holder(fd)) from None
-        # Write first, then cut: a reader sees a whole first line, old or new.
-        stamp = f"{os.getpid()} {format_time(datetime.now(UTC))}\n".encode()
-        os.pwrite(fd, stamp, 0)
-        os.ftruncate(fd, len(stamp))
-        try:
-            yield
-        finally:
-            os.ftruncate(fd, 0)
+        yield
     finally:
-        # Closing the descriptor releases the lock.
-        os.close(fd)
+        try:
+            if held:
+                os.ftruncate(held[0], 0)
+        finally:
+            lock.release()

@@ -15,6 +15,7 @@ __all__ = [
     "CATALOGUE",
     "CHECK",
     "COLOURS",
+    "FIRST_LINE",
     "HISTORY",
     "HISTORY_PLACEMENT",
     "HISTORY_TREND",
@@ -544,6 +545,27 @@ REPORT_MD: dict[str, dict[str, Any]] = {
 }
 # ---------------------------------------------------------------- end of C16's block
 
+# ---------------------------------------------------------------- A16's block
+#: The report's first line: what a run took from a profile, and how a server that nobody
+#: named was found (issue 16: a one-off check must say whose settings it used).
+FIRST_LINE: dict[str, dict[str, str]] = {
+    "en": {
+        "from_profile": "from profile {name}: {keys}",
+        "profile": "profile {name}",
+        "found_name": "server found as mail.{domain}",
+        "found_mx": "server found from the MX of {domain}",
+        "found_prompt": "server typed in",
+    },
+    "vi": {
+        "from_profile": "lấy từ hồ sơ {name}: {keys}",
+        "profile": "hồ sơ {name}",
+        "found_name": "tìm thấy máy chủ mail tại mail.{domain}",
+        "found_mx": "tìm thấy máy chủ mail theo bản ghi MX của {domain}",
+        "found_prompt": "máy chủ mail do bạn nhập",
+    },
+}
+# ---------------------------------------------------------------- end of A16's block
+
 #: Every table by name, for the tests (and anyone who translates).
 CATALOGUE: dict[str, dict[str, Any]] = {
     "status": STATUS_WORDS,
@@ -559,4 +581,5 @@ CATALOGUE: dict[str, dict[str, Any]] = {
     "steps": STEPS,  # C16
     "layout": LAYOUT,  # C16
     "report_md": REPORT_MD,  # C16
+    "first_line": FIRST_LINE,  # A16
 }

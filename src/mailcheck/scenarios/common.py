@@ -55,6 +55,9 @@ def settings_target(settings: Settings, secret: Secret) -> dict[str, str | int |
         "provider": settings.provider,
         "provider_mx": settings.provider_mx,
         "profile": settings.profile,
+        # What the run took from the profile, and how a server nobody named was found.
+        "profile_keys": ", ".join(settings.profile_keys) or None,
+        "smtp_found_by": settings.smtp_found_by,
     }
 
 
