@@ -31,7 +31,7 @@ import dns.name
 import dns.rdatatype
 import dns.resolver
 
-from mailcheck.dnstransport import TcpFailed, Transport, Unanswered
+from mailcheck.dnstransport import TcpFailed, Transport, Unanswered, plain_name
 from mailcheck.dnswire import FastReply
 
 __all__ = ["DnsOutcome", "Lookup", "Resolver", "ResolverCheck", "Window"]
@@ -367,7 +367,8 @@ class Resolver:
         return result
 
     async def _ask(self, name: str, rdtype: str, deadline: float | None) -> Lookup:
-        await self._pace()
+        if self._interval:
+            await self._pace()
         start = time.perf_counter()
         loop = asyncio.get_running_loop()
         # The lifetime counts from here, when the query is sent, not from the queue.
@@ -377,7 +378,9 @@ class Resolver:
             return Lookup(name, rdtype, DnsOutcome.SKIPPED, error=error)
         self.queries += 1
         try:
-            qname = dns.name.from_text(name)
+            # A plain name goes as text: dnspython's name objects cost a preflight more
+            # than the rest of a lookup; any other name is checked and built by dnspython.
+            qname = name if plain_name(name) else dns.name.from_text(name)
             response = await self._transport.query(qname, rdtype, end)
         except (Unanswered, dns.exception.Timeout) as exc:
             error = "no answer in time"
