@@ -64,6 +64,8 @@ class ProbeId(enum.StrEnum):
     AUTH = "auth"
     RCPT = "rcpt"
     BOUNCE = "bounce"
+    #: The recipient domain's TLS for incoming mail: MX STARTTLS, MTA-STS, TLS-RPT.
+    MXTLS = "mxtls"
     #: A ``--probe-mailbox`` mailbox; its results are named ``imap:<address>``.
     PROBE_MAILBOX = "imap:"
 

@@ -624,6 +624,31 @@ EXPECTED_DNS: dict[str, list[Query]] = {
         ("2.0.0.127.refuse-bl.test", A, NOERROR, ["127.255.255.254"]),
         ("1.0.0.127.refuse-bl.test", TXT, NOERROR, ["query refused: ..."]),
     ],
+    "1.0.0.127.rl.bl.test": [
+        ("1.0.0.127.rl.bl.test", A, NOERROR, ["127.255.255.255"]),
+        ("2.0.0.127.rl.bl.test", A, NOERROR, ["127.255.255.255"]),
+        ("1.0.0.127.bl.test", A, NOERROR, ["127.0.0.2"]),  # the wildcard leaves bl.test alone
+    ],
+    "enforce.sts.test": [
+        ("enforce.sts.test", MX, NOERROR, LAB_MX),
+        ("_mta-sts.enforce.sts.test", TXT, NOERROR, ["v=STSv1; id=20261204T1"]),
+        ("mta-sts.enforce.sts.test", A, NOERROR, LOCALHOST),
+        ("_smtp._tls.enforce.sts.test", TXT, NOERROR, ["v=TLSRPTv1; rua=mailto:..."]),
+    ],
+    "mismatch.sts.test": [
+        ("mismatch.sts.test", MX, NOERROR, LAB_MX),
+        ("_mta-sts.mismatch.sts.test", TXT, NOERROR, ["v=STSv1; id=1"]),
+        ("mta-sts.mismatch.sts.test", A, NOERROR, LOCALHOST),
+        ("_smtp._tls.mismatch.sts.test", TXT, NXDOMAIN, []),
+    ],
+    "nopolicy.sts.test": [
+        ("_mta-sts.nopolicy.sts.test", TXT, NOERROR, ["v=STSv1; id=1"]),
+        ("mta-sts.nopolicy.sts.test", A, NOERROR, LOCALHOST),
+    ],
+    "nohost.sts.test": [
+        ("_mta-sts.nohost.sts.test", TXT, NOERROR, ["v=STSv1; id=1"]),
+        ("mta-sts.nohost.sts.test", A, NXDOMAIN, []),
+    ],
     "bulk.test": [
         ("bulk.test", SOA, NOERROR, ["ns.lab.test hostmaster.lab.test ..."]),
         ("mx0.bulk.test", A, NOERROR, LOCALHOST),

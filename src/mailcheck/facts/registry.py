@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import replace
 
 from mailcheck.evidence import ProbeId, ProbeResult
-from mailcheck.facts import auth, bounce, dns, imap, rcpt, smtp
+from mailcheck.facts import auth, bounce, dns, imap, mxtls, rcpt, smtp
 from mailcheck.facts.auth import AuthStep
 from mailcheck.facts.bounce import BounceStep
 from mailcheck.facts.dns import DnsStep
@@ -24,7 +24,8 @@ from mailcheck.facts.spec import FactSpec, FactValue, ProbeSpec, Quote, catalogu
 __all__ = ["FACTS", "PROBES", "extract_facts"]
 
 PROBES: Mapping[ProbeId, ProbeSpec] = {
-    spec.id: spec for spec in (smtp.SPEC, imap.SPEC, dns.SPEC, auth.SPEC, rcpt.SPEC, bounce.SPEC)
+    spec.id: spec
+    for spec in (smtp.SPEC, imap.SPEC, dns.SPEC, auth.SPEC, rcpt.SPEC, bounce.SPEC, mxtls.SPEC)
 }
 
 # --- Facts about the run as a whole: parts left unchecked (verdict.py), why it ended early,

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Sequence
+from collections.abc import Coroutine, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from mailcheck.diagnosis import Diagnosis, diagnose
 from mailcheck.errors import ConfigError
@@ -16,6 +16,7 @@ from mailcheck.scenarios.common import DNS_MARGIN
 
 if TYPE_CHECKING:
     from mailcheck.dnsresolver import Resolver
+    from mailcheck.evidence import ProbeResult
 
 __all__ = ["DnsOptions", "dns_diagnoses", "dns_diagnosis"]
 
@@ -32,6 +33,16 @@ class DnsOptions:
     """Blocklist zones as given (``default``: the built-in list)."""
     deadline: float = 60.0
     """Seconds for the whole run."""
+    mx_tls: bool = False
+    """Also connect to the recipient's MX (port 25) for its STARTTLS and certificate."""
+    mx_port: int = 25
+    """The MX's port (the lab's in tests)."""
+    https_port: int = 443
+    """Where MTA-STS policies are fetched (a test server's port in tests)."""
+    ca_file: str | None = None
+    """CAs trusted for the MX's and the policy host's certificates instead of the system's."""
+    timeout: float = 10.0
+    """Per connection step of the TLS checks, in seconds."""
 
 
 def _domain_of(target: str) -> str:
@@ -67,7 +78,10 @@ async def dns_diagnosis(target: str, resolver: Resolver, options: DnsOptions) ->
     async def probe(rec: Recorder) -> None:
         await probe_recipient(domain, resolver, rec, deadline=ends)
 
-    jobs = [run_probe("dns", domain, probe, deadline)]
+    jobs = [
+        run_probe("dns", domain, probe, deadline),
+        _tls_job(domain, resolver, options, deadline),
+    ]
     ip = options.sending_ip
     selector = options.dkim_selector
     if "@" not in target or ip or selector:
@@ -90,6 +104,28 @@ async def dns_diagnosis(target: str, resolver: Resolver, options: DnsOptions) ->
     if ip:
         summary["ip"] = ip
     return diagnose("dns", summary, results, started, started_at)
+
+
+def _tls_job(
+    domain: str, resolver: Resolver, options: DnsOptions, deadline: float
+) -> Coroutine[Any, Any, ProbeResult]:
+    """The recipient's TLS for incoming mail: MTA-STS and TLS-RPT always, the MX with --mx-tls."""
+    from mailcheck.probes.mxtls import RecipientTls, probe_recipient_tls
+    from mailcheck.probes.run import run_probe
+
+    check = RecipientTls(
+        domain=domain,
+        starttls=options.mx_tls,
+        mx_port=options.mx_port,
+        https_port=options.https_port,
+        ca_file=options.ca_file,
+        timeout=options.timeout,
+    )
+
+    async def probe(rec: Recorder) -> None:
+        await probe_recipient_tls(check, resolver, rec)
+
+    return run_probe("mxtls", domain, probe, deadline)
 
 
 async def dns_diagnoses(

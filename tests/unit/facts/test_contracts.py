@@ -15,6 +15,7 @@ from mailcheck.facts.auth import AuthStep
 from mailcheck.facts.bounce import BounceStep
 from mailcheck.facts.dns import DnsStep
 from mailcheck.facts.imap import ImapStep
+from mailcheck.facts.mxtls import MxTlsStep
 from mailcheck.facts.rcpt import RcptStep
 from mailcheck.facts.smtp import SmtpStep
 
@@ -316,6 +317,44 @@ def test_bounce_failed_recipient_gives_its_reason_and_the_kind() -> None:
         )
     )
     assert facts == {"bounce.kind": "failure", "recipient.rejection": "mailbox-full"}
+
+
+# --- The recipient's TLS (MX STARTTLS, MTA-STS, TLS-RPT)
+
+
+def test_mxtls_policy_mode_and_mx_match_only_from_a_policy_that_was_read() -> None:
+    facts = PROBES[ProbeId.MXTLS].extract(
+        _result(
+            ProbeId.MXTLS,
+            _step(MxTlsStep.MTA_STS, state="ok", mode="enforce", mx_match="none"),
+            _step(MxTlsStep.TLS_RPT, state="present", rua="mailto:tls@example.vn"),
+            _step(MxTlsStep.MX_TLS, result="cert-hostname", host="mx.example.vn"),
+        )
+    )
+    assert facts == {
+        "mta_sts.state": "ok",
+        "mta_sts.mode": "enforce",
+        "mta_sts.mx_match": "none",
+        "tls_rpt.state": "present",
+        "mx_tls.result": "cert-hostname",
+    }
+
+
+def test_mxtls_a_verdict_that_did_not_end_ok_decided_nothing() -> None:
+    facts = PROBES[ProbeId.MXTLS].extract(
+        _result(
+            ProbeId.MXTLS,
+            _step(MxTlsStep.MTA_STS, Outcome.ERROR, state="unknown"),
+            _step(MxTlsStep.MX_TLS, Outcome.TIMEOUT, result="ok"),
+            _step(MxTlsStep.TLS_RPT, Outcome.TIMEOUT, state="present"),
+        )
+    )
+    # A blocked port 25 or a silent DNS is "could not check", never a verdict on the customer.
+    assert facts == {
+        "mta_sts.state": "unknown",
+        "mx_tls.result": "could-not-check",
+        "tls_rpt.state": "unknown",
+    }
 
 
 def test_every_probe_fact_names_its_own_probe_as_evidence() -> None:
