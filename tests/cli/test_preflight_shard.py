@@ -164,3 +164,23 @@ def test_an_internationalised_domain_and_its_ascii_form_share_a_shard(
 
 def _ascii(domain: str) -> str:
     return domain.encode("idna").decode("ascii")
+
+
+def test_a_shard_with_none_of_the_domains_is_fine_and_merges(
+    dns: DelayedDnsServer, tmp_path: Path
+) -> None:
+    # Two domains in eight shards: most shards hold nothing, and say so without failing.
+    source = tmp_path / "khach-hang.csv"
+    source.write_text("email\na@mot.test\nb@hai.test\nc@mot.test\n", encoding="utf-8")
+    codes, shards = [], []
+    for index in range(8):
+        out = tmp_path / f"s{index}.csv"
+        code, said = run(dns, str(source), "--shard", f"{index}/8", "-o", str(out))
+        codes.append((code, "no addresses of this shard" in said))
+        shards.append(str(out))
+    assert (0, True) in codes
+    one = tmp_path / "one.csv"
+    run(dns, str(source), "-o", str(one))
+    merged = tmp_path / "merged.csv"
+    assert run_cli(["preflight-merge", *shards, "-o", str(merged)]).exit_code == 0
+    assert merged.read_bytes() == one.read_bytes()
