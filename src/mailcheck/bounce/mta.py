@@ -46,6 +46,9 @@ _EXIM_UNDISCLOSED: Final = re.compile(
 _SENDMAIL_SUMMARY: Final = re.compile(
     rf"^\s{{0,4}}([45]\d\d)(?: [245]\.\d{{1,3}}\.\d{{1,3}})? <?({ADDR})>?\.\.\. ?(.{{1,2000}})$"
 )
+# What Sendmail writes under a failed address: its reply, and the address it came from when
+# an alias or .forward expanded it ("(expanded from: <a@b>)").
+_SENDMAIL_NOTE: Final = re.compile(r"^\s{1,20}\((?:reason|expanded from):", _I)
 _TALKING_TO: Final = re.compile(r"while talking to ([\w.-]{1,253}?)\.?:", _I)
 _RCPT_SENT: Final = re.compile(rf"^>>> rcpt to:\s{{0,5}}<?({ADDR})>?", _I)
 
@@ -120,28 +123,43 @@ def extract_exim(text: str, headers: list[tuple[str, str]]) -> list[Hit]:
 
 
 def extract_sendmail(text: str, headers: list[tuple[str, str]]) -> list[Hit]:
-    hits = []
+    hits: list[Hit] = []
     lines = split_lines(text)
     remote_match = _TALKING_TO.search(text)
     remote = remote_match.group(1) if remote_match else None
     for index, line in enumerate(lines):
-        match = re.match(rf"^<({ADDR})>\s{{0,20}}$", line.strip())
-        if match is None:
-            continue
+        match = re.match(rf"^<?({ADDR})>?$", line.strip())
+        below = lines[index + 1 : index + 4]
+        if match is None or (
+            not line.strip().startswith("<") and not any(_SENDMAIL_NOTE.match(f) for f in below)
+        ):
+            continue  # a bare address only with its "(reason: ...)" or "(expanded from: ...)"
         diagnostic = None
-        for follow in lines[index + 1 : index + 4]:
+        original = None
+        for follow in below:
+            if not follow.lstrip().startswith("("):
+                break  # the next address: its notes are its own
+            expanded = re.match(rf"^\s{{0,20}}\(expanded from: <?({ADDR})>?\)", follow, _I)
+            if expanded:
+                original = expanded.group(1)
             reason = re.match(r"^\s{0,20}\(reason: (.{1,2000})\)\s{0,5}$", follow, _I)
-            if reason:
+            if reason and diagnostic is None:
                 diagnostic = reason.group(1)
-                break
         if diagnostic is None:
             for follow in lines:
                 reply = re.match(r"^<<< (.{1,2000})$", follow)
                 if reply and match.group(1).lower() in follow.lower():
                     diagnostic = reply.group(1)
                     break
-        hits.append(Hit(match.group(1), diagnostic or smtp_line(lines), remote))
-    return hits + _sendmail_summaries(lines, {h.recipient.lower() for h in hits if h.recipient})
+        diagnostic = diagnostic or smtp_line(lines)
+        if original is not None and original.lower() != match.group(1).lower():
+            # An alias or forward the sender did not write: report the address they did.
+            hits.append(ExpandedHit(original, diagnostic, remote, expanded=match.group(1)))
+        else:
+            hits.append(Hit(match.group(1), diagnostic, remote))
+    seen = {h.recipient.lower() for h in hits if h.recipient}
+    seen |= {h.expanded.lower() for h in hits if isinstance(h, ExpandedHit)}
+    return hits + _sendmail_summaries(lines, seen)
 
 
 def _sendmail_summaries(lines: list[str], seen: set[str]) -> list[Hit]:

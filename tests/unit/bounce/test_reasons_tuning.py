@@ -324,3 +324,46 @@ def test_a_reply_wrapped_onto_an_indented_line_is_read_whole() -> None:
     (rcpt,) = parse_bounce(raw).recipients
     assert rcpt.diagnostic == "552 Message size exceeds the limit of this server"
     assert rcpt.reason == "too-large"
+
+
+def test_sendmail_reports_the_address_the_sender_wrote_and_its_reason_line() -> None:
+    # A .forward sent jdoe@customer.test on to j.doe@elsewhere.test, which refused the message.
+    raw = (
+        b"From: Mail Delivery Subsystem <MAILER-DAEMON@relay.customer.test>\r\n"
+        b"To: <news@shop.test>\r\n"
+        b"Subject: Returned mail: see transcript for details\r\n"
+        b"\r\n"
+        b"   ----- The following addresses had permanent fatal errors -----\r\n"
+        b"j.doe@elsewhere.test\r\n"
+        b"    (reason: 554 Mail from shop.test refused: DMARC policy says reject)\r\n"
+        b"    (expanded from: <jdoe@customer.test>)\r\n"
+        b"\r\n"
+        b"   ----- Transcript of session follows -----\r\n"
+        b"... while talking to mx.elsewhere.test.:\r\n"
+        b">>> DATA\r\n"
+        b"<<< 554 Mail from shop.test refused: DMARC policy says reject\r\n"
+        b"550 5.1.1 j.doe@elsewhere.test... User unknown\r\n"
+    )
+    bounce = parse_bounce(raw)
+    (rcpt,) = bounce.recipients
+    assert rcpt.recipient == "jdoe@customer.test"
+    assert rcpt.diagnostic == "554 Mail from shop.test refused: DMARC policy says reject"
+    assert (rcpt.reason, rcpt.remote_mta) == ("auth-failure", "mx.elsewhere.test")
+
+
+def test_a_bare_address_line_without_sendmail_notes_is_not_a_recipient() -> None:
+    raw = (
+        b"From: Mail Delivery Subsystem <MAILER-DAEMON@relay.customer.test>\r\n"
+        b"To: <news@shop.test>\r\n"
+        b"Subject: Returned mail: see transcript for details\r\n"
+        b"\r\n"
+        b"   ----- The following addresses had permanent fatal errors -----\r\n"
+        b"<jdoe@customer.test>\r\n"
+        b"    (reason: 550 Mailbox unavailable)\r\n"
+        b"\r\n"
+        b"Questions go to\r\n"
+        b"helpdesk@relay.customer.test\r\n"
+        b"\r\n"
+    )
+    bounce = parse_bounce(raw)
+    assert [r.recipient for r in bounce.recipients] == ["jdoe@customer.test"]
