@@ -21,13 +21,13 @@ from mailcheck.bounce.decode import (
     strip_id,
 )
 from mailcheck.bounce.detect import (
-    DELAY_TEXT,
     detect_style,
     from_hit,
     is_auto_reply,
     kind_of,
     looks_like_text_bounce,
     refine,
+    says_delayed,
 )
 from mailcheck.bounce.dsn import (
     MAX_RECIPIENTS,
@@ -172,7 +172,7 @@ def _parse(raw: bytes) -> Bounce:
     text_hits = TEXT_EXTRACTORS.get(style, extract_generic)(before_copy, headers)
     if not text_hits and style is not Style.UNKNOWN:
         text_hits = extract_generic(before_copy, headers)
-    delay_hint = bool(DELAY_TEXT.search(subject or "") or DELAY_TEXT.search(before_copy))
+    delay_hint = says_delayed(subject or "") or says_delayed(before_copy)
 
     if parts.dsn:
         recipients = merge_text_hits(dsn_recipients, text_hits)
