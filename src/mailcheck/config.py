@@ -64,12 +64,11 @@ IMAP_PASSWORD_ENV = "MAILCHECK_IMAP_PASSWORD"  # noqa: S105 - a variable's name
 
 
 def default_lang() -> str:
-    """``vi`` when the locale is Vietnamese, else ``en``."""
-    for name in ("LC_ALL", "LC_MESSAGES", "LANG", "LANGUAGE"):
-        value = os.environ.get(name)
-        if value:
-            return "vi" if value.lower().startswith("vi") else "en"
-    return "en"
+    """``vi`` when the user's language is Vietnamese, else ``en`` (see :mod:`mailcheck.userlang`:
+    gettext's rules for ``LANGUAGE``, the Windows display language)."""
+    from mailcheck.userlang import user_lang
+
+    return user_lang()
 
 
 def resolve_settings(

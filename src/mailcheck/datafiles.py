@@ -22,8 +22,9 @@ DATA_DIR = Path(__file__).resolve().parent / "data"
 def _cache_dir() -> Path | None:
     if os.environ.get("MAILCHECK_NO_CACHE"):
         return None
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "mailcheck"
+    from mailcheck.paths import cache_dir
+
+    return cache_dir()
 
 
 def read_data(name: str) -> dict[str, Any]:

@@ -105,8 +105,9 @@ def _config_path(given: str | None) -> tuple[Path, bool]:
     env = os.environ.get(CONFIG_ENV)
     if env:
         return Path(env).expanduser(), True
-    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
-    return Path(base) / "mailcheck" / "config.toml", False
+    from mailcheck.paths import config_dir
+
+    return config_dir() / "config.toml", False
 
 
 def read_config(config: str | None) -> tuple[Path, dict[str, Any] | None]:

@@ -7,15 +7,14 @@ it without loading the history's SQLite code.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 __all__ = ["state_dir"]
 
 
 def state_dir() -> Path:
-    """``$XDG_STATE_HOME/mailcheck``, else ``~/.local/state/mailcheck``."""
-    base = os.environ.get("XDG_STATE_HOME")
-    # The XDG spec says a relative value is invalid and must be ignored.
-    home = Path(base) if base and os.path.isabs(base) else Path.home() / ".local" / "state"
-    return home / "mailcheck"
+    """``$XDG_STATE_HOME/mailcheck``, else ``~/.local/state/mailcheck`` (Linux; see
+    :mod:`mailcheck.paths` for Windows and macOS)."""
+    from mailcheck.paths import state_dir as folder
+
+    return folder()

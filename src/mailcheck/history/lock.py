@@ -104,7 +104,12 @@ def profile_lock(lock_dir: Path, profile: str) -> Iterator[None]:
         os.ftruncate(fd, len(line))
         held.append(fd)
 
-    lock = FileLock(path, timeout=0, mode=0o600, preserve_lock_file=True, on_acquired=stamp)
+    try:
+        lock = FileLock(path, timeout=0, mode=0o600, on_acquired=stamp)
+    except ValueError:
+        # filelock's marker-file lock (a system with neither flock nor LockFileEx) has no
+        # descriptor to write the holder to: the lock still holds, the holder is "unknown".
+        lock = FileLock(path, timeout=0, mode=0o600)
     try:
         lock_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
         lock.acquire()

@@ -39,10 +39,11 @@ class StoredGrant:
 
 
 def config_dir() -> Path:
-    """``$XDG_CONFIG_HOME/mailcheck``, else ``~/.config/mailcheck``."""
-    base = os.environ.get("XDG_CONFIG_HOME")
-    home = Path(base) if base and os.path.isabs(base) else Path.home() / ".config"
-    return home / "mailcheck"
+    """``$XDG_CONFIG_HOME/mailcheck``, else ``~/.config/mailcheck`` (Linux; see
+    :mod:`mailcheck.paths` for Windows and macOS)."""
+    from mailcheck.paths import config_dir as folder
+
+    return folder()
 
 
 def grant_path(profile: str = "default") -> Path:
