@@ -208,7 +208,10 @@ TEXT_PATTERNS: Final[tuple[tuple[re.Pattern[str], Reason], ...]] = tuple(
             r"|invalid (?:message-id|date header|header)|8-?bit (?:data|characters) not allowed"
             # "Improper use of 8-bit data in message header", "This message contain invalid
             # MIME headers" (Exchange and Yahoo; Sisimai's contenterror list).
-            r"|improper use of 8-?bit|invalid mime|improperly[ -]formatted",
+            r"|improper use of 8-?bit|invalid mime|improperly[ -]formatted"
+            # Gmail "550-5.7.1 Messages missing a valid Message-ID header are not accepted.
+            # ... Review RFC 5322 specifications" (under 5.7.1, which alone reads as policy).
+            r"|missing a valid message-?id|review rfc ?5322",
             _R.NOT_COMPLIANT,
         ),
         (

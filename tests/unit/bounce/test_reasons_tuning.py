@@ -64,6 +64,8 @@ from mailcheck.bounce.reasons import classify, classify_text
         (None, "554 Improper use of 8-bit data in the Subject header", "not-compliant"),
         (None, "554 Your message carries invalid MIME headers", "not-compliant"),
         (None, "554 The message holds improperly-formatted binary parts", "not-compliant"),
+        ("5.7.1", "550 5.7.1 Mail missing a valid Message-ID is refused here", "not-compliant"),
+        ("5.7.1", "550 5.7.1 Two From fields: please review RFC 5322 and resend", "not-compliant"),
         # relaying refusals of older servers
         (None, "550 not local host customer.test, not a gateway", "relaying-denied"),
         (None, "550 This system is not configured to relay mail for you", "relaying-denied"),
