@@ -262,6 +262,12 @@ TEXT_PATTERNS: Final[tuple[tuple[re.Pattern[str], Reason], ...]] = tuple(
             r"|open proxy"
             r"|smtp server of your (?:isp|provider)|listed as abusive|bad (?:sender )?ip\b"
             r"|sender ip (?:address )?rejected|not (?:currently )?accepting mail from your ip"
+            # The sending IP refused by the recipient's own block: "IP 192.0.2.1 is blocked by
+            # ...", "Access from IP address 192.0.2.1 blocked", "Mail from 192.0.2.1 refused",
+            # "you are not allowed to connect" (Sisimai's blocked list).
+            r"|ip (?:address )?[\d.:a-f]{3,39} (?:is |has been |was )?(?:blocked|banned|refused)"
+            r"|(?:mail|connections?) from [\d.:a-f]{7,39} (?:refused|rejected|blocked)"
+            r"|not allowed to connect"
             r"|ip name lookup failed|reverse (?:lookup|hostname)|dynamic ip|generic (?:dns|rdns)"
             r"|not allowed to send (?:mail )?from this ip|your ip(?: address)? (?:is |has been )?"
             r"(?:blocked|banned|blacklisted|not allowed)|(?:ip|host|server) (?:is )?blacklisted",

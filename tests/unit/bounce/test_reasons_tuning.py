@@ -171,6 +171,10 @@ from mailcheck.bounce.reasons import classify, classify_text
         (None, "550 Bad sender IP, connection closed", "reputation"),
         (None, "550 Sender IP address rejected", "reputation"),
         (None, "421 We are not currently accepting mail from your IP", "reputation"),
+        (None, "550 IP 192.0.2.8 is blocked by the mail service", "reputation"),
+        (None, "550 Access from IP address 192.0.2.8 blocked", "reputation"),
+        (None, "554 Mail from 192.0.2.8 refused: see our website", "reputation"),
+        (None, "554 You are not allowed to connect to this server", "reputation"),
         # plural policies are still policy
         (None, "554 Mail halted by the local security policies of this site", "policy"),
     ],
