@@ -4,9 +4,10 @@
 
 The mbox is built from the given messages (default: every ``fixtures/bounces/*.eml``; each file
 is one message), repeated in order until it holds N messages, each behind an mboxrd ``From ``
-line. Timed, median of 3
-runs: ``mailcheck bounce MBOX --format json`` and the Sisimai driver (Debian's
-``libsisimai-perl``) on the same file. Then the peak RSS (``/usr/bin/time -f %M``) of
+line. Timed, median of 3 runs taken in turn (so that a busy machine slows each alike):
+``mailcheck bounce MBOX --format json`` with its parse workers (the default), the same with
+``--jobs 1`` (one process), and the Sisimai driver (Debian's ``libsisimai-perl``) on the same
+file. Then the peak RSS (``/usr/bin/time -f %M``) of
 ``mailcheck bounce`` on 1,000 and on 10,000 messages: streamed, it should not grow with the
 number of messages. Everything runs on local files; nothing touches the network.
 
@@ -55,13 +56,17 @@ def build_mbox(files: list[Path], n: int, out: Path) -> Path:
     return out
 
 
-def _time(command: list[str], runs: int = 3) -> float:
-    times = []
+def _times(commands: list[list[str]], runs: int = 3) -> list[float]:
+    """The median wall time of each command, the commands run in turn ``runs`` times."""
+    times: list[list[float]] = [[] for _ in commands]
     for _ in range(runs):
-        started = time.perf_counter()
-        subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
-        times.append(time.perf_counter() - started)
-    return statistics.median(times)
+        for command, measured in zip(commands, times, strict=True):
+            started = time.perf_counter()
+            subprocess.run(
+                command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False
+            )
+            measured.append(time.perf_counter() - started)
+    return [statistics.median(measured) for measured in times]
 
 
 def _rss_kib(command: list[str]) -> int | None:
@@ -93,17 +98,22 @@ def run(files: list[Path], n: int = 3000) -> list[dict[str, Any]]:
         mbox = build_mbox(files, n, Path(tmp) / f"bounces-{n}.mbox")
         size_mb = mbox.stat().st_size / 1e6
         ours = [*MAILCHECK, "bounce", str(mbox), "--format", "json"]
-        seconds = _time(ours)
+        alone = [*ours, "--jobs", "1"]
+        theirs = [*SISIMAI, str(mbox)]
+        timed = _times([ours, alone, theirs] if sisimai else [ours, alone])
         row: dict[str, Any] = {"what": f"mailcheck bounce, {n} messages ({size_mb:.1f} MB)"}
-        row["seconds"] = seconds
+        row["seconds"] = timed[0]
         row["rss_kib"] = _rss_kib(ours)
-        rows.append(row)
+        one: dict[str, Any] = {"what": f"mailcheck bounce --jobs 1 (one process), {n} messages"}
+        one["seconds"] = timed[1]
+        one["rss_kib"] = _rss_kib(alone)
+        rows += [row, one]
         if sisimai:
-            theirs = [*SISIMAI, str(mbox)]
-            peer: dict[str, Any] = {"what": f"Sisimai, {n} messages", "seconds": _time(theirs)}
+            peer: dict[str, Any] = {"what": f"Sisimai, {n} messages", "seconds": timed[2]}
             peer["rss_kib"] = _rss_kib(theirs)
             rows.append(peer)
-            row["vs_sisimai"] = peer["seconds"] / seconds if seconds else None
+            for mine in (row, one):
+                mine["vs_sisimai"] = peer["seconds"] / mine["seconds"] if mine["seconds"] else None
         for size in RSS_SIZES:
             path = build_mbox(files, size, Path(tmp) / f"bounces-{size}.mbox")
             command = [*MAILCHECK, "bounce", str(path), "--format", "json"]
@@ -111,6 +121,24 @@ def run(files: list[Path], n: int = 3000) -> list[dict[str, Any]]:
                 {"what": f"mailcheck bounce RSS, {size} messages", "rss_kib": _rss_kib(command)}
             )
             path.unlink()
+    return rows
+
+
+def run_mbox(mbox: Path) -> list[dict[str, Any]]:
+    """The timing rows only, for an mbox given as it is."""
+    ours = [*MAILCHECK, "bounce", str(mbox), "--format", "json"]
+    commands = [ours, [*ours, "--jobs", "1"]]
+    names = [f"mailcheck bounce {mbox.name}", f"mailcheck bounce --jobs 1 {mbox.name}"]
+    if _have_sisimai():
+        commands.append([*SISIMAI, str(mbox)])
+        names.append(f"Sisimai {mbox.name}")
+    timed = _times(commands)
+    rows: list[dict[str, Any]] = [
+        {"what": name, "seconds": seconds} for name, seconds in zip(names, timed, strict=True)
+    ]
+    if len(timed) == 3:
+        for row in rows[:2]:
+            row["vs_sisimai"] = timed[2] / row["seconds"]
     return rows
 
 
@@ -128,7 +156,13 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("-n", type=int, default=3000, help="messages in the timed mbox")
     parser.add_argument("files", nargs="*", type=Path, help="messages (default: fixtures)")
+    parser.add_argument(
+        "--mbox", type=Path, help="time this mbox as it is (no mbox is built; no RSS sizes)"
+    )
     args = parser.parse_args(argv)
+    if args.mbox is not None:
+        sys.stdout.write(table(run_mbox(args.mbox)))
+        return 0
     files = args.files or sorted((ROOT / "fixtures" / "bounces").glob("*.eml"))
     if not files:
         print("no messages to build the mbox from", file=sys.stderr)
