@@ -98,7 +98,8 @@ PROFILE_MEANINGS = {
     "subject": "subject of the test invoice; `{number}` and `{token}` are filled in",
     "sender_name": "display name in From",
     "attachment_size": "make the test invoice about this big (`5M`), like a real one",
-    "dnsbls": "blocklist zones to check the sending IP on (`default` for the built-in list)",
+    "dnsbls": "blocklist zones to check the sending IP on (`default` or `all`: the lists in "
+    "data/blocklists.toml)",
     "checks": "what `mailcheck check` runs: " + ", ".join(f"`{c}`" for c in CHECKS) + " "
     "(default: all but `customers`, which is added when `customer_domains` is set)",
     "customer_domains": "the customers' domains that matter most, for the `customers` check "

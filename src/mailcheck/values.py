@@ -243,7 +243,8 @@ def parse_lang(value: str, what: str = "--lang") -> str:
 
 
 def parse_dnsbls(zones: Any, what: str = "--dnsbl") -> tuple[str, ...]:
-    """Blocklist zones (one, or a list); ``default`` stands for mailcheck's small built-in list.
+    """Blocklist zones (one, or a list); ``default`` and ``all`` stand for sets of the lists
+    in ``data/blocklists.toml``.
 
     Zones are lower-cased without their trailing dot, and each is kept once, in order.
     """
@@ -251,11 +252,11 @@ def parse_dnsbls(zones: Any, what: str = "--dnsbl") -> tuple[str, ...]:
         zones = [zones]
     out: list[str] = []
     for zone in zones:
-        if str(zone).lower() == "default":
-            # Imported here: the DNSBL module is only needed when the default list is asked for.
-            from mailcheck.auth.dnsbl import DEFAULT_DNSBLS
+        if str(zone).lower() in ("default", "all"):
+            # Imported here: the DNSBL module (and its data) only when a set is asked for.
+            from mailcheck.auth.dnsbl import ALL_DNSBLS, DEFAULT_DNSBLS
 
-            out.extend(DEFAULT_DNSBLS)
+            out.extend(DEFAULT_DNSBLS if str(zone).lower() == "default" else ALL_DNSBLS)
         else:
             check_domain(str(zone).rstrip("."), what)
             out.append(str(zone).rstrip(".").lower())

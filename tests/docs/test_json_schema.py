@@ -91,7 +91,7 @@ def test_a_dns_report_from_a_scripted_server_matches() -> None:
         _, report = run_json(
             ["dns", "example.test", "--dns-server", f"{host}:{port}", "--timeout", "2"]
         )
-    assert {p["probe"] for p in report["probes"]} == {"dns", "auth"}
+    assert {p["probe"] for p in report["probes"]} == {"dns", "auth", "mxtls"}
     assert _errors(report) == []
 
 

@@ -8,6 +8,8 @@ name gives the reason. What makes this more than a lookup:
   Spamhaus 127.255.255.252-255 ("typing error", "public or open resolver",
   "excessive number of queries"), URIBL-style 127.0.0.1 ("query refused").
   Those are inconclusive, never "listed" (reference/dns-and-auth.md section 6.4);
+- what each known list's codes mean, and which lists refuse public resolvers, is
+  data: ``data/blocklists.toml`` (``--dnsbl default`` and ``all`` are its sets);
 - an answer outside 127.0.0.0/8 means the resolver rewrites NXDOMAIN (an ISP's
   "search" page): inconclusive too;
 - a lookup that times out, SERVFAILs or is refused could not tell.
@@ -17,30 +19,72 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from mailcheck.auth import DnsLookup
+from mailcheck.datafiles import read_data
 from mailcheck.dnsresolver import DnsOutcome, Lookup
 
-__all__ = ["DEFAULT_DNSBLS", "DnsblResult", "check_dnsbls", "dnsbl_name"]
+__all__ = [
+    "ALL_DNSBLS",
+    "DEFAULT_DNSBLS",
+    "Blocklist",
+    "DnsblResult",
+    "blocklist",
+    "check_dnsbls",
+    "dnsbl_name",
+]
 
-#: Used only when the user configures no list. Free for low-volume use through one's
-#: own resolver; Spamhaus refuses queries that come through public resolvers.
-DEFAULT_DNSBLS: tuple[str, ...] = ("zen.spamhaus.org", "bl.spamcop.net", "b.barracudacentral.org")
+
+@dataclass(frozen=True, slots=True)
+class Blocklist:
+    """One list of ``data/blocklists.toml``: its zone and what its answers mean."""
+
+    zone: str
+    name: str
+    default: bool
+    public_resolvers: str
+    """answered, refused (an error code) or registration (registered resolvers only)."""
+    lookup: str
+    listed: Mapping[str, str]
+    """Listing code -> what it means."""
+    errors: Mapping[str, str]
+    """Code -> why the answer is about the query: this list's codes over the generic ones."""
+
+
+def _load() -> tuple[dict[str, Blocklist], dict[str, str]]:
+    raw = read_data("blocklists.toml")
+    generic = dict(raw.get("generic", {}).get("errors", {}))
+    lists = {}
+    for entry in raw.get("list", []):
+        zone = str(entry["zone"]).lower()
+        lists[zone] = Blocklist(
+            zone=zone,
+            name=str(entry["name"]),
+            default=bool(entry.get("default", False)),
+            public_resolvers=str(entry.get("public_resolvers", "answered")),
+            lookup=str(entry.get("lookup", "")),
+            listed=dict(entry.get("listed", {})),
+            errors={**generic, **entry.get("errors", {})},
+        )
+    return lists, generic
+
+
+_KNOWN, _GENERIC_ERRORS = _load()
+
+#: ``--dnsbl default``: used only when asked for (or configured as ``default``).
+#: Free for low-volume use through one's own resolver.
+DEFAULT_DNSBLS: tuple[str, ...] = tuple(z for z, b in _KNOWN.items() if b.default)
+#: ``--dnsbl all``: every list mailcheck knows.
+ALL_DNSBLS: tuple[str, ...] = tuple(_KNOWN)
 
 _LISTING_NET = ipaddress.IPv4Network("127.0.0.0/8")
-#: Answers that are the list talking about the query, not the address.
-_ERROR_CODES = {
-    "127.0.0.1": "the list refused the query (127.0.0.1)",
-    "127.255.255.252": "the list reports a typing error in its zone name (127.255.255.252)",
-    "127.255.255.253": "the list reports an error (127.255.255.253)",
-    "127.255.255.254": (
-        "the list refuses queries through public or open resolvers (127.255.255.254): "
-        "use your own recursive resolver"
-    ),
-    "127.255.255.255": "the list rate-limited this resolver (127.255.255.255)",
-}
+
+
+def blocklist(zone: str) -> Blocklist | None:
+    """The known list with this zone (any case, trailing dot or not), or None."""
+    return _KNOWN.get(zone.strip().lower().rstrip("."))
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -61,6 +105,8 @@ class DnsblResult:
     """Why ``listed`` is None: a list error code, a rewriting resolver, or the DNS failure."""
     queries: tuple[Lookup, ...] = ()
     """The A lookup, and the TXT lookup when listed (the DNS evidence)."""
+    meaning: str | None = None
+    """What the list says its listing codes mean (known lists only)."""
 
 
 def dnsbl_name(ip: str, zone: str) -> str:
@@ -98,18 +144,31 @@ async def _check(ip: str, zone: str, resolver: DnsLookup) -> DnsblResult:
         return _result(zone, ip, False, queries=(found,))
     if found.outcome is not DnsOutcome.ANSWER:
         why = f"DNS could not tell: A {name}: {found.error or found.outcome.value}"
+        known = blocklist(zone)
+        if known is not None and known.public_resolvers == "registration":
+            why += f" ({known.name} answers only resolvers registered with it: {known.lookup})"
         return _result(zone, ip, None, inconclusive=why, queries=(found,))
 
     codes = found.records
-    problem = _problem(codes)
+    known = blocklist(zone)
+    problem = _problem(codes, known.errors if known is not None else _GENERIC_ERRORS)
     if problem is not None:
         return _result(zone, ip, None, codes=codes, inconclusive=problem, queries=(found,))
     text = await resolver.lookup(name, "TXT")
     reason = " ".join(text.records) if text.outcome is DnsOutcome.ANSWER else None
-    return _result(zone, ip, True, codes=codes, reason=reason or None, queries=(found, text))
+    meanings = [known.listed[c] for c in codes if known is not None and c in known.listed]
+    return _result(
+        zone,
+        ip,
+        True,
+        codes=codes,
+        reason=reason or None,
+        queries=(found, text),
+        meaning="; ".join(dict.fromkeys(meanings)) or None,
+    )
 
 
-def _problem(codes: tuple[str, ...]) -> str | None:
+def _problem(codes: tuple[str, ...], errors: Mapping[str, str]) -> str | None:
     """Why these A records are not a listing, or None if they are one."""
     for code in codes:
         try:
@@ -121,8 +180,8 @@ def _problem(codes: tuple[str, ...]) -> str | None:
                 f"answer {code} is outside 127.0.0.0/8: the resolver seems to rewrite "
                 "NXDOMAIN (a wildcarding resolver), so listings cannot be told"
             )
-        if code in _ERROR_CODES:
-            return _ERROR_CODES[code]
+        if code in errors:
+            return errors[code]
         if code == "127.0.0.0":
             return "answer 127.0.0.0 is not a listing code"
     return None
@@ -137,6 +196,7 @@ def _result(
     reason: str | None = None,
     inconclusive: str | None = None,
     queries: tuple[Lookup, ...] = (),
+    meaning: str | None = None,
 ) -> DnsblResult:
     return DnsblResult(
         zone=zone,
@@ -146,4 +206,5 @@ def _result(
         reason=reason,
         inconclusive=inconclusive,
         queries=queries,
+        meaning=meaning,
     )

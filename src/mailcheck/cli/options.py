@@ -315,7 +315,7 @@ def roundtrip_options(func: F) -> F:
                 "--dnsbl",
                 multiple=True,
                 metavar="ZONE",
-                help="Check the sending IP on this blocklist (repeatable; default: built-in list).",
+                help="Check the sending IP on blocklists: default, all, or a zone (repeatable).",
             ),
             click.option(
                 "--probe-mailbox",

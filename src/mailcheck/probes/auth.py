@@ -185,6 +185,8 @@ async def _dnsbls(ip: str, zones: tuple[str, ...], resolver: Resolver, rec: Reco
         listed = _yes(result.listed)
         data = [("zone", result.zone), ("ip", result.ip), ("listed", listed)]
         data += [("code", c) for c in result.codes]
+        if result.meaning:
+            data.append(("meaning", result.meaning))
         if result.reason:
             data.append(("reason", result.reason))
         if result.inconclusive:
