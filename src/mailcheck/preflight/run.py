@@ -1,4 +1,4 @@
-"""Checking the addresses of a list: in batches, each domain looked up once.
+"""Checking the addresses of a list: streamed in order, each domain looked up once.
 
 Streams: addresses are read ahead, checked and written in the list's order, so
 memory stays flat however long the list; each domain is looked up once however
@@ -113,10 +113,11 @@ async def run_preflight(
     """Check every address (``shard``: those of its share); write a row each, in order.
 
     Addresses are read ahead of the row being written, and each new domain's check
-    starts as soon as it is read: the resolver's window stays full, so the run takes
-    about (domains x the resolver's latency / queries in flight), not a round trip
-    per batch. Rows are written in the list's order; the read-ahead is bounded, so
-    memory stays flat however long the list. Returns how many rows had each cause.
+    starts as soon as it is read while the resolver's window has room: the window
+    stays full, so the run takes about (domains x the resolver's latency / queries in
+    flight), not a round trip per batch. Rows are written in the list's order; the
+    read-ahead is bounded, so memory stays flat however long the list. Returns how
+    many rows had each cause.
     """
     writer = RowWriter(out, fmt, shard)
     checker = AddressChecker()
