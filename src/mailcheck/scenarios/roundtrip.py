@@ -98,6 +98,7 @@ async def roundtrip_diagnosis(
         all_results.append(await sender_probe(settings, all_results, message, trip.deadline))
     target = settings_target(settings, secret)
     target["token"] = trip.invoice.token
+    target["message_id"] = trip.invoice.message_id  # what an admin greps the logs for
     later: tuple[str, ...] = ()
     if settings.roundtrip.send_only:
         later = ("needs-imap",)
