@@ -26,6 +26,7 @@ from mailcheck.scenarios.common import (
     mailbox_secret,
     rcpt_probe,
     recipient_probe,
+    recipient_tls_probe,
     run_deadline,
     sender_probe,
     settings_target,
@@ -241,6 +242,7 @@ class _Trip:
         probes: list[Awaitable[ProbeResult]] = []
         if settings.recipient is not None:
             probes.append(recipient_probe(settings.recipient, settings, self.deadline))
+            probes.append(recipient_tls_probe(settings.recipient, settings, self.deadline))
             if self.steps.probe_rcpt:
                 probes.append(rcpt_probe(settings.recipient, settings, self.deadline))
         if self.customer is not None and self.mailboxes:
