@@ -66,6 +66,8 @@ class ProbeId(enum.StrEnum):
     BOUNCE = "bounce"
     #: The recipient domain's TLS for incoming mail: MX STARTTLS, MTA-STS, TLS-RPT.
     MXTLS = "mxtls"
+    #: A message's header block read from a file (``mailcheck headers``).
+    HEADERS = "headers"
     #: A ``--probe-mailbox`` mailbox; its results are named ``imap:<address>``.
     PROBE_MAILBOX = "imap:"
 

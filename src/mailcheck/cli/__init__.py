@@ -39,6 +39,10 @@ _COMMANDS = {
         "mailcheck.cli.commands.dns",
         "Check domains in the DNS: MX, typos, SPF, DKIM, DMARC, blocklists.",
     ),
+    "headers": (
+        "mailcheck.cli.commands.headers",
+        "Read a forwarded message's headers: route, auth, spam.",
+    ),
     "history": (
         "mailcheck.cli.commands.history",
         "Past check runs per profile: failures, causes, delivery time and its trend.",

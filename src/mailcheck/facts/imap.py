@@ -135,6 +135,13 @@ FACTS = (
         Quote(ProbeId.IMAP, (ImapStep.HEADERS,)),
     ),
     FactSpec(
+        "roundtrip.sender_auth",
+        str,
+        "Authenticated for its From domain (the receiver's results, see facts/headers.py "
+        "sender_auth): pass, unaligned, fail, none.",
+        Quote(ProbeId.IMAP, (ImapStep.HEADERS,)),
+    ),
+    FactSpec(
         "roundtrip.cleanup",
         str,
         "The test message afterwards: deleted, moved, kept (no safe way), refused (the "
@@ -214,10 +221,14 @@ def _extract(result: ProbeResult) -> dict[str, FactValue]:
 
 
 def _header_facts(header: str) -> dict[str, FactValue]:
+    from mailcheck.facts.headers import sender_auth
     from mailcheck.headers import read_headers
 
     report = read_headers(header.encode("utf-8", "surrogateescape"))
     facts: dict[str, FactValue] = {}
+    verdict = sender_auth(report)
+    if verdict is not None:
+        facts["roundtrip.sender_auth"] = verdict
     if report.spam_flagged is not None:
         facts["roundtrip.spam_flagged"] = report.spam_flagged
     for method in ("spf", "dkim", "dmarc"):

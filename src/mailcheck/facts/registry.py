@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import replace
 
 from mailcheck.evidence import ProbeId, ProbeResult
-from mailcheck.facts import auth, bounce, dns, imap, mxtls, rcpt, smtp
+from mailcheck.facts import auth, bounce, dns, headers, imap, mxtls, rcpt, smtp
 from mailcheck.facts.auth import AuthStep
 from mailcheck.facts.bounce import BounceStep
 from mailcheck.facts.dns import DnsStep
@@ -25,7 +25,16 @@ __all__ = ["FACTS", "PROBES", "extract_facts"]
 
 PROBES: Mapping[ProbeId, ProbeSpec] = {
     spec.id: spec
-    for spec in (smtp.SPEC, imap.SPEC, dns.SPEC, auth.SPEC, rcpt.SPEC, bounce.SPEC, mxtls.SPEC)
+    for spec in (
+        smtp.SPEC,
+        imap.SPEC,
+        dns.SPEC,
+        auth.SPEC,
+        rcpt.SPEC,
+        bounce.SPEC,
+        mxtls.SPEC,
+        headers.SPEC,
+    )
 }
 
 # --- Facts about the run as a whole: parts left unchecked (verdict.py), why it ended early,

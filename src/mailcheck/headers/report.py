@@ -8,9 +8,10 @@ later caller the same (frozen) report.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from email.utils import parseaddr
 from functools import lru_cache
 
-from mailcheck.headers.authres import AR_SOURCES, AuthResultsHeader, read_auth_results
+from mailcheck.headers.authres import AR_SOURCES, AuthResult, AuthResultsHeader, read_auth_results
 from mailcheck.headers.received import ReceivedHop, read_received
 from mailcheck.headers.received import sending_ip as chain_sending_ip
 from mailcheck.headers.received import transit_seconds as chain_transit_seconds
@@ -26,7 +27,7 @@ MAX_RECEIVED = 10_000
 MAX_AUTH_RESULTS = 1_000
 MAX_SPAM = 1_000
 
-_WANTED = frozenset({"received", *AR_SOURCES, *SPAM_READERS})
+_WANTED = frozenset({"received", "from", *AR_SOURCES, *SPAM_READERS})
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -41,6 +42,35 @@ class HeaderReport:
     """In header order: newest (top) first."""
     truncated: bool = False
     """The input or a header value was longer than the limits and was cut."""
+    from_address: str | None = None
+    """The (first) From header's address, lower case; None without a readable one. The
+    domain DMARC aligns with (RFC 7489 section 3.1)."""
+
+    @property
+    def from_domain(self) -> str | None:
+        """The From address's domain, lower case, without a trailing dot; None without one."""
+        if self.from_address is None or "@" not in self.from_address:
+            return None
+        return self.from_address.rpartition("@")[2].rstrip(".") or None
+
+    def clauses(self, method: str) -> tuple[AuthResult, ...]:
+        """Every clause for ``method`` from the receiver's own Authentication-Results
+        (the same receiver :meth:`result` reads), in header order.
+
+        A message may carry several DKIM signatures: each has its clause (``header.d``).
+        """
+        own = [h for h in self.auth_results if h.source == "Authentication-Results"]
+        if not own:
+            return ()
+        receiver = own[0].authserv_id
+        wanted = method.lower()
+        return tuple(
+            clause
+            for header in own
+            if header.authserv_id == receiver
+            for clause in header.results
+            if clause.method == wanted
+        )
 
     def result(self, method: str) -> str | None:
         """Return the receiver's result for ``method`` (``spf``, ``dkim``, ``dmarc``), or None.
@@ -114,8 +144,13 @@ def _read_block(text: str, truncated: bool) -> HeaderReport:
     auth: list[AuthResultsHeader] = []
     spam: list[SpamVerdict] = []
     received: list[ReceivedHop] = []
+    sender: str | None = None
     for name, value, cut in fields(text, _WANTED):
         key = name.lower()
+        if key == "from":
+            if sender is None:
+                sender = _address(value)
+            continue
         if key == "received":
             if len(received) == MAX_RECEIVED:
                 truncated = True
@@ -138,4 +173,12 @@ def _read_block(text: str, truncated: bool) -> HeaderReport:
         spam=tuple(spam),
         received=tuple(received),
         truncated=truncated,
+        from_address=sender,
     )
+
+
+def _address(value: str) -> str | None:
+    """The address of a From value (``"Kế toán" <billing@company.vn>``), lower case."""
+    _, address = parseaddr(" ".join(value.split())[:998])
+    address = address.strip().lower()
+    return address if "@" in address else None

@@ -11,7 +11,6 @@ from __future__ import annotations
 from typing import Any
 
 __all__ = [
-    "AUTH_QUOTES",
     "BOUNCE",
     "CATALOGUE",
     "CHECK",
@@ -133,7 +132,7 @@ HUMAN: dict[str, dict[str, Any]] = {
 #: The Markdown evidence report's headings: title, what was checked, findings, evidence, to do.
 MARKDOWN: dict[str, tuple[str, str, str, str, str]] = {
     "en": ("Mail delivery check", "What was checked", "Findings", "Evidence", "What to do"),
-    "vi": ("Kiểm tra gửi thư", "Đã kiểm tra", "Kết luận", "Bằng chứng", "Cách khắc phục"),
+    "vi": ("Kiểm tra gửi thư", "Đã kiểm tra", "Kết luận", "Bằng chứng", "Cách xử lý"),
 }
 
 #: ``mailcheck check``'s human report.
@@ -544,29 +543,6 @@ REPORT_MD: dict[str, dict[str, Any]] = {
         "token_note": "mã thư thử nằm trong đó",
     },
 }
-#: What the sender's authentication steps quote (``report.quote``): the records a fix names.
-AUTH_QUOTES: dict[str, dict[str, str]] = {
-    "en": {
-        "spf": "SPF record of {domain}: {record}",
-        "spf_ip": "Sending IP {ip}: SPF {result}",
-        "dkim": "DKIM {selector}._domainkey.{domain}: {state}",
-        "dkim_error": "DKIM: {error}",
-        "dmarc": "DMARC record of {domain}: {record}",
-        "dnsbl": "Blocklist {zone}: {ip} is listed{reason}",
-        "dnsbl_inconclusive": "Blocklist {zone}: could not tell ({why})",
-        "no_record": "(none)",
-    },
-    "vi": {
-        "spf": "Bản ghi SPF của {domain}: {record}",
-        "spf_ip": "IP gửi thư {ip}: SPF {result}",
-        "dkim": "DKIM {selector}._domainkey.{domain}: {state}",
-        "dkim_error": "DKIM: {error}",
-        "dmarc": "Bản ghi DMARC của {domain}: {record}",
-        "dnsbl": "Danh sách chặn {zone}: {ip} bị liệt kê{reason}",
-        "dnsbl_inconclusive": "Danh sách chặn {zone}: chưa rõ ({why})",
-        "no_record": "(không có)",
-    },
-}
 # ---------------------------------------------------------------- end of C16's block
 
 # ---------------------------------------------------------------- A16's block
@@ -605,6 +581,96 @@ CATALOGUE: dict[str, dict[str, Any]] = {
     "steps": STEPS,  # C16
     "layout": LAYOUT,  # C16
     "report_md": REPORT_MD,  # C16
-    "auth_quotes": AUTH_QUOTES,  # C16
     "first_line": FIRST_LINE,  # A16
 }
+
+
+# ---------------------------------------------------------------- D16's block (issue 16)
+# `watch` judged (FAQ case 1) and `mailcheck headers FILE|-`: the words around what a
+# message's headers say (report/quote.py, report/header_lines.py), the paste hint, help.
+
+#: Labels of the quoted lines, added to each language's HUMAN table (quote_with gets one).
+HEADER_LABELS: dict[str, dict[str, Any]] = {
+    "en": {
+        "after_watch_start": "after watch started",
+        "accepted": "its Received headers: first accepted at {at}, in the mailbox {transit} later",
+        "watch_filter": "Waited for",
+        "watch_filter_words": {
+            "from": "sender contains",
+            "subject": "subject contains",
+            "number": "invoice number",
+        },
+        "hops": "Route (Received, oldest first)",
+        "hop_count": "{count} hops, {transit} in transit",
+        "sending_ip": "sending IP",
+        "authentication": "Authentication (the receiving server's results)",
+        "from": "From",
+        "verdict": "Verdict for the From domain",
+        "verdicts": {
+            "pass": "authenticated (DMARC pass or an aligned SPF/DKIM pass)",
+            "unaligned": "a pass, but for another domain (not aligned with From)",
+            "fail": "failed",
+            "none": "no authentication",
+        },
+        "spam": "Spam filter",
+        "spam_flagged": {"yes": "called it spam", "no": "not spam", "none": "no verdict header"},
+        "read": "Read",
+        "read_words": "{bytes} bytes from {source}",
+        "truncated": "cut at the size limit",
+    },
+    "vi": {
+        "after_watch_start": "sau khi bắt đầu watch",
+        "accepted": "theo tiêu đề Received: máy chủ mail đầu tiên nhận lúc {at}, vào hộp thư "
+        "sau {transit}",
+        "watch_filter": "Điều kiện chờ thư",
+        "watch_filter_words": {
+            "from": "người gửi chứa",
+            "subject": "tiêu đề chứa",
+            "number": "số hóa đơn",
+        },
+        "hops": "Đường đi (Received, cũ nhất trước)",
+        "hop_count": "{count} chặng, {transit} trên đường đi",
+        "sending_ip": "IP gửi",
+        "authentication": "Xác thực (kết quả của máy chủ mail nhận)",
+        "from": "Người gửi (From)",
+        "verdict": "Kết luận cho tên miền From",
+        "verdicts": {
+            "pass": "đã xác thực (DMARC đạt, hoặc SPF/DKIM đạt và khớp tên miền)",
+            "unaligned": "có kết quả đạt, nhưng cho tên miền khác (không khớp From)",
+            "fail": "không đạt",
+            "none": "không có xác thực",
+        },
+        "spam": "Bộ lọc spam",
+        "spam_flagged": {
+            "yes": "coi là spam",
+            "no": "không phải spam",
+            "none": "không có tiêu đề kết luận",
+        },
+        "read": "Đã đọc",
+        "read_words": "{bytes} byte từ {source}",
+        "truncated": "đã cắt ở giới hạn kích thước",
+    },
+}
+for _lang in LANGS:
+    HUMAN[_lang].update(HEADER_LABELS[_lang])
+
+#: ``mailcheck headers -`` on a terminal: what to do.
+HEADERS_COMMAND: dict[str, dict[str, str]] = {
+    "en": {
+        "paste": "Paste the message's headers (or the whole message), then press Ctrl-D "
+        "(Ctrl-Z and Enter on Windows).",
+    },
+    "vi": {
+        "paste": "Dán tiêu đề thư (hoặc cả thư) vào đây, rồi bấm Ctrl-D (trên Windows: Ctrl-Z "
+        "rồi Enter).",
+    },
+}
+
+CATALOGUE.update({"header_labels": HEADER_LABELS, "headers_command": HEADERS_COMMAND})
+STEPS["en"]["names"].update(
+    {"read": "read", "hops": "hops", "authentication": "authentication", "spam": "spam"}
+)
+STEPS["vi"]["names"].update(
+    {"read": "đọc", "hops": "các chặng", "authentication": "xác thực", "spam": "bộ lọc spam"}
+)
+# ---------------------------------------------------------------- end of D16's block (part)

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import NamedTuple
 
 from mailcheck.diagnosis import Diagnosis, diagnose
 from mailcheck.errors import ConfigError
-from mailcheck.evidence import Outcome, Step
+from mailcheck.evidence import Outcome, ProbeResult, Step
+from mailcheck.facts.imap import ImapStep
 from mailcheck.probes.recorder import Recorder
 from mailcheck.scenarios.common import (
     CLEANUP_MARGIN,
@@ -82,6 +84,7 @@ async def watch_diagnosis(
     progress, shown = showing(view)
     async with shown:
         result = await run_probe("imap", target, watch, deadline, progress)
+    result = _timed(result)
     summary: dict[str, str | int | None] = {
         "mailbox": mailbox.address,
         "imap_host": mailbox.imap.host,
@@ -94,3 +97,32 @@ async def watch_diagnosis(
         "invoice_number": wanted.number,
     }
     return diagnose("watch", summary, [result], started, started_at)
+
+
+def _timed(result: ProbeResult) -> ProbeResult:
+    """Say what watch's timing measures: mailcheck sent nothing, so the clock the mailbox
+    watch keeps (``after_submit_ms``) started when watching began, not at an acceptance.
+
+    The placement step's ``after_submit_ms`` becomes ``after_start_ms``; when the message's
+    own Received headers carry times, the first acceptance (oldest hop, local time with its
+    offset) and the time from there to the mailbox (``transit_s``) are added beside it.
+    """
+    placement = result.step(ImapStep.PLACEMENT)
+    if placement is None or not placement.get("after_submit_ms"):
+        return result
+    data = [("after_start_ms" if k == "after_submit_ms" else k, v) for k, v in placement.data]
+    headers = result.step(ImapStep.HEADERS)
+    header = headers.get("header") if headers is not None else None
+    if header:
+        from mailcheck.headers import read_headers
+
+        report = read_headers(header.encode("utf-8", "surrogateescape"))
+        stamps = [hop.timestamp for hop in report.received if hop.timestamp is not None]
+        if stamps:
+            first = min(stamps).astimezone()  # the reader's own clock, as history prints
+            data.append(("accepted_at", first.strftime("%Y-%m-%d %H:%M:%S %z")))
+            if report.transit_seconds is not None:
+                data.append(("transit_s", f"{report.transit_seconds:.0f}"))
+    timed = replace(placement, data=tuple(data))
+    steps = tuple(timed if step is placement else step for step in result.steps)
+    return replace(result, steps=steps)

@@ -49,7 +49,9 @@ def command(
 
     Start it, then send an invoice from the accounting software to your own
     mailbox (--mailbox). It watches INBOX and the spam folder and never deletes
-    anything. Exit 0 inbox, 1 spam folder, 2 not arrived, 3 could not tell.
+    anything. It reads the message's authentication (SPF, DKIM, DMARC) too: a
+    message not authenticated for your domain is a warning. Exit 0 inbox, 1 spam
+    folder or not authenticated, 2 not arrived, 3 could not tell.
     """
     from mailcheck import interrupt
     from mailcheck.cli.commands.output import emit, prepare
