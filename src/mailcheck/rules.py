@@ -17,7 +17,7 @@ from __future__ import annotations
 import enum
 import functools
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Any
@@ -360,6 +360,37 @@ def catalogue() -> Catalogue:
     )
 
 
+class _Index:
+    """Which rules a present fact may wake, by position in the catalogue."""
+
+    def __init__(self, rules: Sequence[Rule]) -> None:
+        self.rules = rules
+        self.always: list[int] = []
+        self.by_fact: dict[str, list[int]] = {}
+        for position, rule in enumerate(rules):
+            if rule.needs:  # filed under one fact it needs: without that one it cannot fire
+                self.by_fact.setdefault(min(rule.needs), []).append(position)
+            else:
+                self.always.append(position)
+
+
+_INDEXES: dict[int, _Index] = {}
+
+
+def _candidates(rules: Sequence[Rule], present: Iterable[str]) -> list[Rule]:
+    """The rules that may fire with these facts present, in the catalogue's order."""
+    index = _INDEXES.get(id(rules))
+    if index is None or index.rules is not rules:  # another list (tests) at a reused id
+        if len(_INDEXES) > 8:
+            _INDEXES.clear()
+        index = _INDEXES[id(rules)] = _Index(rules)
+    positions = list(index.always)
+    for fact in present:
+        positions.extend(index.by_fact.get(fact, ()))
+    positions.sort()
+    return [rules[p] for p in positions]
+
+
 def evaluate(
     rules: Sequence[Rule], causes: Mapping[str, Cause], facts: Mapping[str, FactValue]
 ) -> list[Finding]:
@@ -367,7 +398,7 @@ def evaluate(
     fired: dict[str, Finding] = {}
     superseded: set[str] = set()
     present = facts.keys()
-    for rule in rules:
+    for rule in _candidates(rules, present):
         if rule.cause in fired or not rule.needs <= present or not rule.fires(facts):
             continue
         because = tuple((c.fact, facts[c.fact]) for c in rule.when if c.fact in facts)
