@@ -44,6 +44,8 @@ _BARE_RCODES = frozenset({1, 2, 4, 5})
 #: The first re-send waits at least this long (and this long before any reply was
 #: timed): a healthy resolver answers far sooner, and a lost datagram is rare.
 _MIN_RESEND = 1.0
+#: Datagrams read from the socket in one turn of the event loop at most.
+_DRAIN = 512
 
 
 #: A name whose wire form is its labels as they are: lower-case letters, digits, ``-``
@@ -111,17 +113,25 @@ def _answers(data: bytes, question: bytes) -> bool:
     )
 
 
-class _Datagrams(asyncio.DatagramProtocol):
+class _Datagrams:
     """One UDP socket per nameserver; a reply completes the lookup whose id and question it has.
 
     A datagram from another address, with an unknown id, or that does not answer the
     question of its id (QR=0, another question, garbage) is ignored: the lookup keeps
     waiting for the real reply, within its time, without asking again.
+
+    The socket is read by :meth:`drain`, every datagram waiting at once (asyncio's
+    datagram transport reads one per turn of the loop). With a thousand replies
+    arriving together, a busy loop would otherwise fire re-send timers for questions
+    whose replies sit unread in the socket, and pay a turn of the loop for each reply.
     """
 
-    def __init__(self, server: tuple[str, int]) -> None:
+    def __init__(self, server: tuple[str, int], sock: socket.socket) -> None:
         self.pending: dict[int, _Question] = {}
-        self.transport: asyncio.DatagramTransport | None = None
+        self.sock = sock
+        self.closed = False
+        self._loop = asyncio.get_running_loop()
+        self._loop.add_reader(sock.fileno(), self.drain)
         self.server = server
         self._source = _address(server)
         self.srtt: float | None = None
@@ -140,8 +150,28 @@ class _Datagrams(asyncio.DatagramProtocol):
             return _MIN_RESEND
         return max(_MIN_RESEND, self.srtt + 4 * self.rttvar)
 
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        self.transport = cast(asyncio.DatagramTransport, transport)
+    def send(self, data: bytes) -> None:
+        """Send one query; a datagram the kernel will not take now is lost like any other."""
+        # The re-send timer covers a full buffer (BlockingIOError) or an unreachable
+        # network (OSError): the lookup waits its time, as for a lost datagram.
+        with contextlib.suppress(OSError):
+            self.sock.sendto(data, self.server)
+
+    def drain(self) -> None:
+        """Read every datagram waiting (up to :data:`_DRAIN` at a time)."""
+        for _ in range(_DRAIN):
+            try:
+                data, addr = self.sock.recvfrom(65535)
+            except OSError:  # nothing more (BlockingIOError), or an ICMP error reported
+                return
+            self.datagram_received(data, addr)
+
+    def close(self) -> None:
+        if not self.closed:
+            self.closed = True
+            if not self._loop.is_closed():
+                self._loop.remove_reader(self.sock.fileno())
+            self.sock.close()
 
     def datagram_received(self, data: bytes, addr: Any) -> None:
         if len(data) < 12 or (self._source is not None and _address(addr) != self._source):
@@ -165,10 +195,6 @@ class _Datagrams(asyncio.DatagramProtocol):
             self.rttvar = 0.75 * self.rttvar + 0.25 * abs(self.srtt - rtt)
             self.srtt = 0.875 * self.srtt + 0.125 * rtt
 
-    def error_received(self, exc: Exception) -> None:
-        # ICMP errors on an unconnected socket cannot be tied to a query: a timeout says it.
-        pass
-
 
 def _address(peer: Any) -> tuple[ipaddress.IPv4Address | ipaddress.IPv6Address, int] | None:
     """An (ip, port) pair in a comparable form; None when the host is not an IP address."""
@@ -191,28 +217,20 @@ class Transport:
         self.nameservers = nameservers
         self.timeout = timeout
         self._endpoints: dict[tuple[str, int], _Datagrams] = {}
-        self._opening = asyncio.Lock()
 
     async def _endpoint(self, server: tuple[str, int]) -> _Datagrams:
         endpoint = self._endpoints.get(server)
-        transport = endpoint.transport if endpoint is not None else None
-        if endpoint is not None and transport is not None and not transport.is_closing():
+        if endpoint is not None and not endpoint.closed:
             return endpoint
-        async with self._opening:  # the first queries all arrive at once: open one socket
-            endpoint = self._endpoints.get(server)
-            if endpoint is None or endpoint.transport is None or endpoint.transport.is_closing():
-                family = socket.AF_INET6 if ":" in server[0] else socket.AF_INET
-                sock = socket.socket(family, socket.SOCK_DGRAM)
-                # Hundreds of replies can arrive at once; a small buffer drops some, and
-                # each drop costs a retry timeout.
-                with contextlib.suppress(OSError):
-                    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 * 1024 * 1024)
-                sock.setblocking(False)
-                loop = asyncio.get_running_loop()
-                _, endpoint = await loop.create_datagram_endpoint(
-                    lambda: _Datagrams(server), sock=sock
-                )
-                self._endpoints[server] = endpoint
+        family = socket.AF_INET6 if ":" in server[0] else socket.AF_INET
+        sock = socket.socket(family, socket.SOCK_DGRAM)
+        # Hundreds of replies can arrive at once; a small buffer drops some, and each
+        # drop costs a retry timeout.
+        with contextlib.suppress(OSError):
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 * 1024 * 1024)
+        sock.setblocking(False)
+        endpoint = _Datagrams(server, sock)
+        self._endpoints[server] = endpoint
         return endpoint
 
     async def query(
@@ -269,8 +287,6 @@ class Transport:
                     break
                 server = self.nameservers[attempt % len(self.nameservers)]
                 endpoint = await self._endpoint(server)
-                if endpoint.transport is None:
-                    break
                 qid = secrets.randbelow(65536)
                 while qid in endpoint.pending:
                     qid = secrets.randbelow(65536)
@@ -280,11 +296,14 @@ class Transport:
                 # Built by hand (RFC 1035 §4.1; EDNS OPT, RFC 6891, 1232-byte payload): this
                 # is the hot path of a preflight, and dnspython's renderer costs more.
                 header = struct.pack("!HHHHHH", qid, 0x0100, 1, 0, 0, 1)  # RD, 1 question, 1 OPT
-                endpoint.transport.sendto(header + question + _OPT, server)
+                endpoint.send(header + question + _OPT)
                 last = attempt == _MAX_SENDS - 1
                 backoff = endpoint.resend_after * 2.0**attempt
                 wait = remaining if last else min(self.timeout, backoff, remaining)
                 await asyncio.wait((entry.future,), timeout=wait)
+                if not entry.future.done():
+                    # A busy loop may not have read the reply yet: look before asking again.
+                    endpoint.drain()
                 if entry.future.done():
                     return entry.future.result()
             raise Unanswered(entry.ignored)
@@ -295,5 +314,4 @@ class Transport:
 
     def close(self) -> None:
         for endpoint in self._endpoints.values():
-            if endpoint.transport is not None:
-                endpoint.transport.close()
+            endpoint.close()
