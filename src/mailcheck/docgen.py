@@ -75,8 +75,9 @@ PROFILE_MEANINGS = {
     "password_file": "the password is the first line of this file",
     "password_command": "the password is the first line this command prints "
     "(`pass show mail/billing`)",
-    "password_env": "the password is in this environment variable (for `check`: each "
-    "profile its own; a profile that names no source uses `MAILCHECK_PASSWORD`)",
+    "password_env": "the password is in this environment variable (it beats "
+    "`MAILCHECK_PASSWORD`, as every password source of the profile does; a profile that names "
+    "no source uses `MAILCHECK_PASSWORD`)",
     "token_command": "sign in with OAuth2 (XOAUTH2/OAUTHBEARER) instead of a password: the "
     "access token is the first line this command prints (an existing token helper)",
     "oauth_provider": "sign in with OAuth2 using the refresh grant `mailcheck login` stored: "

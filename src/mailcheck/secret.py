@@ -139,8 +139,13 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]+")
 
 def _kill_group(proc: subprocess.Popen[bytes]) -> None:
     """Kill the command and everything it started (its own process group)."""
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(proc.pid, signal.SIGKILL)
+    if sys.platform == "win32":
+        # No process groups nor SIGKILL there (issue 16): TerminateProcess on the command.
+        with contextlib.suppress(OSError):
+            proc.kill()
+    else:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(proc.pid, signal.SIGKILL)
     with contextlib.suppress(subprocess.TimeoutExpired):
         proc.wait(timeout=1.0)
 

@@ -165,3 +165,31 @@ def test_no_color_turns_colour_off_on_a_terminal() -> None:
     assert colour_wanted(True, terminal, {"NO_COLOR": "1"}) is True
     assert colour_wanted(None, io.StringIO(), {"FORCE_COLOR": "1"}) is True
     assert colour_wanted(None, io.StringIO(), {}) is False
+
+
+# ---------------------------------------------------------------- our own spam folder
+
+
+def test_our_own_test_in_our_own_spam_folder_speaks_to_the_sender(lab: LabHandle) -> None:
+    user = "junked@lab.test"  # the lab's filter files mail to this mailbox as spam
+    args = [
+        "roundtrip",
+        "--sender",
+        user,
+        *lab.smtp_args(),
+        "--username",
+        user,
+        *lab.imap_args(),
+        "--wait",
+        "10",
+        "--lang",
+        "en",
+    ]
+    result = run_cli(args, env={"MAILCHECK_PASSWORD": lab.lab.info().users[user]})
+    assert result.exit_code == 1, result.output
+    out = " ".join(result.stdout.split())
+    fix = out[out.index("Fix: ") :]
+    assert "your own provider already files it as spam" in fix
+    assert not fix.startswith("Fix: Ask the customer")
+    # The reasons the fix speaks of are printed above it: the score and the rules.
+    assert "score=" in out[: out.index("Fix: ")]

@@ -176,7 +176,7 @@ def test_a_domain_on_a_silent_resolver_ends_within_the_timeout_once() -> None:
     finally:
         silent.close()
     assert took < 3.5  # was 6 s: the DNS and sender probes one after the other, SPF then DMARC
-    assert {p["probe"] for p in reports["probes"]} == {"dns", "auth"}
+    assert {p["probe"] for p in reports["probes"]} == {"dns", "auth", "mxtls"}
 
 
 def test_lookups_never_asked_are_shown_as_skipped_not_as_ok() -> None:

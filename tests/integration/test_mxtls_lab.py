@@ -223,3 +223,29 @@ def test_a_policy_host_with_an_untrusted_certificate_serves_no_policy(
     assert report["facts"]["mta_sts.state"] == "policy-unavailable"
     assert dict(_step(report, "mta-sts policy")["data"])["cert"] == "cert-untrusted"
     assert exit_code == 1
+
+
+@pytest.mark.parametrize(
+    ("recipient", "cause"),
+    [
+        ("ketoan@customer.test", None),  # no MTA-STS: nothing more to say, no extra line
+        ("ketoan@nohost.sts.test", "mta-sts-policy-unavailable"),
+    ],
+)
+def test_diagnose_reads_the_recipients_mta_sts_beside_the_round_trip(
+    lab: LabHandle, recipient: str, cause: str | None
+) -> None:
+    from tests.integration.test_roundtrip_lab import _args, _env
+
+    user = "sender@lab.test"
+    exit_code, report = run_json(
+        ["diagnose", *_args(lab, user), "--recipient", recipient], env=_env(lab, user)
+    )
+    mxtls = next(p for p in report["probes"] if p["probe"] == "mxtls")
+    # DNS only: diagnose never connects to the customer's port 25 for this.
+    assert not [s for s in mxtls["steps"] if s["name"].startswith("mx-tls")]
+    tls_causes = [
+        c for c in cause_ids(report) if c.startswith(("mta-sts", "tls-rpt", "recipient-mx"))
+    ]
+    assert tls_causes == ([cause] if cause else [])
+    assert exit_code == (1 if cause else 0)

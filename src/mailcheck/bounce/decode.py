@@ -67,8 +67,9 @@ def decode_header(value: str) -> str:
     if value.isascii():
         if "=?" not in value:
             # Most headers: nothing encoded, nothing to compose (the decoder would find no
-            # encoded word and return the value as it is).
-            return _SPACES.sub(" ", value).strip()
+            # encoded word and return the value as it is). split() cuts at the blanks \s
+            # matches (both ask str.isspace), so this is _SPACES.sub(" ", value).strip().
+            return " ".join(value.split())
     elif _RAW_8BIT.search(value):
         # compat32 keeps raw 8-bit header bytes as surrogates; most senders meant UTF-8.
         value = decode_bytes(value.encode("ascii", "surrogateescape"), "utf-8")
@@ -114,8 +115,10 @@ def headers_from_text(text: str) -> list[tuple[str, str]]:
 
 
 def header_value(headers: list[tuple[str, str]], name: str) -> str | None:
+    size = len(name)
     for key, value in headers:
-        if key.lower() == name:
+        # The length first: most names differ in it, and lower() makes a new string.
+        if len(key) == size and key.lower() == name:
             return value
     return None
 

@@ -55,7 +55,12 @@ def _source_options() -> list[Callable[[F], F]]:
     """Where the settings that are not flags come from: the profile and the preset."""
     return [
         _env_option("--profile", "Named profile from the config file."),
-        _env_option("--config", "Config file [default: ~/.config/mailcheck/config.toml].", "PATH"),
+        _env_option(
+            "--config",
+            "Config file [config.toml in ~/.config/mailcheck, %LOCALAPPDATA%\\mailcheck on "
+            "Windows].",
+            "PATH",
+        ),
         _env_option("--provider", _provider_help()),
     ]
 
@@ -76,8 +81,15 @@ def _provider_help() -> str:
 def _server_options() -> list[Callable[[F], F]]:
     """The submission server, the login name, and the time limits."""
     return [
-        _env_option("--smtp-host", "Submission server.", "HOST"),
-        _env_option("--smtp-port", "Its port [587; 465 for tls; 465 alone means tls].", "PORT"),
+        _env_option(
+            "--smtp-host",
+            "Submission server [the provider's; else mail.DOMAIN or the MX of the sender's "
+            "domain, if it answers].",
+            "HOST",
+        ),
+        _env_option(
+            "--smtp-port", "Its port [587; 465 for tls; 465 alone means tls, 587 starttls].", "PORT"
+        ),
         _env_option(
             "--smtp-tls",
             "starttls (587), tls or ssl = implicit TLS/SSL (465), none.",

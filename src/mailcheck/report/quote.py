@@ -9,12 +9,13 @@ from __future__ import annotations
 from typing import Any
 
 from mailcheck.evidence import Step
+from mailcheck.facts.auth import AuthStep
 from mailcheck.facts.bounce import BounceStep
 from mailcheck.facts.dns import DnsStep
 from mailcheck.facts.imap import ImapStep
 from mailcheck.facts.smtp import SmtpStep
 from mailcheck.report.header_lines import header_step_lines, watch_lines
-from mailcheck.report.i18n import HUMAN
+from mailcheck.report.i18n import AUTH_QUOTES, HUMAN
 from mailcheck.terminal import printable
 
 __all__ = ["quote_lines", "quote_with"]
@@ -58,11 +59,53 @@ def _quote_raw(step: Step, labels: dict[str, Any]) -> list[str]:
         )
         if step.get("suggestion"):
             lines.append(f"{labels['did_you_mean']} {step.get('suggestion')}?")
+    if step.name in _AUTH_STEPS:  # the records the sender-authentication fixes speak of
+        lines.extend(_auth_lines(step, labels))
     if step.name == ImapStep.HEADERS and step.get("header"):
         lines.extend(_header_lines(step.get("header") or "", labels))
     # watch's filter and timing; mailcheck headers' steps (D16, issue 16)
     lines.extend(watch_lines(step, labels))
     lines.extend(header_step_lines(step, labels))
+    return lines
+
+
+_AUTH_STEPS = frozenset(AuthStep)
+
+
+def _auth_lines(step: Step, labels: dict[str, Any]) -> list[str]:
+    """SPF's record and the sending IP's result, the DKIM key's verdict, the DMARC record, a
+    blocklist's listing with its reason: what the fixes of the sender's causes refer to."""
+    lang = next((code for code, table in HUMAN.items() if table is labels), "en")
+    words = AUTH_QUOTES[lang]
+    fields = dict(step.data)
+    record = fields.get("record") or words["no_record"]
+    lines = []
+    if step.name == AuthStep.SPF:
+        lines.append(words["spf"].format(domain=fields.get("domain"), record=record))
+        if fields.get("ip") and fields.get("result"):
+            lines.append(words["spf_ip"].format(ip=fields["ip"], result=fields["result"]))
+    elif step.name == AuthStep.DKIM:
+        if fields.get("selector"):
+            lines.append(
+                words["dkim"].format(
+                    selector=fields["selector"],
+                    domain=fields.get("domain"),
+                    state=fields.get("state"),
+                )
+            )
+        if fields.get("error"):
+            lines.append(words["dkim_error"].format(error=fields["error"]))
+    elif step.name == AuthStep.DMARC:
+        lines.append(words["dmarc"].format(domain=fields.get("from_domain"), record=record))
+    elif step.name == AuthStep.DNSBL and fields.get("listed") == "yes":
+        reason = f": {fields['reason']}" if fields.get("reason") else ""
+        lines.append(
+            words["dnsbl"].format(zone=fields.get("zone"), ip=fields.get("ip"), reason=reason)
+        )
+    elif step.name == AuthStep.DNSBL and fields.get("inconclusive"):
+        lines.append(
+            words["dnsbl_inconclusive"].format(zone=fields.get("zone"), why=fields["inconclusive"])
+        )
     return lines
 
 

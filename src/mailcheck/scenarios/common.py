@@ -27,6 +27,7 @@ __all__ = [
     "rcpt_probe",
     "recipient_domain_probe",
     "recipient_probe",
+    "recipient_tls_probe",
     "run_deadline",
     "sender_domain_probe",
     "sender_probe",
@@ -157,6 +158,31 @@ async def recipient_probe(address: str, settings: Settings, deadline: float) -> 
     return await recipient_domain_probe(
         domain, settings.dns_server, settings.smtp.timeout, deadline
     )
+
+
+async def recipient_tls_probe(address: str, settings: Settings, deadline: float) -> ProbeResult:
+    """The ``mxtls`` probe beside the round trip: the recipient domain's MTA-STS and TLS-RPT.
+
+    DNS and (when a policy is announced) one HTTPS fetch; no port 25 connection here, which
+    many networks block: ``mailcheck dns --mx-tls`` checks the MX's STARTTLS on request.
+    """
+    from mailcheck.dnsresolver import Resolver
+    from mailcheck.probes.mxtls import RecipientTls, probe_recipient_tls
+    from mailcheck.probes.run import run_probe
+
+    timeout = settings.smtp.timeout
+    check = RecipientTls(
+        domain=Address.domain_of(address), ca_file=settings.smtp.ca_file, timeout=timeout
+    )
+    resolver = Resolver(
+        settings.dns_server, timeout=timeout / 2, lifetime=timeout, deadline=deadline - DNS_MARGIN
+    )
+
+    async def probe(rec: Recorder) -> None:
+        async with resolver:
+            await probe_recipient_tls(check, resolver, rec)
+
+    return await run_probe("mxtls", check.domain, probe, deadline)
 
 
 def _sending_ip(results: list[ProbeResult], message: bytes | None) -> str | None:

@@ -26,6 +26,7 @@ from mailcheck.scenarios.common import (
     mailbox_secret,
     rcpt_probe,
     recipient_probe,
+    recipient_tls_probe,
     run_deadline,
     sender_probe,
     settings_target,
@@ -98,6 +99,7 @@ async def roundtrip_diagnosis(
         all_results.append(await sender_probe(settings, all_results, message, trip.deadline))
     target = settings_target(settings, secret)
     target["token"] = trip.invoice.token
+    target["message_id"] = trip.invoice.message_id  # what an admin greps the logs for
     later: tuple[str, ...] = ()
     if settings.roundtrip.send_only:
         later = ("needs-imap",)
@@ -240,6 +242,7 @@ class _Trip:
         probes: list[Awaitable[ProbeResult]] = []
         if settings.recipient is not None:
             probes.append(recipient_probe(settings.recipient, settings, self.deadline))
+            probes.append(recipient_tls_probe(settings.recipient, settings, self.deadline))
             if self.steps.probe_rcpt:
                 probes.append(rcpt_probe(settings.recipient, settings, self.deadline))
         if self.customer is not None and self.mailboxes:
