@@ -84,7 +84,7 @@ def test_a_good_starttls_reports_protocol_cipher_and_the_certificates_last_day(
     _, report = _dns(lab, "ketoan@lab.test", *_mx(lab, "submission"))
     data = dict(_step(report, "mx-tls")["data"])
     assert data["host"] == "mail.lab.test"
-    assert data["protocol"].startswith("TLSv1.")
+    assert data["tls_version"].startswith("TLSv1.")
     assert data["cipher"]
     assert int(data["days_left"]) > 300  # the lab's certificates last ten years
     # EHLO, STARTTLS, QUIT: never MAIL or RCPT.
@@ -221,7 +221,7 @@ def test_a_policy_host_with_an_untrusted_certificate_serves_no_policy(
         str(policies.port),
     )
     assert report["facts"]["mta_sts.state"] == "policy-unavailable"
-    assert dict(_step(report, "mta-sts policy")["data"])["cert"] == "cert-untrusted"
+    assert dict(_step(report, "mta-sts:policy")["data"])["cert"] == "cert-untrusted"
     assert exit_code == 1
 
 

@@ -11,11 +11,16 @@ __all__ = ["SPEC", "MxTlsStep"]
 
 
 class MxTlsStep(enum.StrEnum):
-    """One verdict step per part; the dialogue and lookups are ``mx-tls <step>`` etc."""
+    """A verdict step per part, and the steps behind it (``mx-tls:greeting``, ``mta-sts TXT``)."""
 
     MX_TLS = "mx-tls"
     MTA_STS = "mta-sts"
     TLS_RPT = "tls-rpt"
+    #: The MX dialogue: resolve, connect, greeting, EHLO, STARTTLS (the reasons a report quotes).
+    MX_CONNECT = "mx-tls:connect"
+    MX_STARTTLS = "mx-tls:starttls"
+    #: The policy fetch over HTTPS.
+    MTA_STS_POLICY = "mta-sts:policy"
 
 
 FACTS = (
@@ -25,7 +30,7 @@ FACTS = (
         "The recipient's most preferred MX on port 25: ok, no-starttls, cert-expired, "
         "cert-not-yet-valid, cert-hostname, cert-untrusted, handshake, could-not-connect, "
         "could-not-check, no-mx.",
-        Quote(ProbeId.MXTLS, (MxTlsStep.MX_TLS, "mx-tls starttls", "mx-tls connect")),
+        Quote(ProbeId.MXTLS, (MxTlsStep.MX_TLS, MxTlsStep.MX_STARTTLS, MxTlsStep.MX_CONNECT)),
     ),
     FactSpec(
         "mta_sts.state",
@@ -33,7 +38,7 @@ FACTS = (
         "The recipient domain's MTA-STS (RFC 8461): none, ok (a policy was read), "
         "policy-unavailable (the TXT record promises one that cannot be fetched), invalid, "
         "unknown.",
-        Quote(ProbeId.MXTLS, (MxTlsStep.MTA_STS, "mta-sts policy")),
+        Quote(ProbeId.MXTLS, (MxTlsStep.MTA_STS, MxTlsStep.MTA_STS_POLICY)),
     ),
     FactSpec(
         "mta_sts.mode",

@@ -107,7 +107,7 @@ async def _mta_sts(
             why=f"{policy_host} has no address",
         )
         return
-    start = rec.begin("mta-sts policy")
+    start = rec.begin("mta-sts:policy")
     fetched = await fetch_policy(
         domain,
         address.records[0],
@@ -117,12 +117,12 @@ async def _mta_sts(
     )
     data = [("url", f"https://{policy_host}/.well-known/mta-sts.txt")]
     data += [("status", str(fetched.status))] if fetched.status is not None else []
-    data += [("tls", fetched.protocol)] if fetched.protocol else []
+    data += [("tls_version", fetched.protocol)] if fetched.protocol else []
     data += [("cert", fetched.tls_failure)] if fetched.tls_failure else []
     data += [("line", line[:200]) for line in fetched.body.splitlines()[:20]]
     rec.add(
         Step(
-            name="mta-sts policy",
+            name="mta-sts:policy",
             outcome=Outcome.ERROR if fetched.error else Outcome.OK,
             elapsed_ms=elapsed_ms(start),
             error=ErrorInfo(exception="HTTPS", message=fetched.error) if fetched.error else None,
@@ -184,13 +184,13 @@ async def _starttls(
     address = await resolver.lookup(host, "A")
     if not address.ok:
         address = await resolver.lookup(host, "AAAA")
-    rec.add(lookup_step("mx-tls address", address))
+    rec.add(lookup_step("mx-tls:resolve", address))
     if not address.ok:
         _verdict(rec, MxTlsStep.MX_TLS, Outcome.NAME_ERROR, result="could-not-connect", host=host)
         return
-    rec.begin("mx-tls connect")
+    rec.begin("mx-tls:connect")
     connected, sock = await connect_tcp(list(address.records), check.mx_port, timeout=check.timeout)
-    rec.add(replace(connected, name="mx-tls connect"))
+    rec.add(replace(connected, name="mx-tls:connect"))
     if sock is None:
         # Outgoing port 25 is often blocked (ISPs, firewalls): that says nothing of the customer.
         _verdict(rec, MxTlsStep.MX_TLS, connected.outcome, result="could-not-connect", host=host)
@@ -212,29 +212,29 @@ async def _dialogue(smtp: aiosmtplib.SMTP, check: RecipientTls, host: str, rec: 
     from mailcheck.probes.tls import classify_tls_error, find_ssl_error, make_context
 
     for name, call in (("greeting", smtp.connect), ("ehlo", smtp.ehlo)):
-        start = rec.begin(f"mx-tls {name}")
+        start = rec.begin(f"mx-tls:{name}")
         try:
             response = await call()
         except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
-            step = rec.add(smtp_failure(f"mx-tls {name}", exc, start))
+            step = rec.add(smtp_failure(f"mx-tls:{name}", exc, start))
             _verdict(rec, MxTlsStep.MX_TLS, step.outcome, result="could-not-check", host=host)
             return
         reply = make_reply(response.code, response.message)
         rec.add(
             Step(
-                name=f"mx-tls {name}", outcome=Outcome.OK, elapsed_ms=elapsed_ms(start), reply=reply
+                name=f"mx-tls:{name}", outcome=Outcome.OK, elapsed_ms=elapsed_ms(start), reply=reply
             )
         )
     if not smtp.supports_extension("starttls"):
         _verdict(rec, MxTlsStep.MX_TLS, Outcome.OK, result="no-starttls", host=host)
         await _quit(smtp)
         return
-    start = rec.begin("mx-tls starttls")
+    start = rec.begin("mx-tls:starttls")
     try:
         response = await smtp.starttls(tls_context=make_context(check.ca_file))
     except (aiosmtplib.SMTPException, OSError, TimeoutError, ssl.SSLError) as exc:
         failed = find_ssl_error(exc)
-        step = smtp_failure("mx-tls starttls", exc, start)
+        step = smtp_failure("mx-tls:starttls", exc, start)
         if failed is None:
             rec.add(step)
             _verdict(rec, MxTlsStep.MX_TLS, step.outcome, result="could-not-check", host=host)
@@ -248,7 +248,7 @@ async def _dialogue(smtp: aiosmtplib.SMTP, check: RecipientTls, host: str, rec: 
     data = _tls_details(ssl_object)
     rec.add(
         Step(
-            name="mx-tls starttls",
+            name="mx-tls:starttls",
             outcome=Outcome.OK,
             elapsed_ms=elapsed_ms(start),
             reply=make_reply(response.code, response.message),
@@ -264,7 +264,7 @@ def _tls_details(ssl_object: ssl.SSLObject | None) -> dict[str, str]:
     if ssl_object is None:
         return {}
     cipher = ssl_object.cipher()
-    details = {"protocol": ssl_object.version() or "", "cipher": cipher[0] if cipher else ""}
+    details = {"tls_version": ssl_object.version() or "", "cipher": cipher[0] if cipher else ""}
     cert = ssl_object.getpeercert()
     not_after = cert.get("notAfter") if cert else None
     if isinstance(not_after, str):
