@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 __all__ = [
+    "AUTH_QUOTES",
     "BOUNCE",
     "CATALOGUE",
     "CHECK",
@@ -132,7 +133,7 @@ HUMAN: dict[str, dict[str, Any]] = {
 #: The Markdown evidence report's headings: title, what was checked, findings, evidence, to do.
 MARKDOWN: dict[str, tuple[str, str, str, str, str]] = {
     "en": ("Mail delivery check", "What was checked", "Findings", "Evidence", "What to do"),
-    "vi": ("Kiểm tra gửi thư", "Đã kiểm tra", "Kết luận", "Bằng chứng", "Cách xử lý"),
+    "vi": ("Kiểm tra gửi thư", "Đã kiểm tra", "Kết luận", "Bằng chứng", "Cách khắc phục"),
 }
 
 #: ``mailcheck check``'s human report.
@@ -543,6 +544,29 @@ REPORT_MD: dict[str, dict[str, Any]] = {
         "token_note": "mã thư thử nằm trong đó",
     },
 }
+#: What the sender's authentication steps quote (``report.quote``): the records a fix names.
+AUTH_QUOTES: dict[str, dict[str, str]] = {
+    "en": {
+        "spf": "SPF record of {domain}: {record}",
+        "spf_ip": "Sending IP {ip}: SPF {result}",
+        "dkim": "DKIM {selector}._domainkey.{domain}: {state}",
+        "dkim_error": "DKIM: {error}",
+        "dmarc": "DMARC record of {domain}: {record}",
+        "dnsbl": "Blocklist {zone}: {ip} is listed{reason}",
+        "dnsbl_inconclusive": "Blocklist {zone}: could not tell ({why})",
+        "no_record": "(none)",
+    },
+    "vi": {
+        "spf": "Bản ghi SPF của {domain}: {record}",
+        "spf_ip": "IP gửi thư {ip}: SPF {result}",
+        "dkim": "DKIM {selector}._domainkey.{domain}: {state}",
+        "dkim_error": "DKIM: {error}",
+        "dmarc": "Bản ghi DMARC của {domain}: {record}",
+        "dnsbl": "Danh sách chặn {zone}: {ip} bị liệt kê{reason}",
+        "dnsbl_inconclusive": "Danh sách chặn {zone}: chưa rõ ({why})",
+        "no_record": "(không có)",
+    },
+}
 # ---------------------------------------------------------------- end of C16's block
 
 # ---------------------------------------------------------------- A16's block
@@ -581,6 +605,7 @@ CATALOGUE: dict[str, dict[str, Any]] = {
     "steps": STEPS,  # C16
     "layout": LAYOUT,  # C16
     "report_md": REPORT_MD,  # C16
+    "auth_quotes": AUTH_QUOTES,  # C16
     "first_line": FIRST_LINE,  # A16
 }
 
