@@ -16,6 +16,7 @@ from mailcheck.report import Kind, formats
 
 __all__ = [
     "color_option",
+    "complete_profile",
     "detail_options",
     "dns_server_option",
     "format_option",
@@ -54,14 +55,45 @@ def smtp_options(func: F) -> F:
 def _source_options() -> list[Callable[[F], F]]:
     """Where the settings that are not flags come from: the profile and the preset."""
     return [
-        _env_option("--profile", "Named profile from the config file."),
+        _env_option(
+            "--profile", "Named profile from the config file.", shell_complete=complete_profile
+        ),
         _env_option(
             "--config",
             "Config file [config.toml in ~/.config/mailcheck, %LOCALAPPDATA%\\mailcheck on "
             "Windows].",
             "PATH",
         ),
-        _env_option("--provider", _provider_help()),
+        _env_option("--provider", _provider_help(), shell_complete=_complete_provider),
+    ]
+
+
+def complete_profile(
+    ctx: click.Context, param: click.Parameter, incomplete: str
+) -> list[click.shell_completion.CompletionItem]:
+    """Shell completion of ``--profile``: the profiles of the config file (``--config`` if it
+    came first on the line); nothing when there is no readable config."""
+    from mailcheck.errors import MailcheckError
+    from mailcheck.profiles import read_config
+
+    try:
+        _, data = read_config(ctx.params.get("config"))
+    except MailcheckError:
+        return []
+    names = (data or {}).get("profiles", {})
+    return [click.shell_completion.CompletionItem(n) for n in names if n.startswith(incomplete)]
+
+
+def _complete_provider(
+    ctx: click.Context, param: click.Parameter, incomplete: str
+) -> list[click.shell_completion.CompletionItem]:
+    """Shell completion of ``--provider``: the presets of providers.toml."""
+    from mailcheck.presets import load_providers
+
+    return [
+        click.shell_completion.CompletionItem(pid)
+        for pid in load_providers()
+        if pid.startswith(incomplete)
     ]
 
 
