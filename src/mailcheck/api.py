@@ -240,13 +240,17 @@ async def check_dns(
     dnsbls: Sequence[str] = (),
     timeout: float = 5.0,
     deadline: float = 60.0,
+    mx_tls: bool = False,
+    ca_file: str | None = None,
 ) -> list[Diagnosis]:
     """``mailcheck dns``: one diagnosis per address or domain, sharing one resolver.
 
-    An address is checked as a recipient (MX, null MX, typos); a domain also as
-    a sender (SPF evaluated for ``ip``, the DKIM key of ``dkim_selector``,
-    DMARC, and ``ip`` on the ``dnsbls``). A DNS server that does not answer is
-    UNKNOWN, never a fault of the domain.
+    An address is checked as a recipient (MX, null MX, typos, MTA-STS and TLS-RPT);
+    a domain also as a sender (SPF evaluated for ``ip``, the DKIM key of
+    ``dkim_selector``, DMARC, and ``ip`` on the ``dnsbls``: zones, ``default`` or
+    ``all``). ``mx_tls`` also connects to the recipient's MX on port 25 for its
+    STARTTLS and certificate (``ca_file``: a private CA). A DNS server that does not
+    answer, or a port 25 that cannot be reached, is UNKNOWN, never a fault of the domain.
     """
     from mailcheck.scenarios.dns import DnsOptions, dns_diagnoses
     from mailcheck.values import parse_dns_server, parse_seconds
@@ -258,6 +262,9 @@ async def check_dns(
         dkim_selector=dkim_selector,
         dnsbls=tuple(dnsbls),
         deadline=parse_seconds(deadline, "deadline"),
+        mx_tls=mx_tls,
+        ca_file=ca_file,
+        timeout=parse_seconds(timeout, "timeout"),
     )
     return await dns_diagnoses(names, server, parse_seconds(timeout, "timeout"), options)
 
@@ -390,6 +397,8 @@ def check_dns_sync(
     dnsbls: Sequence[str] = (),
     timeout: float = 5.0,
     deadline: float = 60.0,
+    mx_tls: bool = False,
+    ca_file: str | None = None,
 ) -> list[Diagnosis]:
     """:func:`check_dns`, run to completion on its own event loop."""
     return interrupt.run(
@@ -401,6 +410,8 @@ def check_dns_sync(
             dnsbls=dnsbls,
             timeout=timeout,
             deadline=deadline,
+            mx_tls=mx_tls,
+            ca_file=ca_file,
         )
     )
 

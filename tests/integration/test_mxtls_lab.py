@@ -249,3 +249,11 @@ def test_diagnose_reads_the_recipients_mta_sts_beside_the_round_trip(
     ]
     assert tls_causes == ([cause] if cause else [])
     assert exit_code == (1 if cause else 0)
+
+
+def test_the_library_reports_the_recipients_mta_sts(lab: LabHandle) -> None:
+    import mailcheck
+
+    [diagnosis] = mailcheck.check_dns_sync("ketoan@nohost.sts.test", dns_server=lab.dns)
+    assert diagnosis.facts["mta_sts.state"] == "policy-unavailable"
+    assert "mta-sts-policy-unavailable" in [f.cause.id for f in diagnosis.findings]

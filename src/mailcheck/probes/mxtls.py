@@ -95,6 +95,9 @@ async def _mta_sts(
     policy_host = f"mta-sts.{domain}"
     address = await resolver.lookup(policy_host, "A")
     rec.add(lookup_step("mta-sts A", address))
+    if address.outcome.conclusive and not address.ok:
+        address = await resolver.lookup(policy_host, "AAAA")  # an IPv6-only web server
+        rec.add(lookup_step("mta-sts AAAA", address))
     if not address.ok:
         # The TXT promises a policy; a host that does not resolve serves none.
         conclusive = address.outcome.conclusive
