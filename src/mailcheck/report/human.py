@@ -248,6 +248,9 @@ def _result_line(diagnosis: Diagnosis, lang: str) -> str:
         return f"{status}: " + LAYOUT[lang]["inbox"].format(time=format_ms(seen))
     if diagnosis.findings:
         worst = max(diagnosis.findings, key=lambda f: f.cause.severity.rank)
+        if worst.cause.severity is Severity.OK:
+            return f"{status}: {worst.cause.title[lang]}"
+        # The id of what went wrong: what `mailcheck causes` and the docs are searched by.
         return f"{status}: {worst.cause.title[lang]} ({worst.cause.id})"
     return f"{status}: {HUMAN[lang]['none']}"
 
