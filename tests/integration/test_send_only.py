@@ -152,6 +152,6 @@ def test_send_human_report_in_vietnamese_names_the_acceptance(lab: LabHandle) ->
         env={"MAILCHECK_PASSWORD": lab.lab.info().users[SENDER]},
     )
     assert result.exit_code == 0, result.output
-    assert "Máy chủ gửi thư đã nhận hoá đơn thử" in result.output
+    assert "Máy chủ mail gửi đi đã nhận hóa đơn thử" in result.output
     assert "queued as" in result.output
     lab.lab.reset_mailboxes()

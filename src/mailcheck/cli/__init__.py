@@ -83,12 +83,21 @@ class _LazyGroup(click.Group):
         command = importlib.import_module(entry[0]).command
         if not isinstance(command, click.Command):
             raise TypeError(f"{entry[0]}.command is not a click command")
-        return command
+        from mailcheck.cli.language import translate_command
+
+        return translate_command(command, cmd_name, _language)
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         # Short help from the table, so `mailcheck --help` imports no command module.
-        with formatter.section("Commands"):
-            formatter.write_dl([(name, help_) for name, (_, help_) in sorted(_COMMANDS.items())])
+        from mailcheck.report.i18n import CLI_COMMANDS_VI, CLICK_VI
+
+        rows = [(name, help_) for name, (_, help_) in sorted(_COMMANDS.items())]
+        heading = "Commands"
+        if _language == "vi":
+            rows = [(name, CLI_COMMANDS_VI.get(name, (help_,))[0]) for name, help_ in rows]
+            heading = CLICK_VI[heading]
+        with formatter.section(heading):
+            formatter.write_dl(rows)
 
     def main(
         self,
@@ -104,18 +113,42 @@ class _LazyGroup(click.Group):
         return code
 
 
+#: The language of this run's own words (help, error lines), known before parsing: see
+#: :func:`mailcheck.cli.language.language_before_parsing`.
+_language = "en"
+
+
 def say(kind: str, message: str) -> None:
     """One ``mailcheck: error: ...`` (or ``warning``) line on stderr: the only place they are made.
 
-    Messages may quote a file name or a server's words: no escape sequence reaches the terminal.
+    In the run's language (``mailcheck: lỗi: ...`` under --lang vi). Messages may quote a
+    file name or a server's words: no escape sequence reaches the terminal.
     """
+    from mailcheck.cli.language import translate_error
+    from mailcheck.report.i18n import CLI_MESSAGES
     from mailcheck.terminal import printable
 
-    click.echo(f"mailcheck: {kind}: {printable(message)}", err=True)
+    word = CLI_MESSAGES[_language].get(kind, kind)
+    click.echo(f"mailcheck: {word}: {printable(translate_error(message, _language))}", err=True)
 
 
 def _fail(message: str) -> int:
     say("error", message)
+    return EXIT_UNKNOWN
+
+
+def _words() -> dict[str, str]:
+    from mailcheck.report.i18n import CLI_MESSAGES
+
+    return CLI_MESSAGES[_language]
+
+
+def _usage_error(exc: click.UsageError) -> int:
+    """click's usage error as one of our own lines (the same prefix as every other error),
+    then where the help is; click's words are already in the run's language."""
+    say("error", exc.format_message())
+    if exc.ctx is not None:
+        click.echo(_words()["try_help"].format(command=exc.ctx.command_path), err=True)
     return EXIT_UNKNOWN
 
 
@@ -126,13 +159,17 @@ def _run(
     complete_var: str | None,
     extra: dict[str, Any],
 ) -> int:
+    from mailcheck.cli.language import click_speaks, language_before_parsing, translate_group
     from mailcheck.errors import MailcheckError
     from mailcheck.interrupt import Interrupted, install_process_handlers
 
+    global _language
+    _language = language_before_parsing(list(sys.argv[1:] if args is None else args))
+    click_speaks(_language)
     restore = install_process_handlers()
     try:
         rv = click.Group.main(
-            group,
+            translate_group(group, _language),
             args=args,
             prog_name=prog_name or "mailcheck",
             complete_var=complete_var,
@@ -140,12 +177,11 @@ def _run(
             **extra,
         )
     except click.UsageError as exc:
-        exc.show()
-        return EXIT_UNKNOWN
+        return _usage_error(exc)
     except click.ClickException as exc:
         return _fail(exc.format_message())
     except click.Abort:
-        return _fail("aborted")
+        return _fail(_words()["aborted"])
     except MailcheckError as exc:
         return _fail(str(exc))
     except BrokenPipeError:
@@ -153,16 +189,13 @@ def _run(
         sys.stderr.close()
         return EXIT_UNKNOWN
     except KeyboardInterrupt:
-        return _fail("interrupted by SIGINT")
+        return _fail(_words()["sigint"])
     except Interrupted as exc:
-        return _fail(f"interrupted by {exc.name}")
+        return _fail(_words()["signal"].format(name=exc.name))
     except Exception as exc:
         if os.environ.get("MAILCHECK_DEBUG"):
             raise
-        return _fail(
-            f"internal error ({type(exc).__name__}: {exc}); "
-            "this is a bug in mailcheck, run again with MAILCHECK_DEBUG=1 for the traceback"
-        )
+        return _fail(_words()["internal"].format(error=f"{type(exc).__name__}: {exc}"))
     finally:
         restore()
     return rv if isinstance(rv, int) else 0
@@ -173,11 +206,20 @@ def _run(
     context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
 )
 @click.version_option(__version__, "-V", "--version", prog_name="mailcheck")
-def cli() -> None:
+@click.option(
+    "--lang",
+    type=click.Choice(["vi", "en"], case_sensitive=False),
+    help="Language of mailcheck's words and reports, for every command [from the locale].",
+)
+@click.pass_context
+def cli(ctx: click.Context, lang: str | None) -> None:
     """Find out why an e-mailed invoice did not reach the customer.
 
     Exit codes: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (also bad usage).
     """
+    if lang is not None:
+        # `mailcheck --lang vi causes`: the command's own --lang (or MAILCHECK_LANG) still wins.
+        ctx.default_map = {name: {"lang": lang.lower()} for name in _COMMANDS}
 
 
 def main() -> None:

@@ -177,12 +177,12 @@ def _history_json(report: HistoryReport, style: Style) -> str:
 
 
 def _causes_human(causes: Sequence[Cause], style: Style) -> str:
-    lines = []
-    for cause in causes:
-        faq = f"  (FAQ {cause.faq})" if cause.faq else ""
-        lines.append(f"{cause.id:<32} {cause.severity.value:<8}{faq}")
-        lines.append(f"    {cause.title[style.lang]}")
-    return "".join(line + "\n" for line in lines)
+    from mailcheck.report.causes import render_causes_human
+    from mailcheck.rules import catalogue
+
+    # The whole catalogue is an index by area; causes asked for by id come with their fix.
+    whole = len(causes) == len(catalogue().causes)
+    return render_causes_human(causes, style.lang, fixes=not whole)
 
 
 def _causes_json(causes: Sequence[Cause], style: Style) -> str:

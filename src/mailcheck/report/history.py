@@ -7,7 +7,7 @@ human table are local time, with the UTC offset in the heading.
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -15,7 +15,13 @@ from typing import Any
 
 from mailcheck.history.stats import DeliveryStats, ProfileSummary
 from mailcheck.history.store import HistoryRow
-from mailcheck.report.i18n import HISTORY, HISTORY_PLACEMENT, HISTORY_TREND, STATUS_WORDS
+from mailcheck.report.i18n import (
+    HISTORY,
+    HISTORY_PLACEMENT,
+    HISTORY_TREND,
+    STATUS_WORDS,
+    error_text,
+)
 from mailcheck.report.json import dump_json
 from mailcheck.terminal import printable
 
@@ -146,15 +152,23 @@ class _Clock:
         return local if self.per_row else f"{local}, {_offset_label(self.offset)}"
 
 
-def _detail(
-    text: Mapping[str, str], causes: Sequence[str], skipped: str | None, error: str | None
-) -> str:
-    """A run's causes, or why it was skipped, or the error that stopped it."""
+def _detail(lang: str, causes: Sequence[str], skipped: str | None, error: str | None) -> str:
+    """A run's causes (not the OK ones: they are not why a run failed), or why it was
+    skipped, or the error that stopped it, in the report's language."""
+    text = HISTORY[lang]
     if skipped:
-        return f"{text['skipped_because']}: {skipped}"
+        return f"{text['skipped_because']}: {error_text(skipped, lang)}"
     if error:
-        return f"{text['error']}: {error}"
-    return ", ".join(causes) or "-"
+        return f"{text['error']}: {error_text(error, lang)}"
+    return ", ".join(c for c in causes if not _is_ok(c)) or "-"
+
+
+def _is_ok(cause: str) -> bool:
+    """An OK cause (``delivered-to-inbox``); one the catalogue no longer has is shown."""
+    from mailcheck.rules import Severity, catalogue
+
+    known = catalogue().causes.get(cause)
+    return known is not None and known.severity is Severity.OK
 
 
 def render_history(
@@ -216,7 +230,7 @@ def _summary_lines(
     ]
     out = _table(header, rows, right={1, 2, 3})
     for s in summaries:
-        detail = _detail(text, s.last.causes, s.last.skipped, s.last.error)
+        detail = _detail(lang, s.last.causes, s.last.skipped, s.last.error)
         out.append(printable(f"  {s.profile}: {text['last_causes']}: {detail}"))
     rule = text["trend_rule"].format(
         window=TREND_WINDOW,
@@ -238,7 +252,7 @@ def _run_lines(runs: list[HistoryRow], lang: str, clock: _Clock) -> list[str]:
             status[r.status.value],
             placement.get(r.placement or "", r.placement or "-"),
             _seconds(r.stages.get("delivery")),
-            _detail(text, r.causes, r.skipped, r.error),
+            _detail(lang, r.causes, r.skipped, r.error),
         ]
         for r in runs
     ]

@@ -8,6 +8,8 @@ to the status, not to a renderer.
 
 from __future__ import annotations
 
+import functools
+import re
 from typing import Any
 
 __all__ = [
@@ -203,7 +205,7 @@ HISTORY: dict[str, dict[str, str]] = {
         "skipped": "Bỏ qua",
         "last_run": "Lần cuối",
         "last_status": "Trạng thái cuối",
-        "recent": "Giao gần đây (trung vị/p95, n)",
+        "recent": "Giao thư gần đây (trung vị/p95, n)",
         "before": "Trước đó",
         "trend": "Xu hướng",
         "last_causes": "nguyên nhân lần cuối",
@@ -211,7 +213,7 @@ HISTORY: dict[str, dict[str, str]] = {
         "time": "Thời gian",
         "status": "Trạng thái",
         "placement": "Vị trí thư",
-        "delivery": "Giao",
+        "delivery": "Giao thư",
         "causes": "Nguyên nhân",
         "skipped_because": "bỏ qua",
         "error": "lỗi",
@@ -714,3 +716,862 @@ for _lang, _names in {
     for _name, _word in _names.items():
         STEPS[_lang]["names"].setdefault(_name, _word)
 # ---------------------------------------------------------------- end of F16's block
+
+
+# ------------------------------------------------------------------------------------------
+# Issue 16 (B16): the command line itself in Vietnamese under --lang vi: help, click's own
+# words, error lines, the password prompt, the progress line, `causes`. The English stays
+# in the code (docstrings, help=, exception texts) as the source; these tables are its
+# Vietnamese, looked up by command, by option or by the English text (as gettext would).
+# tests/cli/test_vietnamese_everywhere.py holds every command to them.
+
+#: ``mailcheck --help``: the group's text, under --lang vi.
+CLI_GROUP_VI = (
+    "Tìm ra vì sao hóa đơn gửi qua email không đến được khách hàng.\n\n"
+    "Mã thoát: 0 ỔN, 1 CẢNH BÁO, 2 NGHIÊM TRỌNG, 3 CHƯA RÕ (cả khi gõ sai lệnh)."
+)
+
+#: Each command's help under --lang vi: (the line in the group's list, the whole text).
+#: A blank line separates paragraphs, as in a docstring.
+CLI_COMMANDS_VI: dict[str, tuple[str, str]] = {
+    "bounce": (
+        "Giải thích thư báo lỗi bạn nhận được (.eml, mbox hoặc -).",
+        "Giải thích thư báo lỗi (.eml, mbox, hoặc - để đọc từ đầu vào chuẩn).\n\n"
+        "Cho biết người nhận nào bị lỗi, vì sao (địa chỉ không tồn tại, hộp thư đầy, bị máy "
+        "chủ mail của khách hàng chặn, thư quá lớn, ...), trích nguyên văn lời máy chủ mail "
+        "bên kia và nêu cách khắc phục. Mã thoát 2 khi gửi thất bại, 1 khi chỉ là thông báo "
+        "chậm trễ, 0 khi là thư trả lời tự động, 3 khi đó không phải thư báo lỗi.",
+    ),
+    "causes": (
+        "Liệt kê các nguyên nhân mailcheck nhận ra được, kèm cách khắc phục.",
+        "Liệt kê các nguyên nhân mailcheck nhận ra được, theo nhóm, kèm cách khắc phục.",
+    ),
+    "check": (
+        "Kiểm tra định kỳ các hồ sơ đã cấu hình, cho cron, CI và giám sát.",
+        "Kiểm tra định kỳ các hồ sơ đã cấu hình, cho cron, CI và giám sát.\n\n"
+        "Chạy những gì mỗi hồ sơ bật (đăng nhập, gửi thư thử về hộp thư của mình, DNS của "
+        "người gửi, tên miền của các khách hàng chính), không bao giờ hỏi mật khẩu, trong "
+        "một --deadline chung, rồi ghi kết quả vào lịch sử trên máy. Hai lần chạy của cùng "
+        "một hồ sơ không bao giờ chồng lên nhau: lần sau bị bỏ qua với CHƯA RÕ. Mã thoát 0 "
+        "ỔN, 1 CẢNH BÁO (thư vào thư mục Spam, giao thư chậm), 2 NGHIÊM TRỌNG (không gửi "
+        "được hoặc thư không đến), 3 CHƯA RÕ (cấu hình sai, chưa kết luận được, bị bỏ qua).",
+    ),
+    "diagnose": (
+        "Kiểm tra toàn bộ: vì sao hóa đơn không đến được khách hàng?",
+        "Vì sao hóa đơn không đến được khách hàng?\n\n"
+        "Kiểm tra máy chủ mail gửi đi của người gửi (đăng nhập, TLS), gửi một hóa đơn thử "
+        "vào chính hộp thư của người gửi rồi tìm nó trong Hộp thư đến hay thư mục Spam, và "
+        "nêu nguyên nhân kèm cách khắc phục. Mã thoát 0 ỔN, 1 CẢNH BÁO (thư vào thư mục "
+        "Spam), 2 NGHIÊM TRỌNG (không gửi được, thư không đến), 3 CHƯA RÕ. Với --no-imap "
+        "(hoặc imap = false trong hồ sơ) chỉ kiểm tra phía gửi: đăng nhập, thư thử gửi "
+        "khách hàng (--send-to-recipient), DNS, kiểm tra RCPT.",
+    ),
+    "dns": (
+        "Kiểm tra tên miền trong DNS: MX, lỗi gõ, SPF, DKIM, DMARC, danh sách chặn.",
+        "Kiểm tra tên miền (hoặc tên miền của địa chỉ email) trong DNS.\n\n"
+        "Phía người nhận: tên miền có tồn tại không, có bản ghi MX không (hay MX rỗng, hay "
+        "chỉ có địa chỉ IP), các máy chủ MX có phân giải được không, có phải gõ nhầm một tên "
+        "miền mail phổ biến không. Phía người gửi: SPF (đánh giá cho --ip), khóa DKIM "
+        "(--dkim-selector), chính sách DMARC, danh sách chặn (--ip). Máy chủ DNS không trả "
+        'lời thì là "chưa kiểm tra được" (mã thoát 3), không bao giờ bị coi là lỗi của tên '
+        "miền.",
+    ),
+    "headers": (
+        "Đọc tiêu đề của một thư (.eml, khối tiêu đề, hoặc - để dán vào).",
+        "Đọc tiêu đề của một thư (.eml, khối tiêu đề, hoặc - để dán vào).\n\n"
+        "Cho biết đường đi của thư (các chặng Received và độ trễ), ai đã xác thực gì (SPF, DKIM "
+        "với d=, DMARC, ARC), kết luận của bộ lọc spam bên nhận (Microsoft SCL/BCL, Gmail, "
+        "rspamd, SpamAssassin) và nguyên nhân tương ứng. Mã thoát 0 đã xác thực và không phải "
+        "spam, 1 cảnh báo (spam, không khớp tên miền, không có xác thực), 3 khi không có gì để "
+        "kết luận.",
+    ),
+    "history": (
+        "Các lần check trước theo hồ sơ: lỗi, nguyên nhân, thời gian giao thư, xu hướng.",
+        "Hiện các lần chạy `mailcheck check` trước đây: lỗi, nguyên nhân, thời gian giao thư "
+        "và xu hướng.\n\n"
+        "Theo từng hồ sơ: số lần chạy, số lần lỗi, trạng thái và nguyên nhân lần cuối, thời "
+        "gian giao thư (trung vị và phân vị 95) của 10 lần gần nhất so với 10 lần trước đó, "
+        "kèm xu hướng. Sau đó là các lần chạy gần nhất. Mã thoát 0; 3 khi tùy chọn sai hoặc "
+        "không dùng được tệp lịch sử.",
+    ),
+    "login": (
+        "Đăng nhập OAuth2 một lần; lưu refresh token.",
+        "Đăng nhập bằng OAuth2 (trong trình duyệt) và lưu refresh token cho các lần chạy sau.",
+    ),
+    "preflight": (
+        "Kiểm tra cả danh sách địa chỉ khách hàng (CSV) trước khi gửi hóa đơn.",
+        "Kiểm tra từng địa chỉ trong tệp CSV (hoặc mỗi dòng một địa chỉ) trước khi gửi hóa "
+        "đơn.\n\n"
+        "Ghi mỗi địa chỉ một dòng, giữ nguyên các cột của danh sách. Mỗi tên miền chỉ tra "
+        "một lần. Mã thoát 0 khi tất cả đều ổn, 2 khi có địa chỉ không nhận được thư, 3 khi "
+        "có địa chỉ chưa kiểm tra được (DNS không trả lời) hoặc danh sách không có địa chỉ "
+        "nào.\n\n"
+        "Danh sách dài có thể chạy thành N phần: `--shard 0/4` ... `--shard 3/4`, mỗi phần "
+        "kiểm tra địa chỉ của một phần tư số tên miền (mỗi tên miền chỉ nằm trong một phần) "
+        "và ghi kèm số dòng; `mailcheck preflight-merge` ghép chúng thành báo cáo giống như "
+        "khi chạy một lần.",
+    ),
+    "preflight-merge": (
+        "Ghép kết quả của preflight chạy thành nhiều phần (--shard I/N) thành một báo cáo.",
+        "Ghép kết quả của `mailcheck preflight --shard I/N` thành báo cáo như khi chạy một "
+        "lần.\n\n"
+        "Đưa vào đủ N kết quả của các phần, theo thứ tự bất kỳ (CSV hoặc JSON, đúng như các "
+        "phần đã ghi): các dòng ra theo thứ tự của danh sách, giống từng byte với kết quả "
+        "`mailcheck preflight` chạy trên cả danh sách, cùng phần tổng kết và mã thoát (0 tất "
+        "cả đều ổn, 2 có địa chỉ không nhận được thư, 3 có địa chỉ chưa kiểm tra được). Các "
+        "phần của danh sách khác, N khác, thiếu một phần hoặc một phần đưa hai lần, hay một "
+        "kết quả bị cắt cụt đều bị từ chối (mã thoát 3) trước khi ghi bất cứ thứ gì.",
+    ),
+    "roundtrip": (
+        "Gửi hóa đơn thử vào hộp thư của chính bạn; thư vào Hộp thư đến, Spam hay thất lạc.",
+        "Gửi hóa đơn thử vào hộp thư của chính bạn; cho biết thư vào Hộp thư đến, thư mục "
+        "Spam hay bị thất lạc.\n\n"
+        "Đăng nhập, gửi một hóa đơn giống thật (kèm PDF và XML) đến chính địa chỉ của người "
+        "gửi, theo dõi Hộp thư đến (INBOX) và thư mục Spam (IMAP IDLE), đọc các header spam "
+        "và xác thực của phía nhận, rồi xóa đúng thư đó và không gì khác. Mã thoát 0 Hộp thư "
+        "đến, 1 thư mục Spam, 2 thư không đến, 3 chưa kết luận được.",
+    ),
+    "send": (
+        "Gửi hóa đơn thử đến một địa chỉ bạn chỉ định.",
+        "Gửi hóa đơn thử đến ADDRESS (--to) và cho biết kết quả gửi.\n\n"
+        "Đăng nhập bằng tài khoản SMTP của người gửi và gửi đúng hóa đơn thử mà lệnh "
+        "roundtrip gửi, có ghi rõ là thư thử, chỉ đến địa chỉ đã cho và không ai khác; không "
+        "cần IMAP (tài khoản relay cũng được). Cho biết máy chủ mail đã nhận thư (kèm mã hàng "
+        "đợi) hay từ chối, trích nguyên văn lời máy chủ. Mã thoát 0 đã nhận, 1 CẢNH BÁO (tạm "
+        "thời từ chối: thử lại sau), 2 bị từ chối, 3 chưa kết luận được.",
+    ),
+    "serve": (
+        "Trình xuất số liệu Prometheus; mỗi lần scrape kiểm tra một hồ sơ.",
+        "Cung cấp số liệu Prometheus: mỗi lần scrape /probe?profile=NAME kiểm tra hồ sơ đó."
+        "\n\n"
+        "Giống blackbox_exporter: Prometheus scrape /probe với một tham số là tên một hồ sơ "
+        "trong tệp cấu hình, và nhận số liệu của lần chạy đó (cùng tên với check --format "
+        "prometheus). Máy chủ, tài khoản và mật khẩu chỉ lấy từ tệp cấu hình. Thời hạn là "
+        "thời gian chờ của lần scrape trừ 0,5 s. Hồ sơ đang được kiểm tra (bởi một probe "
+        "hoặc bởi mailcheck check) được trả lời ngay với mailcheck_success 0 và reason busy. "
+        "/metrics là số liệu của chính trình xuất. SIGTERM dừng nó: các probe đang chạy dọn "
+        "thư thử của mình, mã thoát 0.",
+    ),
+    "smtp": (
+        "Kiểm tra đăng nhập SMTP và TLS; không gửi thư nào.",
+        "Kiểm tra đăng nhập SMTP và TLS; không gửi thư nào.\n\n"
+        "Kết nối, kiểm tra TLS và chứng chỉ, và chỉ thử đăng nhập đúng một lần. Mã thoát 0 "
+        "khi đăng nhập được chấp nhận, 2 khi không gửi thư đi được, 3 khi mailcheck chưa kết "
+        "luận được.",
+    ),
+    "watch": (
+        "Chờ hóa đơn do phần mềm kế toán gửi; cho biết thư vào đâu.",
+        "Chờ hóa đơn do phần mềm kế toán gửi; cho biết thư vào đâu.\n\n"
+        "Chạy lệnh này trước, rồi gửi một hóa đơn từ phần mềm kế toán đến chính hộp thư của "
+        "bạn (--mailbox). Lệnh theo dõi Hộp thư đến (INBOX) và thư mục Spam, không bao giờ "
+        "xóa gì. Mã thoát 0 Hộp thư đến, 1 thư mục Spam, 2 thư không đến, 3 chưa kết luận "
+        "được.",
+    ),
+}
+
+#: Each option's help under --lang vi, by its long flag; ``"command --flag"`` when one
+#: command says something else about it.
+CLI_OPTIONS_VI: dict[str, str] = {
+    "--version": "Hiện phiên bản rồi thoát.",
+    "--help": "Hiện trợ giúp này rồi thoát.",
+    "--quiet": "Chỉ in dòng kết quả.",
+    "--verbose": "In thêm các bước đã chạy (Các bước), kể cả khi mọi thứ đều ổn.",
+    "--lang": "Ngôn ngữ của báo cáo và của mailcheck [theo ngôn ngữ của hệ thống].",
+    "--profile": "Hồ sơ có tên trong tệp cấu hình.",
+    "check --profile": "Hồ sơ cần kiểm tra trong tệp cấu hình (lặp lại được).",
+    "history --profile": "Chỉ hồ sơ này (lặp lại được) [mọi hồ sơ].",
+    "login --profile": "Lần đăng nhập này thuộc hồ sơ nào.",
+    "--config": (
+        "Tệp cấu hình [config.toml trong ~/.config/mailcheck, %LOCALAPPDATA%\\mailcheck trên "
+        "Windows]."
+    ),
+    "history --config": (
+        "Tệp cấu hình có khóa 'history' chỉ tới tệp lịch sử [~/.config/mailcheck/config.toml]."
+    ),
+    "serve --config": (
+        "Tệp cấu hình chứa các hồ sơ được phép kiểm tra "
+        "[mặc định: ~/.config/mailcheck/config.toml]."
+    ),
+    "login --provider": (
+        "Ai cho bạn đăng nhập: Google (gmail) hoặc Microsoft 365 / Outlook.com (office365)."
+    ),
+    "--smtp-host": (
+        "Máy chủ mail gửi đi (SMTP) [của nhà cung cấp; nếu không thì mail.TÊN-MIỀN hoặc MX của "
+        "tên miền người gửi, nếu máy chủ đó trả lời]."
+    ),
+    "--smtp-port": (
+        "Cổng của nó [587; 465 cho tls; chỉ cho 465 thì hiểu là tls, 587 là starttls]."
+    ),
+    "--smtp-tls": "starttls (587), tls hoặc ssl = TLS/SSL ngay từ đầu (465), none.",
+    "--username": "Tên đăng nhập [địa chỉ người gửi].",
+    "--ca-file": "Tin tệp CA này thay cho CA của hệ thống (CA riêng hoặc CA của lab).",
+    "--ehlo-name": "Tên gửi trong lệnh EHLO.",
+    "--allow-plaintext": "Cho phép gửi mật khẩu qua kết nối không mã hóa.",
+    "--dns-server": "Phân giải tên bằng máy chủ DNS này thay cho trình phân giải của hệ thống.",
+    "check --dns-server": (
+        "Phân giải tên bằng máy chủ DNS này [của hồ sơ, nếu không thì của hệ thống]."
+    ),
+    "serve --dns-server": (
+        "Phân giải tên bằng máy chủ DNS này [của hồ sơ, nếu không thì của hệ thống]."
+    ),
+    "dns --dns-server": "Máy chủ DNS [trình phân giải của hệ thống].",
+    "preflight --dns-server": "Máy chủ DNS [trình phân giải của hệ thống].",
+    "--timeout": "Thời gian chờ tối đa của mỗi bước mạng [10].",
+    "dns --timeout": "Thời gian chờ của mỗi lần tra DNS.",
+    "preflight --timeout": "Thời gian chờ của mỗi lần tra DNS, tính từ lúc gửi truy vấn.",
+    "login --timeout": "Số giây tối đa cho mỗi yêu cầu gửi đến nhà cung cấp.",
+    "--deadline": "Giới hạn thời gian của cả lệnh [60].",
+    "check --deadline": "Giới hạn thời gian của cả lần chạy [60].",
+    "serve --deadline": (
+        "Thời hạn của một probe khi lần scrape không gửi X-Prometheus-Scrape-Timeout-Seconds."
+    ),
+    "--retry-temporary": (
+        "Sau khi bị từ chối tạm thời (421, greylisting 451, giới hạn tần suất), chờ đúng khoảng "
+        "máy chủ mail yêu cầu [60 s], trong phạm vi --deadline, rồi thử lại một lần."
+    ),
+    "--password-file": "Đọc mật khẩu từ dòng đầu của tệp này.",
+    "--password-command": "Chạy lệnh này; dòng đầu tiên nó in ra là mật khẩu.",
+    "--password-stdin": "Đọc mật khẩu từ dòng đầu của đầu vào chuẩn (stdin).",
+    "--token-command": (
+        "Đăng nhập bằng OAuth2 (XOAUTH2/OAUTHBEARER) thay cho mật khẩu: chạy lệnh này; dòng "
+        "đầu tiên nó in ra là access token (hoặc đặt MAILCHECK_ACCESS_TOKEN)."
+    ),
+    "--imap-host": "Máy chủ IMAP [theo cấu hình sẵn, nếu không thì máy chủ SMTP].",
+    "--imap-port": "Cổng của nó [993; 143 cho starttls].",
+    "--imap-tls": "tls hoặc ssl = TLS ngay từ đầu (993), starttls (143), none.",
+    "--imap-username": "Tên đăng nhập IMAP [tên đăng nhập SMTP].",
+    "--imap-password-file": (
+        "Mật khẩu IMAP từ một tệp [mật khẩu SMTP; hoặc MAILCHECK_IMAP_PASSWORD]."
+    ),
+    "--imap-password-command": "Mật khẩu IMAP là dòng đầu tiên một lệnh in ra.",
+    "--wait": "Chờ thư thử tối đa bao lâu sau khi gửi [30].",
+    "watch --wait": "Chờ thư tối đa bao lâu.",
+    "--keep": "Để lại thư thử trong hộp thư (mặc định: xóa nó, và chỉ nó).",
+    "--subject": "Mẫu tiêu đề ({number}, {token}).",
+    "--sender-name": "Tên hiển thị trong From.",
+    "--attachment-size": "Làm hóa đơn thử lớn cỡ này (vd. 5M), giống hóa đơn thật.",
+    "--dnsbl": (
+        "Kiểm tra IP gửi trong danh sách chặn này (lặp lại được; mặc định: danh sách có sẵn)."
+    ),
+    "dns --dnsbl": "Danh sách chặn để kiểm tra --ip (lặp lại được).",
+    "--probe-mailbox": "Gửi thêm vào hộp thư của hồ sơ này và theo dõi nó (lặp lại được).",
+    "--format": "Báo cáo cho người đọc hay cho máy.",
+    "check --format": "Báo cáo cho người đọc, cho máy, cho plugin giám sát hoặc Prometheus.",
+    "--transcript": "Kèm hội thoại giao thức (đã che mật khẩu).",
+    "--color": "Tô màu báo cáo [khi stdout là terminal].",
+    "--report": "Ghi thêm một báo cáo bằng chứng ngắn (Markdown) để chuyển cho quản trị mail.",
+    "--sender": "Địa chỉ dùng để gửi hóa đơn.",
+    "roundtrip --sender": "Địa chỉ cần kiểm tra (hộp thư của chính nó).",
+    "smtp --sender": "Địa chỉ gửi (chọn cấu hình sẵn của nhà cung cấp).",
+    "send --sender": "Địa chỉ gửi hóa đơn thử.",
+    "--recipient": "Địa chỉ của khách hàng.",
+    "--send-to-recipient": (
+        "Gửi thêm cho khách hàng một thư thử có ghi rõ là thư thử, và chờ thư báo lỗi."
+    ),
+    "--probe-rcpt": (
+        "Hỏi máy chủ mail của khách hàng (cổng 25) có nhận địa chỉ này không; không gửi thư."
+    ),
+    "--no-imap": (
+        "Tài khoản chỉ gửi (SMTP relay, không có hộp thư): phần cần IMAP được báo là chưa kiểm tra."
+    ),
+    "--mx-port": "Cổng MX của khách hàng cho --probe-rcpt [25] (lab).",
+    "--all": "Kiểm tra mọi hồ sơ trong tệp cấu hình.",
+    "--warning": (
+        "CẢNH BÁO khi thời gian giao thư (giây) nằm ngoài khoảng này (cú pháp plugin), vd. 10."
+    ),
+    "--critical": (
+        "NGHIÊM TRỌNG khi thời gian giao thư (giây) nằm ngoài khoảng này (cú pháp plugin), vd. 30."
+    ),
+    "--textfile": "Ghi thêm số liệu Prometheus vào DIR/mailcheck_<profile>.prom (node_exporter).",
+    "--junit": "Ghi thêm báo cáo JUnit XML (mỗi probe một test).",
+    "--history": (
+        "Tệp lịch sử SQLite [history trong tệp cấu hình, nếu không thì ~/.local/state/mailcheck/]."
+    ),
+    "history --history": (
+        "Tệp lịch sử [$MAILCHECK_HISTORY, nếu không thì history trong tệp cấu hình, nếu không "
+        "thì ~/.local/state/mailcheck/history.sqlite3]."
+    ),
+    "--no-history": "Không ghi lần chạy này vào lịch sử.",
+    "--ip": "IP gửi: đánh giá SPF cho nó và kiểm tra danh sách chặn.",
+    "--dkim-selector": "Kiểm tra bản ghi khóa của DKIM selector này.",
+    "--limit": "Liệt kê bao nhiêu lần chạy gần nhất.",
+    "--since": "Chỉ các lần chạy trong khoảng này, vd. 24h, 7d.",
+    "--client-id": "Mã client (app) OAuth2 đã đăng ký với nhà cung cấp.",
+    "--tenant": "Microsoft: mã hoặc tên miền của thư mục (tenant); common cho mọi tài khoản.",
+    "--column": "Cột chứa địa chỉ (tên hoặc số thứ tự từ 1) [tự nhận ra].",
+    "--output": "Ghi vào đây [stdout].",
+    "--rate": "Tối đa bấy nhiêu truy vấn DNS mỗi giây (trình phân giải công cộng).",
+    "--max-in-flight": (
+        "Số truy vấn DNS đang chờ trả lời tối đa; ít hơn khi trình phân giải lỗi hoặc không "
+        "trả lời."
+    ),
+    "--shard": (
+        "Chỉ kiểm tra phần I trong N phần (I từ 0 đến N-1, như JOB_COMPLETION_INDEX của "
+        "Kubernetes): địa chỉ của 1/N số tên miền; ghép N kết quả bằng "
+        "`mailcheck preflight-merge`."
+    ),
+    "--listen": "Địa chỉ lắng nghe; 0.0.0.0:9786 để nghe trên mọi giao diện mạng (container).",
+    "--web-config": "TLS và basic auth, theo định dạng web-config của Prometheus exporter-toolkit.",
+    "--max-concurrent": (
+        "Số probe chạy cùng lúc tối đa; probe khác chờ chỗ trống trong thời hạn của nó."
+    ),
+    "--max-deadline": "Thời hạn dài nhất một lần scrape được yêu cầu.",
+    "--mailbox": "Địa chỉ hộp thư của chính bạn, nơi phần mềm gửi thư thử đến.",
+    "--from": "Khớp địa chỉ hoặc tên người gửi (một phần).",
+    "--subject-contains": "Khớp một phần tiêu đề.",
+    "--invoice-number": "Khớp số hóa đơn trong tiêu đề.",
+    "--to": "Địa chỉ duy nhất nhận hóa đơn thử.",
+    "--jobs": (
+        "Số tiến trình đọc một tệp mbox lớn, kể cả tiến trình này; 1 là chỉ đọc trong tiến "
+        "trình này. Mặc định: mỗi nhân CPU một tiến trình (tối đa 5)."
+    ),
+    "--mx-tls": (
+        "Kết nối thêm tới máy chủ mail của người nhận (cổng 25): STARTTLS và chứng chỉ của nó."
+    ),
+}
+
+#: ``--provider``'s help under --lang vi: the presets come from providers.toml.
+CLI_PROVIDER_VI = (
+    "Cấu hình sẵn của nhà cung cấp: {presets}.{parameters} Mặc định: theo tên miền của người "
+    "gửi, hoặc bản ghi MX của nó (Google Workspace, Microsoft 365)."
+)
+CLI_PROVIDER_PARAMETER_VI = " {pid} cần thêm {parameter}: {pid}:{example}."
+#: The values a preset takes (providers.toml's ``parameter``), in words.
+CLI_PROVIDER_PARAMETERS_VI = {"region": "vùng AWS (region)"}
+
+#: click's own words (its gettext message ids) under --lang vi: help headings, usage
+#: errors. Placeholders are click's and stay as they are.
+CLICK_VI: dict[str, str] = {
+    "Usage:": "Cách dùng:",
+    "Options": "Tùy chọn",
+    "Commands": "Lệnh",
+    "Positional arguments": "Tham số",
+    "Show this message and exit.": "Hiện trợ giúp này rồi thoát.",
+    "Show the version and exit.": "Hiện phiên bản rồi thoát.",
+    "default: {default}": "mặc định: {default}",
+    "env var: {var}": "biến môi trường: {var}",
+    "required": "bắt buộc",
+    "(dynamic)": "(tính lúc chạy)",
+    "Error: {message}": "Lỗi: {message}",
+    "Try '{command} {option}' for help.": "Gõ '{command} {option}' để xem trợ giúp.",
+    "Invalid value for {param_hint}: {message}": "Giá trị không hợp lệ cho {param_hint}: {message}",
+    "Invalid value: {message}": "Giá trị không hợp lệ: {message}",
+    "Missing argument": "Thiếu tham số",
+    "Missing option": "Thiếu tùy chọn",
+    "Missing parameter": "Thiếu tham số",
+    "Missing parameter: {param_name}": "Thiếu tham số: {param_name}",
+    "Missing {param_type}": "Thiếu {param_type}",
+    "Missing command.": "Thiếu lệnh.",
+    "No such option {name!r}.": "Không có tùy chọn {name!r}.",
+    "No such command {name!r}.": "Không có lệnh {name!r}.",
+    "Did you mean {possibility}?": "Có phải ý bạn là {possibility}?",
+    "(Did you mean one of: {possibilities}?)": "(Có phải ý bạn là một trong: {possibilities}?)",
+    "{value!r} is not {choice}.": "{value!r} không phải là {choice}.",
+    "{value!r} is not one of {choices}.": "{value!r} không phải là một trong {choices}.",
+    "Option {name!r} requires an argument.": "Tùy chọn {name!r} cần một giá trị.",
+    "Option {name!r} requires {nargs} arguments.": "Tùy chọn {name!r} cần {nargs} giá trị.",
+    "Option {name!r} does not take a value.": "Tùy chọn {name!r} không nhận giá trị.",
+    "Got unexpected extra argument ({args})": "Thừa tham số không mong đợi ({args})",
+    "Got unexpected extra arguments ({args})": "Thừa các tham số không mong đợi ({args})",
+    "{value!r} is not a valid {number_type}.": "{value!r} không phải là số hợp lệ.",
+    "{value} is not in the range {range}.": "{value} nằm ngoài khoảng {range}.",
+    "{name} {filename!r} does not exist.": "{name} {filename!r} không tồn tại.",
+    "{name} {filename!r} is a directory.": "{name} {filename!r} là một thư mục.",
+    "{name} {filename!r} is not readable.": "Không đọc được {name} {filename!r}.",
+    "Could not open file {filename!r}: {message}": "Không mở được tệp {filename!r}: {message}",
+    "file": "tệp",
+    "directory": "thư mục",
+    "path": "đường dẫn",
+    "Aborted!": "Đã hủy!",
+}
+
+#: mailcheck's own one-line messages (``mailcheck: error: ...``), by language: the word
+#: after ``mailcheck:``, and the messages the command line itself makes.
+CLI_MESSAGES: dict[str, dict[str, str]] = {
+    "en": {
+        "error": "error",
+        "warning": "warning",
+        "aborted": "aborted",
+        "sigint": "interrupted by SIGINT",
+        "signal": "interrupted by {name}",
+        "internal": (
+            "internal error ({error}); this is a bug in mailcheck, "
+            "run again with MAILCHECK_DEBUG=1 for the traceback"
+        ),
+        "try_help": "Try '{command} -h' for help.",
+    },
+    "vi": {
+        "error": "lỗi",
+        "warning": "cảnh báo",
+        "aborted": "đã hủy",
+        "sigint": "bị ngắt bởi SIGINT",
+        "signal": "bị ngắt bởi {name}",
+        "internal": (
+            "lỗi nội bộ ({error}); đây là lỗi của mailcheck, hãy chạy lại với "
+            "MAILCHECK_DEBUG=1 để xem traceback"
+        ),
+        "try_help": "Gõ '{command} -h' để xem trợ giúp.",
+    },
+}
+
+#: mailcheck's error texts (ConfigError, SecretError) under --lang vi, keyed by the English
+#: as the code writes it: ``{name}`` stands for the part that varies and is carried over.
+#: A text not listed here is printed in English (the test of every command finds it).
+ERRORS_VI: dict[str, str] = {
+    "missing --sender (the address the invoices are sent from)": (
+        "thiếu --sender (địa chỉ dùng để gửi hóa đơn)"
+    ),
+    "missing --recipient (the customer's address)": "thiếu --recipient (địa chỉ của khách hàng)",
+    "no IMAP server: give --imap-host (and --imap-port) or --provider": (
+        "chưa có máy chủ IMAP: hãy cho --imap-host (và --imap-port) hoặc --provider"
+    ),
+    "no SMTP server: give --smtp-host (and --smtp-port, --smtp-tls) or --provider": (
+        "chưa có máy chủ mail gửi đi: hãy cho --smtp-host (và --smtp-port, --smtp-tls) hoặc "
+        "--provider"
+    ),
+    "missing --username (or --sender, which is used as the user name)": (
+        "thiếu --username (hoặc --sender, được dùng làm tên đăng nhập)"
+    ),
+    "--username: contains control characters": "--username: có ký tự điều khiển",
+    "--ca-file: {path} is not a readable file": "--ca-file: {path} không phải tệp đọc được",
+    "{what}: {domain} is not a valid domain name": "{what}: {domain} không phải tên miền hợp lệ",
+    "{what}: {value} is not an e-mail address (expected name@domain)": (
+        "{what}: {value} không phải địa chỉ email (cần dạng tên@tên-miền)"
+    ),
+    "{what}: {host} is not a host name": "{what}: {host} không phải tên máy chủ",
+    "{what}: {value} is not IP[:PORT]": "{what}: {value} không có dạng IP[:PORT]",
+    "{what}: {value} is not a port number": "{what}: {value} không phải số cổng",
+    "{what}: {value} is not a port number (1-65535)": (
+        "{what}: {value} không phải số cổng (1-65535)"
+    ),
+    "{what}: {value} is not a number of seconds": "{what}: {value} không phải số giây",
+    "{what}: {value} is out of range (0-3600 seconds)": (
+        "{what}: {value} nằm ngoài khoảng 0-3600 giây"
+    ),
+    "{what}: {value} is not a size (e.g. 2M, 500k, 250000)": (
+        "{what}: {value} không phải kích thước (vd. 2M, 500k, 250000)"
+    ),
+    "{what}: {value} is out of range (0 to 50M)": "{what}: {value} nằm ngoài khoảng 0 đến 50M",
+    "{what}: {value} is not one of {choices}": "{what}: {value} không phải là một trong {choices}",
+    "{what}: {value} is not vi or en": "{what}: {value} không phải vi hay en",
+    "config file {path} does not exist": "tệp cấu hình {path} không tồn tại",
+    "cannot read config file {path}: {reason}": "không đọc được tệp cấu hình {path}: {reason}",
+    "config file {path} is not UTF-8 text": "tệp cấu hình {path} không phải văn bản UTF-8",
+    "config file {path} is not valid TOML: {reason}": (
+        "tệp cấu hình {path} không phải TOML hợp lệ: {reason}"
+    ),
+    "config file {path}: unknown key(s) {names}": "tệp cấu hình {path}: khóa lạ {names}",
+    "there is no config file {path} (mailcheck check needs profiles)": (
+        "không có tệp cấu hình {path} (mailcheck check cần các hồ sơ trong đó; xem mẫu "
+        "docs/examples/config.toml)"
+    ),
+    "config file {path} has no profiles": "tệp cấu hình {path} không có hồ sơ nào",
+    "profile {name} asked for, but there is no config file {path}": (
+        "đã chọn hồ sơ {name} nhưng không có tệp cấu hình {path}"
+    ),
+    "config file {path}: no profile {name} (profiles: {known})": (
+        "tệp cấu hình {path}: không có hồ sơ {name} (các hồ sơ: {known})"
+    ),
+    "config file {path}: no profile {name} (did you mean {hint}?) (profiles: {known})": (
+        "tệp cấu hình {path}: không có hồ sơ {name} (có phải ý bạn là {hint}?) (các hồ sơ: {known})"
+    ),
+    "config file {path}: profile {name}: unknown key {key}": (
+        "tệp cấu hình {path}: hồ sơ {name}: khóa lạ {key}"
+    ),
+    "config file {path}: profile {name}: unknown key {key} (did you mean {hint}?)": (
+        "tệp cấu hình {path}: hồ sơ {name}: khóa lạ {key} (có phải ý bạn là {hint}?)"
+    ),
+    "cannot read the password file {path}: {reason}": (
+        "không đọc được tệp mật khẩu {path}: {reason}"
+    ),
+    "the profile's password_env {name} is not set": (
+        "biến môi trường {name} (password_env của hồ sơ) chưa được đặt"
+    ),
+    "no password: set MAILCHECK_PASSWORD, or use --password-file, --password-command or "
+    "--password-stdin (an OAuth2 access token: --token-command or MAILCHECK_ACCESS_TOKEN)": (
+        "chưa có mật khẩu: đặt biến môi trường MAILCHECK_PASSWORD, hoặc dùng --password-file, "
+        "--password-command hay --password-stdin (access token OAuth2: --token-command hoặc "
+        "MAILCHECK_ACCESS_TOKEN)"
+    ),
+    "give only one {kind} source, not {named}": "chỉ cho một nguồn {kind}, không phải {named}",
+    "the {what} from {source} is empty": "{what} lấy từ {source} đang trống",
+    "aborted": "đã hủy",
+    "unknown provider {name}; known: {known}": (
+        "không có cấu hình sẵn cho nhà cung cấp {name}; các nhà cung cấp đã biết: {known}"
+    ),
+    "unknown provider {name} (did you mean {hint}?); known: {known}": (
+        "không có cấu hình sẵn cho nhà cung cấp {name} (có phải ý bạn là {hint}?); các nhà "
+        "cung cấp đã biết: {known}"
+    ),
+    "the round trip needs --sender (the mailbox it sends the test invoice to)": (
+        "gửi thư thử vòng về cần --sender (hộp thư nhận hóa đơn thử)"
+    ),
+    "send needs --sender (the address the test invoice comes from)": (
+        "lệnh send cần --sender (địa chỉ gửi hóa đơn thử)"
+    ),
+    "missing --mailbox (the address the accounting software sends the test to)": (
+        "thiếu --mailbox (địa chỉ phần mềm kế toán gửi thư thử đến)"
+    ),
+    "say what to wait for: --from, --subject-contains or --invoice-number": (
+        "hãy cho biết chờ thư nào: --from, --subject-contains hoặc --invoice-number"
+    ),
+    "cannot read {file}: {reason}": "không đọc được {file}: {reason}",
+    "{target} is not a valid domain name": "{target} không phải tên miền hợp lệ",
+    "{target} is not a valid address: {reason}": "{target} không phải địa chỉ hợp lệ: {reason}",
+    "--since {text} is not a duration; use a number and a unit (s, m, h, d or w), e.g. 24h, "
+    "7d or 1d12h": (
+        "--since {text} không phải khoảng thời gian; hãy dùng một số và một đơn vị (s, m, h, d "
+        "hoặc w), vd. 24h, 7d hoặc 1d12h"
+    ),
+    "--since {text} is zero; give a duration such as 24h or 7d": (
+        "--since {text} bằng 0; hãy cho một khoảng thời gian như 24h hoặc 7d"
+    ),
+    "--rate: must be above 0": "--rate: phải lớn hơn 0",
+    "--max-in-flight: must be at least 1": "--max-in-flight: phải ít nhất là 1",
+    "--textfile: {path} is not a directory": "--textfile: {path} không phải thư mục",
+    "no SMTP server: give --smtp-host (and --smtp-port, --smtp-tls), --provider, or --sender "
+    "(its domain names the provider or the server)": (
+        "chưa có máy chủ mail gửi đi: hãy cho --smtp-host (và --smtp-port, --smtp-tls), "
+        "--provider, hoặc --sender (tên miền của nó cho biết nhà cung cấp hay máy chủ)"
+    ),
+    "--sender: {domain} is not a mail provider's domain: did you mean {typo}? ({hint})": (
+        "--sender: {domain} không phải tên miền của nhà cung cấp mail nào: có phải ý bạn là "
+        "{typo}? ({hint})"
+    ),
+    "cannot tell {domain}'s sending server: add --smtp-host (e.g. {example})": (
+        "không tìm ra máy chủ mail gửi đi của {domain}: hãy thêm --smtp-host (vd. {example})"
+    ),
+    "cannot tell {domain}'s sending server: add --smtp-host (e.g. {example}); tried {tried}": (
+        "không tìm ra máy chủ mail gửi đi của {domain}: hãy thêm --smtp-host (vd. {example}); "
+        "đã thử {tried}"
+    ),
+    "-q/--quiet and -v/--verbose cannot be given together": (
+        "không dùng -q/--quiet và -v/--verbose cùng lúc"
+    ),
+    "no cause {cause}": "không có nguyên nhân {cause}",
+    "another mailcheck run is already checking profile {profile} (pid {pid}, started "
+    "{when}); this run skipped it": (
+        "một lần chạy mailcheck khác đang kiểm tra hồ sơ {profile} (pid {pid}, bắt đầu lúc "
+        "{when}); lần chạy này bỏ qua hồ sơ đó"
+    ),
+    "another mailcheck run is already checking profile {profile} (pid unknown); this run "
+    "skipped it": (
+        "một lần chạy mailcheck khác đang kiểm tra hồ sơ {profile} (không rõ pid); lần chạy "
+        "này bỏ qua hồ sơ đó"
+    ),
+    "another mailcheck run is already checking profile {profile} ({holder}); this run "
+    "skipped it": (
+        "một lần chạy mailcheck khác đang kiểm tra hồ sơ {profile} ({holder}); lần chạy này "
+        "bỏ qua hồ sơ đó"
+    ),
+    "{file} is not UTF-8 text (save the list as CSV UTF-8)": (
+        "{file} không phải văn bản UTF-8 (hãy lưu danh sách dạng CSV UTF-8)"
+    ),
+}
+
+
+@functools.cache
+def _error_patterns() -> list[tuple[re.Pattern[str], str]]:
+    """ERRORS_VI's English templates as patterns, the most specific (most literal) first."""
+    patterns = []
+    for english, vietnamese in ERRORS_VI.items():
+        parts = re.split(r"\{(\w+)\}", english)
+        regex = "".join(
+            re.escape(part) if i % 2 == 0 else f"(?P<{part}>.+?)" for i, part in enumerate(parts)
+        )
+        literal = sum(len(part) for part in parts[::2])
+        patterns.append((literal, re.compile(regex, re.DOTALL), vietnamese))
+    patterns.sort(key=lambda item: -item[0])
+    return [(pattern, vietnamese) for _, pattern, vietnamese in patterns]
+
+
+def error_text(text: str, lang: str) -> str:
+    """One of mailcheck's error texts in ``lang``; unchanged when it has no translation."""
+    if lang != "vi":
+        return text
+    # ``... (did you mean X?)`` (errors.did_you_mean) at the end of any text of the table.
+    hint = _DID_YOU_MEAN.search(text)
+    if hint:
+        head = error_text(text[: hint.start()], lang)
+        if head != text[: hint.start()]:
+            return f"{head} (có phải ý bạn là {hint.group(1)}?)"
+    for pattern, vietnamese in _error_patterns():
+        match = pattern.fullmatch(text)
+        if match:
+            return _os_words(vietnamese.format(**match.groupdict()))
+    return text
+
+
+def _os_words(text: str) -> str:
+    for english, vietnamese in OS_ERRORS_VI.items():
+        text = text.replace(english, vietnamese)
+    return text
+
+
+#: ``mailcheck preflight``: the detail column, the progress bar and the summary line (the
+#: CSV header and the verdict and cause columns keep their machine keys).
+PREFLIGHT: dict[str, dict[str, str]] = {
+    "en": {
+        "nxdomain": "the domain does not exist",
+        "null_mx": "null MX: the domain accepts no mail",
+        "no_mail": "no MX and no address",
+        "mx_unresolvable": "MX hosts do not resolve: {hosts}",
+        "unknown": "DNS could not tell ({outcome})",
+        "resolver": "the DNS resolver does not answer names that must exist",
+        "progress": "{done} addresses, {domains} domains, {queries} DNS queries",
+        "summary": "{total} addresses: {counts}",
+        "shard_empty": "no addresses of this shard in {name}",
+        "empty": "no addresses in {name}",
+        "shard": "shard {index}/{count}: ",
+        "the_shards": "the shards",
+    },
+    "vi": {
+        "nxdomain": "tên miền không tồn tại",
+        "null_mx": "MX rỗng (null MX): tên miền không nhận thư",
+        "no_mail": "không có bản ghi MX và không có địa chỉ IP",
+        "mx_unresolvable": "không phân giải được các máy chủ MX: {hosts}",
+        "unknown": "DNS chưa trả lời được ({outcome})",
+        "resolver": "máy chủ DNS của máy này không trả lời cả những tên chắc chắn tồn tại",
+        "progress": "{done} địa chỉ, {domains} tên miền, {queries} truy vấn DNS",
+        "summary": "{total} địa chỉ: {counts}",
+        "shard_empty": "không có địa chỉ nào của phần này trong {name}",
+        "empty": "không có địa chỉ nào trong {name}",
+        "shard": "phần {index}/{count}: ",
+        "the_shards": "các phần",
+    },
+}
+
+#: email-validator's words for an address it refuses (preflight's detail column, and
+#: ``--recipient``), under --lang vi; the same ``{name}`` convention as ERRORS_VI.
+ADDRESS_ERRORS_VI: dict[str, str] = {
+    "An email address must have an @-sign.": "Địa chỉ email phải có ký tự @.",
+    "There must be something before the @-sign.": "Phải có tên trước ký tự @.",
+    "There must be something after the @-sign.": "Phải có tên miền sau ký tự @.",
+    "An email address cannot have two periods in a row.": (
+        "Địa chỉ email không được có hai dấu chấm liền nhau."
+    ),
+    "An email address cannot have a period and a hyphen next to each other.": (
+        "Địa chỉ email không được có dấu chấm và dấu gạch ngang đứng liền nhau."
+    ),
+    "The email address contains invalid characters before the @-sign: {chars}.": (
+        "Địa chỉ email có ký tự không hợp lệ trước ký tự @: {chars}."
+    ),
+    "The email address contains invalid characters before the @-sign.": (
+        "Địa chỉ email có ký tự không hợp lệ trước ký tự @."
+    ),
+    "The part after the @-sign contains invalid characters: {chars}.": (
+        "Phần sau ký tự @ có ký tự không hợp lệ: {chars}."
+    ),
+    "The email address contains unsafe characters: {chars}.": (
+        "Địa chỉ email có ký tự không an toàn: {chars}."
+    ),
+    "The email address contains an invalid character.": (
+        "Địa chỉ email có một ký tự không hợp lệ."
+    ),
+    "The part after the @-sign is not valid. It should have a period.": (
+        "Phần sau ký tự @ không hợp lệ: tên miền phải có dấu chấm."
+    ),
+    "The part after the @-sign is not valid. It is not within a valid top-level domain.": (
+        "Phần sau ký tự @ không hợp lệ: đuôi tên miền không tồn tại."
+    ),
+    "The part after the @-sign is a special-use or reserved name that cannot be used with "
+    "email.": "Phần sau ký tự @ là tên dành riêng, không dùng được cho email.",
+    "A display name and angle brackets around the email address are not permitted here.": (
+        "Ở đây chỉ nhập địa chỉ email, không kèm tên hiển thị và dấu ngoặc nhọn < >."
+    ),
+    "There can't be anything after the email address.": (
+        "Không được có gì phía sau địa chỉ email."
+    ),
+    "The email address is too long {reason}.": "Địa chỉ email quá dài {reason}.",
+    "The email address is too long before the @-sign {reason}.": (
+        "Phần trước ký tự @ quá dài {reason}."
+    ),
+    "Internationalized characters before the @-sign are not supported: {chars}.": (
+        "Không hỗ trợ ký tự có dấu trước ký tự @: {chars}."
+    ),
+}
+ERRORS_VI.update(ADDRESS_ERRORS_VI)
+
+#: The operating system's reasons (``strerror``) that error texts quote, under --lang vi.
+OS_ERRORS_VI: dict[str, str] = {
+    "No such file or directory": "không có tệp hoặc thư mục này",
+    "Permission denied": "không có quyền truy cập",
+    "Is a directory": "đây là một thư mục",
+    "Not a directory": "không phải thư mục",
+    "File exists": "tệp đã tồn tại",
+    "No space left on device": "ổ đĩa đã đầy",
+    "Read-only file system": "hệ thống tệp chỉ đọc",
+    "Connection refused": "kết nối bị từ chối",
+}
+
+_DID_YOU_MEAN = re.compile(r" \(did you mean (.+?)\?\)$")
+
+
+#: The live progress line on a terminal (``mailcheck.progress``): what each probe's step
+#: is doing, and the wait with its limit.
+PROGRESS: dict[str, dict[str, Any]] = {
+    "en": {
+        "waiting": "waiting for the message (up to {limit:g} s)",
+        "probes": {
+            "smtp": "SMTP",
+            "imap": "IMAP",
+            "dns": "DNS",
+            "auth": "sender DNS",
+            "rcpt": "recipient's server",
+            "bounce": "bounce",
+        },
+    },
+    "vi": {
+        "waiting": "đang chờ thư (tối đa {limit:g} s)",
+        "probes": {
+            "smtp": "SMTP",
+            "imap": "IMAP",
+            "dns": "DNS",
+            "auth": "DNS người gửi",
+            "rcpt": "máy chủ người nhận",
+            "bounce": "thư báo lỗi",
+        },
+        "steps": {
+            "junk": "thư mục Spam",
+            "resolve": "phân giải tên",
+            "connect": "kết nối",
+            "greeting": "chờ lời chào",
+            "starttls": "bật STARTTLS",
+            "tls": "bắt tay TLS",
+            "auth": "đăng nhập",
+            "login": "đăng nhập",
+            "mail": "gửi thư",
+            "rcpt": "gửi thư",
+            "data": "gửi thư",
+            "accepted": "máy chủ mail đã nhận thư",
+            "select": "mở hộp thư",
+            "list": "tìm thư mục Spam",
+            "junk-folder": "tìm thư mục Spam",
+            "watch": "đang chờ thư",
+            "fetch-headers": "đọc header",
+            "headers": "đọc header",
+            "placement": "xem thư nằm ở đâu",
+            "cleanup": "xóa thư thử",
+            "leftovers": "dọn thư thử cũ",
+            "retry": "chờ thử lại",
+            "recipient": "tên miền người nhận",
+            "rcpt-probe": "hỏi máy chủ người nhận",
+            "bounce": "tìm thư báo lỗi",
+        },
+    },
+}
+
+#: Where the password came from (``Secret.source``: ``env NAME``, ``prompt``, ``file PATH``,
+#: ``command``, ...) and the password prompt, by language.
+SECRET_WORDS: dict[str, dict[str, str]] = {
+    "en": {
+        "prompt": "Password for {user}",
+        "imap_prompt": "IMAP password for {user}",
+        "env": "env {name}",
+        "at_prompt": "prompt",
+        "file": "file {name}",
+        "stdin": "stdin",
+        "password command": "password command",
+        "token command": "token command",
+        "grant": "OAuth2 refresh grant ({name}",
+    },
+    "vi": {
+        "prompt": "Mật khẩu của {user}",
+        "imap_prompt": "Mật khẩu IMAP của {user}",
+        "env": "biến môi trường {name}",
+        "at_prompt": "nhập tại dấu nhắc",
+        "file": "tệp {name}",
+        "stdin": "đầu vào chuẩn (stdin)",
+        "password command": "lệnh lấy mật khẩu",
+        "token command": "lệnh lấy access token",
+        "grant": "quyền OAuth2 đã lưu ({name}",
+    },
+}
+
+
+def password_source(source: str, lang: str) -> str:
+    """Where a password came from (``Secret.source``), in ``lang``'s words: ``env NAME`` is
+    ``biến môi trường NAME``, ``prompt`` is ``nhập tại dấu nhắc``; a path or a command
+    (``file /etc/x``) keeps its name."""
+    words = SECRET_WORDS[lang]
+    if source == "prompt":
+        return words["at_prompt"]
+    if source in ("stdin", "password command", "token command"):
+        return words[source]
+    grant = "OAuth2 refresh grant ("
+    if source.startswith(grant):
+        return words["grant"].format(name=source.removeprefix(grant))
+    kind, _, name = source.partition(" ")
+    if kind in ("env", "file") and name:
+        return words[kind].format(name=name)
+    return source
+
+
+#: ``mailcheck causes``: the severity words (the status words, lower-case in the list),
+#: and a heading per area of the catalogue (data/causes/NN-area.toml).
+CAUSES_LIST: dict[str, dict[str, Any]] = {
+    "en": {
+        "fix": "Fix",
+        "count": "{count} causes. A cause's fix: mailcheck causes ID (e.g. mailcheck causes "
+        "password-changed); all of them: docs/causes.md.",
+        "areas": {
+            "faq": "The support FAQ's cases",
+            "smtp-login": "Login to the mail server",
+            "smtp-tls": "TLS and certificates",
+            "smtp-connection": "Connecting to the mail server",
+            "mailcheck-itself": "mailcheck itself",
+            "round-trip": "Delivery to your own mailbox",
+            "recipient-domain": "The customer's domain",
+            "sender-auth": "Sender authentication (SPF, DKIM, DMARC, blocklists)",
+            "bounces": "Bounces",
+            "the-run": "The run",
+            "relay-refused": "Relaying refused",
+            "submission": "Submitting the message",
+            "oauth": "OAuth2 sign-in",
+            "oauth-grant": "OAuth2 sign-in: the stored grant",
+            "imap-oauth2": "OAuth2 sign-in to IMAP",
+            "sent": "The test sent to the customer",
+        },
+    },
+    "vi": {
+        "fix": "Cách khắc phục",
+        "count": "{count} nguyên nhân. Cách khắc phục của một nguyên nhân: mailcheck causes "
+        "ID (vd. mailcheck causes password-changed); tất cả: docs/causes.md.",
+        "areas": {
+            "faq": "Các trường hợp trong FAQ hỗ trợ",
+            "smtp-login": "Đăng nhập máy chủ mail",
+            "smtp-tls": "TLS và chứng chỉ",
+            "smtp-connection": "Kết nối đến máy chủ mail",
+            "mailcheck-itself": "Chính mailcheck",
+            "round-trip": "Thư thử về hộp thư của bạn",
+            "recipient-domain": "Tên miền của khách hàng",
+            "sender-auth": "Xác thực người gửi (SPF, DKIM, DMARC, danh sách chặn)",
+            "bounces": "Thư báo lỗi",
+            "the-run": "Lần chạy",
+            "relay-refused": "Máy chủ mail từ chối chuyển tiếp",
+            "submission": "Gửi thư lên máy chủ mail",
+            "oauth": "Đăng nhập OAuth2",
+            "oauth-grant": "Đăng nhập OAuth2: quyền đã lưu",
+            "imap-oauth2": "Đăng nhập IMAP bằng OAuth2",
+            "sent": "Thư thử gửi cho khách hàng",
+        },
+    },
+}
+
+# Step names newer than the Steps table (C16's): the last look through the other folders,
+# and the control question to the resolver. setdefault: the table's own words win.
+for _lang, _names in {
+    "en": {"sweep": "sweep", "resolver": "resolver"},
+    "vi": {"sweep": "xem thư mục", "resolver": "kiểm tra máy chủ DNS"},
+}.items():
+    for _name, _word in _names.items():
+        STEPS[_lang]["names"].setdefault(_name, _word)
+
+CATALOGUE.update(
+    {
+        "cli_messages": CLI_MESSAGES,
+        "progress_words": {lang: PROGRESS[lang]["probes"] for lang in LANGS},
+        "secret_words": SECRET_WORDS,
+        "causes_list": CAUSES_LIST,
+    }
+)

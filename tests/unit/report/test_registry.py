@@ -27,6 +27,7 @@ from mailcheck.report import (
 )
 from mailcheck.report.check import render_check_human, render_check_json
 from mailcheck.report.human import render_human
+from mailcheck.report.i18n import CAUSES_LIST
 from mailcheck.report.json import dump_json, render_json, report_dict
 from mailcheck.report.junit import render_junit
 from mailcheck.report.markdown import render_markdown
@@ -142,8 +143,11 @@ def test_causes_through_the_registry() -> None:
     assert doc["schema"] == 1
     assert [c["id"] for c in doc["causes"]] == [c.id for c in causes]
     human = render_causes(causes, Format.HUMAN, lang="vi").splitlines()
-    assert len(human) == 2 * len(causes)
-    assert human[1] == f"    {causes[0].title['vi']}"
+    # An index by area: a heading, then each cause's line and its title.
+    assert human[0] == CAUSES_LIST["vi"]["areas"]["faq"]
+    assert human[1].split()[:2] == [causes[0].id, "CẢNH"]
+    assert human[2] == f"      {causes[0].title['vi']}"
+    assert all(f"      {c.title['vi']}" in human for c in causes)
 
 
 def test_missing_history_through_the_registry(tmp_path: Path) -> None:

@@ -34,9 +34,10 @@ def prepare(
     settings = resolve_settings(
         values, need_sender=need_sender, need_recipient=need_recipient, need_smtp=need_smtp
     )
-    secret = read_secret(
-        settings.secret_source, prompt_label=f"Password for {settings.smtp.username}"
-    )
+    from mailcheck.report.i18n import SECRET_WORDS
+
+    prompt = SECRET_WORDS[settings.lang]["prompt"].format(user=settings.smtp.username)
+    secret = read_secret(settings.secret_source, prompt_label=prompt)
     return settings, secret
 
 

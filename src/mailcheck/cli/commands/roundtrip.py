@@ -27,12 +27,14 @@ def command(
     """
     from mailcheck import interrupt
     from mailcheck.cli.commands.output import emit, prepare
-    from mailcheck.progress import progress_line
+    from mailcheck.progress import progress_view
+    from mailcheck.report.i18n import PROGRESS
     from mailcheck.scenarios.roundtrip import RoundtripSteps, roundtrip_diagnosis
 
     settings, secret = prepare(values, need_sender=True)
     steps = RoundtripSteps()
-    run = roundtrip_diagnosis("roundtrip", settings, secret, steps, view=progress_line)
+    view = progress_view(PROGRESS[settings.lang], settings.roundtrip.wait)
+    run = roundtrip_diagnosis("roundtrip", settings, secret, steps, view=view)
     diagnosis = interrupt.run(run)
     return emit(
         diagnosis,

@@ -56,7 +56,8 @@ def command(
     from mailcheck import interrupt
     from mailcheck.cli.commands.output import emit, prepare
     from mailcheck.errors import ConfigError
-    from mailcheck.progress import progress_line
+    from mailcheck.progress import progress_view
+    from mailcheck.report.i18n import PROGRESS
     from mailcheck.scenarios.watch import WatchCriteria, watch_diagnosis
 
     if not (match_from or match_subject or match_number):
@@ -64,7 +65,8 @@ def command(
     values["deadline"] = values.get("deadline") or str(float(values["wait"]) + 30)
     settings, secret = prepare(values, need_sender=True, need_smtp=False)
     criteria = WatchCriteria(match_from, match_subject, match_number)
-    diagnosis = interrupt.run(watch_diagnosis(settings, secret, criteria, view=progress_line))
+    view = progress_view(PROGRESS[settings.lang], settings.roundtrip.wait)
+    diagnosis = interrupt.run(watch_diagnosis(settings, secret, criteria, view=view))
     return emit(
         diagnosis,
         fmt=fmt,
