@@ -62,3 +62,44 @@ def test_help_says_what_jobs_does() -> None:
     result = run_cli(["bounce", "--help"])
     assert "--jobs N" in result.stdout
     assert "1 parses in this one only" in " ".join(result.stdout.split())
+
+
+def _dies() -> None:
+    import os
+
+    os._exit(1)  # the worker process ends before it parses anything
+
+
+def _slow() -> None:
+    import time
+
+    time.sleep(1.5)  # a worker that starts late: this process parses in the meantime
+
+
+@pytest.mark.parametrize("start", [_dies, _slow])
+def test_a_worker_that_dies_or_lags_changes_no_report(
+    start: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import asyncio
+    import multiprocessing
+    from concurrent.futures import Executor, ProcessPoolExecutor
+
+    from mailcheck.report.json import report_dict
+
+    def workers(jobs: int | None = None) -> tuple[Executor | None, int]:
+        context = multiprocessing.get_context("fork")
+        return ProcessPoolExecutor(max_workers=1, mp_context=context, initializer=start), 1
+
+    names = sorted(BOUNCES.glob("*.eml"))
+    raw = b"".join(
+        b"From MAILER-DAEMON Mon Jan  5 09:00:00 2026\n"
+        + names[index % len(names)].read_bytes().replace(b"\r\n", b"\n")
+        + b"\n"
+        for index in range(bounce.WORKER_FROM + 200)
+    )
+    here = asyncio.run(bounce.bounce_diagnoses(raw, "big.mbox"))
+    monkeypatch.setattr(bounce, "_workers", workers)
+    ahead = asyncio.run(bounce.bounce_diagnoses(raw, "big.mbox", parallel=True))
+    assert [_without_times(report_dict(d)) for d in ahead] == [
+        _without_times(report_dict(d)) for d in here
+    ]

@@ -138,7 +138,7 @@ async def _parsed(
                 if batch is None:
                     more = False
                 else:
-                    pending.append((batch, pool.submit(_parse_all, batch)))
+                    pending.append((batch, _submit(pool, batch)))
             if not pending:
                 if more and pool is None:  # the worker died: the rest is parsed here
                     batch = next(batches, None)
@@ -167,6 +167,17 @@ async def _parsed(
     finally:
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _submit(pool: Executor, batch: list[bytes]) -> Future[list[Bounce]]:
+    """The worker's job for ``batch``; a pool that is already broken gives a failed one,
+    which :func:`_results` answers by parsing here."""
+    try:
+        return pool.submit(_parse_all, batch)
+    except Exception as exc:  # noqa: BLE001 - BrokenProcessPool, shut down, ...
+        failed: Future[list[Bounce]] = Future()
+        failed.set_exception(exc)
+        return failed
 
 
 def _jobs(pending: Iterable[tuple[list[bytes], Future[list[Bounce]] | list[Bounce]]]) -> int:
