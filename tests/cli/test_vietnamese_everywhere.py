@@ -321,6 +321,13 @@ def test_bounce(fixture: str) -> None:
     assert_vietnamese(result.stdout, fixture)
 
 
+def test_check_without_a_config() -> None:
+    result = run_cli(["check", "--all", "--lang", "vi"])
+    assert result.exit_code == 3
+    assert_vietnamese(result.stdout, "check")
+    assert_vietnamese(result.stderr, "check")
+
+
 def test_history(tmp_path: Path) -> None:
     from datetime import UTC, datetime, timedelta
 

@@ -11,7 +11,7 @@ from typing import Any
 from mailcheck import __version__
 from mailcheck.check.result import CheckRun, ProfileResult
 from mailcheck.diagnosis import evidence_steps
-from mailcheck.report.i18n import CHECK, COLOURS, STATUS_WORDS
+from mailcheck.report.i18n import CHECK, COLOURS, STATUS_WORDS, error_text
 from mailcheck.report.json import SCHEMA, dump_json, report_dict
 from mailcheck.report.quote import quote_lines
 from mailcheck.rules import Severity
@@ -27,10 +27,11 @@ def _headline(result: ProfileResult, lang: str) -> str:
 
 def _headline_raw(result: ProfileResult, lang: str) -> str:
     text = CHECK[lang]
+    # Why a profile did not run is one of mailcheck's own error texts: in the report's words.
     if result.skipped:
-        return f"{text['skipped']}: {result.skipped}"
+        return f"{text['skipped']}: {error_text(result.skipped, lang)}"
     if result.error:
-        return f"{text['error']}: {result.error}"
+        return f"{text['error']}: {error_text(result.error, lang)}"
     delivery = result.stages.get("delivery")
     parts = []
     if result.placement in ("inbox", "junk") and delivery is not None:

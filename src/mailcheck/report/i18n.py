@@ -1249,6 +1249,13 @@ ERRORS_VI: dict[str, str] = {
         "không dùng -q/--quiet và -v/--verbose cùng lúc"
     ),
     "no cause {cause}": "không có nguyên nhân {cause}",
+    "history not recorded: {reason}": "chưa ghi được vào lịch sử: {reason}",
+    "{name} is not UTF-8 text ({where}); read it as Windows-1258 (Vietnamese Windows). If "
+    "names look wrong, save the list as CSV UTF-8": (
+        "{name} không phải văn bản UTF-8 ({where}); đã đọc theo bảng mã Windows-1258 (Windows "
+        "tiếng Việt). Nếu tên hiển thị sai, hãy lưu danh sách dạng CSV UTF-8"
+    ),
+    "{reason}; showing the default history file": "{reason}; đang hiện tệp lịch sử mặc định",
     "another mailcheck run is already checking profile {profile} (pid {pid}, started "
     "{when}); this run skipped it": (
         "một lần chạy mailcheck khác đang kiểm tra hồ sơ {profile} (pid {pid}, bắt đầu lúc "
@@ -1298,7 +1305,9 @@ def error_text(text: str, lang: str) -> str:
     for pattern, vietnamese in _error_patterns():
         match = pattern.fullmatch(text)
         if match:
-            return _os_words(vietnamese.format(**match.groupdict()))
+            # A part that is itself one of these texts ("history not recorded: <why>").
+            parts = {k: error_text(v, lang) for k, v in match.groupdict().items()}
+            return _os_words(vietnamese.format(**parts))
     return text
 
 
