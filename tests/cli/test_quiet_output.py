@@ -58,6 +58,8 @@ def test_a_healthy_diagnose_fits_in_12_rows_of_80_columns(lab: LabHandle, lang: 
     assert "Các bước" not in out
     assert "Fix:" not in out
     assert "Cách khắc phục:" not in out
+    if lang == "vi":  # where the password came from, in Vietnamese too
+        assert "mật khẩu từ biến môi trường MAILCHECK_PASSWORD" in " ".join(out.split())
     # One line per OK finding (inbox, the customer's domain, the sender's DMARC).
     word = "ỔN " if lang == "vi" else "OK "
     assert len([line for line in out.splitlines() if line.startswith(word)]) == 3, out

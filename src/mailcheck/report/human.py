@@ -23,6 +23,7 @@ from mailcheck.report.i18n import (
     BOUNCE,
     COLOURS,
     FIRST_LINE,
+    HEADLINE,
     HUMAN,
     LAYOUT,
     STATUS_WORDS,
@@ -107,7 +108,17 @@ def _probe_lines(
     return lines
 
 
-def _headline(diagnosis: Diagnosis, labels: dict[str, Any]) -> str:
+def _source(source: str, words: dict[str, str]) -> str:
+    """``env MAILCHECK_PASSWORD`` in the report's language (the variable or file name kept)."""
+    first, _, rest = source.partition(" ")
+    if first in ("password", "token") and rest == "command":
+        return words[first]
+    if first in words:
+        return f"{words[first]} {rest}".rstrip()
+    return source
+
+
+def _headline(diagnosis: Diagnosis, labels: dict[str, Any], lang: str) -> str:
     """``mailcheck diagnose: a@x → b@y, via host:587 (starttls), user a@x, password from ...``"""
     t = diagnosis.target
     parts = []
@@ -128,7 +139,7 @@ def _headline(diagnosis: Diagnosis, labels: dict[str, Any]) -> str:
         domain = str(t["sender"]).rpartition("@")[2]
         parts.append(labels[f"found_{t['smtp_found_by']}"].format(domain=domain))
     if t.get("provider"):
-        parts.append(f"provider {t['provider']}")
+        parts.append(f"{HEADLINE[lang]['provider']} {t['provider']}")
         if t.get("provider_mx"):
             # Picked from the sender domain's MX: say so, the user never named it.
             parts.append(labels["from_mx"].format(domain=t["provider_mx"]))
@@ -136,10 +147,12 @@ def _headline(diagnosis: Diagnosis, labels: dict[str, Any]) -> str:
         # Whose server and secret a run used: never silently another mailbox's.
         key = "from_profile" if t.get("profile_keys") else "profile"
         parts.append(labels[key].format(name=t["profile"], keys=t.get("profile_keys")))
-    if t.get("username"):
+    if t.get("username") and t.get("username") != t.get("sender"):
+        # The sender address is the default login name: said only when it is another.
         parts.append(f"{labels['as']} {t['username']}")
     if t.get("password_source"):
-        parts.append(f"{labels['password']} {t['password_source']}")
+        source = _source(str(t["password_source"]), HEADLINE[lang])
+        parts.append(f"{labels['password']} {source}")
     # Addresses, host and user names, the bounce file's name: all given by others.
     return printable(f"mailcheck {diagnosis.command}: " + ", ".join(parts))
 
@@ -287,7 +300,7 @@ def render_human(
     # Steps and timings are the evidence of a failure, and noise in a healthy run.
     show_steps = verbose or transcript or severity is not Severity.OK
     out: list[str] = [result_line]
-    out.extend(_wrap(_headline(diagnosis, labels | FIRST_LINE[lang]), width, "", "  "))
+    out.extend(_wrap(_headline(diagnosis, labels | FIRST_LINE[lang], lang), width, "", "  "))
     out.append("")
     bounce_blocks = False
     for result in diagnosis.probes:
@@ -328,8 +341,8 @@ def render_human(
         out.extend(_wrap(cause.fix[lang], width, f"  {label}: ", "    "))
         out.append("")
     out.extend(advice)
-    if out[-1] != "":
-        out.append("")
+    if out[-1] != "" and show_steps:
+        out.append("")  # a healthy report stays short: its OK lines lead straight on
     if not diagnosis.findings:
         out.append(labels["none"])
         out.append("")

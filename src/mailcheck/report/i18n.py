@@ -19,6 +19,7 @@ __all__ = [
     "CHECK",
     "COLOURS",
     "FIRST_LINE",
+    "HEADLINE",
     "HISTORY",
     "HISTORY_PLACEMENT",
     "HISTORY_TREND",
@@ -569,6 +570,30 @@ AUTH_QUOTES: dict[str, dict[str, str]] = {
         "no_record": "(không có)",
     },
 }
+#: The report's first lines: where the password came from (``mailcheck.secret``'s sources,
+#: by their first word) and the provider and profile labels.
+HEADLINE: dict[str, dict[str, str]] = {
+    "en": {
+        "env": "env",
+        "file": "file",
+        "stdin": "standard input",
+        "prompt": "the prompt",
+        "password": "a password command",
+        "token": "a token command",
+        "provider": "provider",
+        "profile": "profile",
+    },
+    "vi": {
+        "env": "biến môi trường",
+        "file": "tệp",
+        "stdin": "đầu vào chuẩn (stdin)",
+        "prompt": "nhập khi được hỏi",
+        "password": "lệnh lấy mật khẩu",
+        "token": "lệnh lấy token",
+        "provider": "nhà cung cấp",
+        "profile": "hồ sơ",
+    },
+}
 # ---------------------------------------------------------------- end of C16's block
 
 # ---------------------------------------------------------------- A16's block
@@ -608,6 +633,7 @@ CATALOGUE: dict[str, dict[str, Any]] = {
     "layout": LAYOUT,  # C16
     "report_md": REPORT_MD,  # C16
     "auth_quotes": AUTH_QUOTES,  # C16
+    "headline": HEADLINE,  # C16
     "first_line": FIRST_LINE,  # A16
 }
 
