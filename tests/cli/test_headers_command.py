@@ -115,6 +115,16 @@ def test_the_json_report_carries_every_hop_and_result() -> None:
     assert report["facts"]["message.auth"] == "pass"
 
 
+@pytest.mark.parametrize("name", ["microsoft365-junk.eml", "gmail-inbound.eml"])
+def test_the_json_report_follows_the_published_schema(name: str) -> None:
+    from jsonschema import Draft202012Validator  # type: ignore[import-untyped]  # no stubs
+
+    schema = json.loads((ROOT / "docs" / "schema" / "diagnosis.schema.json").read_text())
+    _, report = run_json(["headers", str(HEADERS / name)])
+    errors = [e.message for e in Draft202012Validator(schema).iter_errors(report)]
+    assert errors == []
+
+
 def test_the_markdown_report_quotes_the_receivers_header(tmp_path: Path) -> None:
     report = tmp_path / "headers.md"
     source = HEADERS / "fastmail-unauthenticated.eml"

@@ -41,9 +41,8 @@ def watch_lines(step: Step, labels: dict[str, Any]) -> list[str]:
         )
         accepted, transit = step.get("accepted_at"), step.get("transit_s")
         if accepted:
-            line += "; " + labels["accepted"].format(
-                at=accepted, transit=_seconds(float(transit or 0))
-            )
+            # Received times have whole seconds: so does the time in transit.
+            line += "; " + labels["accepted"].format(at=accepted, transit=f"{transit or 0} s")
         return [line]
     return []
 
