@@ -338,7 +338,11 @@ def _find_host(
     tried = describe(found.tried, (port,) if port is not None else PORTS)
     example = f"mail.{shown}"
     if ask and sys.stdin.isatty():
-        typed = _ask_host(shown, example, tried)
+        from mailcheck.report.i18n import ASK_HOST
+
+        lang = "vi" if str(pick("lang") or default_lang()).lower() == "vi" else "en"
+        ports = (port,) if port is not None else PORTS
+        typed = _ask_host(shown, example, describe(found.tried, ports, ASK_HOST[lang]), lang)
         if typed:
             return typed, port_value, "prompt"
     said = f"; tried {tried}" if tried else ""
@@ -347,15 +351,18 @@ def _find_host(
     )
 
 
-def _ask_host(domain: str, example: str, tried: str) -> str:
+def _ask_host(domain: str, example: str, tried: str, lang: str) -> str:
     """One line on the terminal: the one thing missing; empty when nothing is typed."""
+    from mailcheck.report.i18n import ASK_HOST
+
+    words = ASK_HOST[lang]
     if tried:
-        sys.stderr.write(f"mailcheck: tried {tried}\n")
-    sys.stderr.write(f"SMTP server of {domain} (e.g. {example}): ")
+        sys.stderr.write(words["tried"].format(tried=tried) + "\n")
+    sys.stderr.write(words["ask"].format(domain=domain, example=example) + " ")
     sys.stderr.flush()
     try:
         return sys.stdin.readline().strip()
-    except (KeyboardInterrupt, EOFError):
+    except KeyboardInterrupt:
         sys.stderr.write("\n")
         return ""
 

@@ -14,13 +14,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from mailcheck.dnsresolver import Resolver
 
-__all__ = ["PORTS", "Found", "Tried", "describe", "find_smtp_host"]
+__all__ = ["PORTS", "TRIED_WORDS", "Found", "Tried", "describe", "find_smtp_host"]
 
 #: Submission ports tried when none is given: STARTTLS, then implicit TLS (RFC 8314).
 PORTS = (587, 465)
@@ -137,15 +138,24 @@ def find_smtp_host(
     return result[0] if result else Found(None, None, ())
 
 
-def describe(tried: tuple[Tried, ...], ports: tuple[int, ...]) -> str:
+#: How each outcome is told; the prompt's words come in the user's language
+#: (:data:`mailcheck.report.i18n.ASK_HOST`), the error's in English (translated where errors are).
+TRIED_WORDS = {
+    "from_mx": "{host} from its MX",
+    "no-name": "{where} (no such name)",
+    "closed": "{where} ({ports} closed)",
+    "answered": "{where} (answered on {port})",
+}
+
+
+def describe(
+    tried: tuple[Tried, ...], ports: tuple[int, ...], words: Mapping[str, str] = TRIED_WORDS
+) -> str:
     """``mail.company.vn (no such name), mx.company.vn from its MX (587, 465 closed)``."""
-    words = []
+    told = []
     for t in tried:
-        where = t.host + (" from its MX" if t.how == "mx" else "")
-        if t.outcome == "no-name":
-            words.append(f"{where} (no such name)")
-        elif t.outcome == "closed":
-            words.append(f"{where} ({', '.join(map(str, ports))} closed)")
-        else:
-            words.append(f"{where} (answered on {t.port})")
-    return ", ".join(words)
+        where = words["from_mx"].format(host=t.host) if t.how == "mx" else t.host
+        told.append(
+            words[t.outcome].format(where=where, ports=", ".join(map(str, ports)), port=t.port)
+        )
+    return ", ".join(told)

@@ -47,9 +47,10 @@ ZONES: dict[str, Any] = {
     "cpanel.vn.": {"MX": ["10 mx.cpanel.vn."]},
     "mail.cpanel.vn.": {"A": ["127.0.0.1"]},
     "mx.cpanel.vn.": {"A": ["127.0.0.1"]},
-    # A domain whose servers take nothing on the submission port.
+    # A domain whose servers take nothing on the submission port (the scripted servers
+    # listen on 127.0.0.1 only).
     "closed.vn.": {"MX": ["10 mx.closed.vn."]},
-    "mx.closed.vn.": {"A": ["127.0.0.1"]},
+    "mx.closed.vn.": {"A": ["127.0.0.2"]},
     "gmail.com.": {"MX": ["5 gmail-smtp-in.l.google.com."]},
 }
 
@@ -259,12 +260,17 @@ def test_a_mistyped_provider_domain_in_the_sender_is_suggested(dns: str) -> None
 # ---------------------------------------------------------------- the README, as written
 
 
-def readme_first_command() -> list[str]:
-    """The README's first example: the first ``$ mailcheck`` line of its first console block."""
+def _readme_example() -> list[str]:
+    """The README's first console block, line by line."""
     text = (ROOT / "README.md").read_text(encoding="utf-8")
     block = re.search(r"```console\n(.*?)```", text, re.S)
     assert block is not None, "the README has no console example"
-    line = next(ln for ln in block.group(1).splitlines() if ln.startswith("$ mailcheck "))
+    return block.group(1).splitlines()
+
+
+def readme_first_command() -> list[str]:
+    """The README's first example: the first ``$ mailcheck`` line of its first console block."""
+    line = next(ln for ln in _readme_example() if ln.startswith("$ mailcheck "))
     return shlex.split(line.removeprefix("$ "))
 
 
@@ -285,6 +291,7 @@ def test_the_readme_first_example_runs_as_written_against_the_lab(lab: LabHandle
         env={
             "MAILCHECK_DNS_SERVER": lab.dns,
             "MAILCHECK_SMTP_PORT": str(lab.ports["submission"]),
+            "MAILCHECK_IMAP_PORT": str(lab.ports["imaps"]),
             "MAILCHECK_CA_FILE": lab.ca_file,
             "MAILCHECK_PASSWORD": "not-the-password",
             "MAILCHECK_LANG": "en",
@@ -292,6 +299,32 @@ def test_the_readme_first_example_runs_as_written_against_the_lab(lab: LabHandle
     )
     assert "no SMTP server" not in result.stderr
     assert result.exit_code == 2, result.output
-    assert "password-changed" in result.stdout
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    assert "CRITICAL password-changed" in readme
+    # The README shows what the command prints: its first line word for word.
+    shown = _readme_example()
+    command_line = next(i for i, ln in enumerate(shown) if ln.startswith("$ mailcheck "))
+    assert result.stdout.splitlines()[0] == shown[command_line + 1]
+    assert "server found from the MX of company.vn" in result.stdout.replace("\n  ", " ")
+
+
+def test_on_a_terminal_the_one_missing_thing_is_asked_for(
+    dns: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.helpers import run_on_terminal
+
+    monkeypatch.setenv("MAILCHECK_PASSWORD", "pw")
+    with scripted_smtp(ANY_LOGIN) as server:
+        code, output, answered = run_on_terminal(
+            [
+                *("smtp", "--sender", "billing@closed.vn", "--smtp-port", str(server.port)),
+                *("--smtp-tls", "none", "--allow-plaintext", "--dns-server", dns, "--lang", "vi"),
+            ],
+            prompt=b"(vd. mail.closed.vn):",
+            answer="127.0.0.1",
+        )
+    assert answered, output
+    assert "mailcheck: đã thử mail.closed.vn (không có tên này), mx.closed.vn (theo MX)" in output
+    assert f"qua 127.0.0.1:{server.port}" in output
+    assert "máy chủ mail do bạn nhập" in output
+    # The typed-in server got the one login.
+    assert server.connections == 1
+    assert code == 0, output

@@ -13,6 +13,7 @@ import re
 from typing import Any
 
 __all__ = [
+    "ASK_HOST",
     "AUTH_QUOTES",
     "BOUNCE",
     "CATALOGUE",
@@ -615,6 +616,25 @@ FIRST_LINE: dict[str, dict[str, str]] = {
         "found_prompt": "máy chủ mail do bạn nhập",
     },
 }
+#: The one question asked when no server of the sender's domain answered (on a terminal).
+ASK_HOST: dict[str, dict[str, str]] = {
+    "en": {
+        "tried": "mailcheck: tried {tried}",
+        "ask": "SMTP server of {domain} (e.g. {example}):",
+        "from_mx": "{host} from its MX",
+        "no-name": "{where} (no such name)",
+        "closed": "{where} ({ports} closed)",
+        "answered": "{where} (answered on {port})",
+    },
+    "vi": {
+        "tried": "mailcheck: đã thử {tried}",
+        "ask": "Máy chủ mail gửi đi (SMTP) của {domain} (vd. {example}):",
+        "from_mx": "{host} (theo MX)",
+        "no-name": "{where} (không có tên này)",
+        "closed": "{where} (cổng {ports} không mở)",
+        "answered": "{where} (trả lời ở cổng {port})",
+    },
+}
 # ---------------------------------------------------------------- end of A16's block
 
 #: Every table by name, for the tests (and anyone who translates).
@@ -635,6 +655,7 @@ CATALOGUE: dict[str, dict[str, Any]] = {
     "auth_quotes": AUTH_QUOTES,  # C16
     "headline": HEADLINE,  # C16
     "first_line": FIRST_LINE,  # A16
+    "ask_host": ASK_HOST,  # A16
 }
 
 
