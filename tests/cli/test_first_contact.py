@@ -328,3 +328,17 @@ def test_on_a_terminal_the_one_missing_thing_is_asked_for(
     # The typed-in server got the one login.
     assert server.connections == 1
     assert code == 0, output
+
+
+def test_the_one_line_ask_is_vietnamese_under_lang_vi(dns: str) -> None:
+    port = free_port()
+    result = run_cli(
+        ["smtp", "--sender", "billing@closed.vn", "--smtp-port", str(port), "--dns-server", dns],
+        env={"MAILCHECK_PASSWORD": "pw", "MAILCHECK_LANG": "vi"},
+    )
+    assert result.exit_code == 3
+    assert result.stderr.strip() == (
+        "mailcheck: lỗi: không tìm ra máy chủ mail gửi đi của closed.vn: hãy thêm --smtp-host "
+        "(vd. mail.closed.vn); đã thử mail.closed.vn (không có tên này), "
+        f"mx.closed.vn (theo MX) ({port} không mở)"
+    )

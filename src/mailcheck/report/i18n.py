@@ -1631,3 +1631,17 @@ CATALOGUE.update(
         "causes_list": CAUSES_LIST,
     }
 )
+
+
+# ---------------------------------------------------------------- A16's block (issue 16)
+# What was tried for a sending server nobody named (mailcheck.smtphost.TRIED_WORDS), inside
+# the error "cannot tell company.vn's sending server: ...; tried ...", under --lang vi.
+OS_ERRORS_VI.update(
+    {
+        " from its MX": " (theo MX)",
+        "(no such name)": "(không có tên này)",
+        " closed)": " không mở)",
+        "(answered on ": "(trả lời ở cổng ",
+    }
+)
+# ---------------------------------------------------------------- end of A16's block
