@@ -65,6 +65,9 @@ def test_a_changed_tls_mode_takes_that_modes_default_port() -> None:
         ({"smtp_tls": "SSL"}, (TlsMode.TLS, 465)),
         ({"smtp_tls": "ssl", "smtp_port": "2465"}, (TlsMode.TLS, 2465)),
         ({"provider": "gmail", "smtp_port": "465"}, (TlsMode.TLS, 465)),
+        # A preset of implicit TLS on 465 (Yandex) given port 587: the port's own mode.
+        ({"provider": "yandex", "smtp_port": "587"}, (TlsMode.STARTTLS, 587)),
+        ({"provider": "yandex", "smtp_port": "587", "smtp_tls": "tls"}, (TlsMode.TLS, 587)),
     ],
 )
 def test_port_465_alone_means_implicit_tls_and_ssl_is_tls(
