@@ -25,6 +25,8 @@ __all__ = ["PORTS", "TRIED_WORDS", "Found", "Tried", "describe", "find_smtp_host
 
 #: Submission ports tried when none is given: STARTTLS, then implicit TLS (RFC 8314).
 PORTS = (587, 465)
+#: MX hosts tried after mail.<domain>, most preferred first.
+MAX_MX = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,7 +97,8 @@ async def _find(
     tried: list[Tried] = []
     try:
         candidates = [(f"mail.{domain}", "name")]
-        candidates += [(h, "mx") for h in await _mx_hosts(resolver, domain)]
+        # The two most preferred MX hosts: a third is a backup MX, never the submission server.
+        candidates += [(h, "mx") for h in (await _mx_hosts(resolver, domain))[:MAX_MX]]
         seen: set[str] = set()
         for host, how in candidates:
             if host in seen:
