@@ -300,7 +300,8 @@ def render_human(
     # Steps and timings are the evidence of a failure, and noise in a healthy run.
     show_steps = verbose or transcript or severity is not Severity.OK
     out: list[str] = [result_line]
-    out.extend(_wrap(_headline(diagnosis, labels | FIRST_LINE[lang], lang), width, "", "  "))
+    # One line (the terminal folds it): what was checked reads, and is searched, as one.
+    out.append(_headline(diagnosis, labels | FIRST_LINE[lang], lang))
     out.append("")
     bounce_blocks = False
     for result in diagnosis.probes:
