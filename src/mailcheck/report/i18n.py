@@ -1645,3 +1645,13 @@ OS_ERRORS_VI.update(
     }
 )
 # ---------------------------------------------------------------- end of A16's block
+
+
+# ---------------------------------------------------------------- F16's block (part 2)
+# The recipient-TLS probe in the progress line, and its area of the cause catalogue
+# (data/causes/18-recipient-tls.toml) in `mailcheck causes`.
+PROGRESS["en"]["probes"]["mxtls"] = "recipient's TLS"
+PROGRESS["vi"]["probes"]["mxtls"] = "TLS bên nhận"
+CAUSES_LIST["en"]["areas"]["recipient-tls"] = "The customer's TLS (STARTTLS, MTA-STS, TLS-RPT)"
+CAUSES_LIST["vi"]["areas"]["recipient-tls"] = "TLS phía khách hàng (STARTTLS, MTA-STS, TLS-RPT)"
+# ---------------------------------------------------------------- end of F16's block (part 2)
