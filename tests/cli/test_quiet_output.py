@@ -10,7 +10,7 @@ import re
 import pytest
 
 from mailcheck.terminal import colour_wanted
-from tests.helpers import LAB_USER, LabHandle, free_port, run_cli
+from tests.helpers import LAB_USER, LabHandle, free_port, run_cli, run_on_terminal
 
 ESCAPE = re.compile(r"\x1b\[")
 
@@ -195,3 +195,16 @@ def test_our_own_test_in_our_own_spam_folder_speaks_to_the_sender(lab: LabHandle
     assert not fix.startswith("Fix: Ask the customer")
     # The reasons the fix speaks of are printed above it: the score and the rules.
     assert "score=" in out[: out.index("Fix: ")]
+
+
+@pytest.mark.parametrize(("no_color", "coloured"), [("1", False), ("", True)])
+def test_no_color_is_honoured_on_a_real_terminal(
+    monkeypatch: pytest.MonkeyPatch, no_color: str, coloured: bool
+) -> None:
+    # The review's case: NO_COLOR=1 on a pseudo-terminal still printed ESC[32m.
+    monkeypatch.setenv("NO_COLOR", no_color)
+    monkeypatch.delenv("FORCE_COLOR", raising=False)
+    monkeypatch.setenv("MAILCHECK_PASSWORD", "pw")
+    code, output, _ = run_on_terminal(_nobody())
+    assert code in (2, 3), output
+    assert bool(ESCAPE.search(output)) is coloured, output
