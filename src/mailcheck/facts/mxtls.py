@@ -18,6 +18,7 @@ class MxTlsStep(enum.StrEnum):
     TLS_RPT = "tls-rpt"
     #: The MX dialogue: resolve, connect, greeting, EHLO, STARTTLS (the reasons a report quotes).
     MX_CONNECT = "mx-tls:connect"
+    MX_EHLO = "mx-tls:ehlo"
     MX_STARTTLS = "mx-tls:starttls"
     #: The policy fetch over HTTPS.
     MTA_STS_POLICY = "mta-sts:policy"
@@ -30,7 +31,10 @@ FACTS = (
         "The recipient's most preferred MX on port 25: ok, no-starttls, cert-expired, "
         "cert-not-yet-valid, cert-hostname, cert-untrusted, handshake, could-not-connect, "
         "could-not-check, no-mx.",
-        Quote(ProbeId.MXTLS, (MxTlsStep.MX_TLS, MxTlsStep.MX_STARTTLS, MxTlsStep.MX_CONNECT)),
+        Quote(
+            ProbeId.MXTLS,
+            (MxTlsStep.MX_TLS, MxTlsStep.MX_STARTTLS, MxTlsStep.MX_EHLO, MxTlsStep.MX_CONNECT),
+        ),
     ),
     FactSpec(
         "mta_sts.state",
