@@ -93,7 +93,9 @@ def test_the_human_report_shows_the_route_the_results_and_the_verdict() -> None:
     assert "SPF: fail (smtp.mailfrom=company.vn)" in out
     assert "Verdict for the From domain: failed" in out
     # the filter's verdict, Microsoft's SCL beside the Forefront report
-    assert "X-MS-Exchange-Organization-SCL: spam; score 5/5" in out
+    assert "X-MS-Exchange-Organization-SCL: spam; SCL 5" in out
+    assert "X-Microsoft-Antispam: BCL 0" in out
+    assert "X-Forefront-Antispam-Report: spam; SCL 5; SFV:SPM CAT:SPOOF" in out
     assert "message-filed-as-spam" in out
 
 

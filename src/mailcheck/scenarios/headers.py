@@ -112,6 +112,17 @@ def _authentication(report: HeaderReport) -> Step:
     return Step(name=HeaderStep.AUTHENTICATION, outcome=outcome, elapsed_ms=0.0, data=tuple(data))
 
 
+#: What a Microsoft header's number is: the spam confidence level (SCL, 5-9 junk) or the bulk
+#: complaint level (BCL, 0-9), not a spam score.
+_SCORE_NAMES = {
+    "X-MS-Exchange-Organization-SCL": "SCL",
+    "X-Forefront-Antispam-Report": "SCL",
+    "X-Microsoft-Antispam": "BCL",
+}
+#: Microsoft's verdict fields worth showing: the filtering verdict, its category, where it went.
+_MS_DETAILS = frozenset({"SFV", "CAT", "DEST", "RF", "OFR"})
+
+
 def _spam(report: HeaderReport) -> Step:
     data: list[tuple[str, str]] = []
     flagged = report.spam_flagged
@@ -122,8 +133,13 @@ def _spam(report: HeaderReport) -> Step:
         if verdict.flagged is not None:
             words.append("spam" if verdict.flagged else "not spam")
         if verdict.score is not None:
-            limit = f"/{verdict.threshold:g}" if verdict.threshold is not None else ""
-            words.append(f"score {verdict.score:g}{limit}")
+            # SCL's 5 is where Junk starts, not a scale's top: "SCL 5", never "5/5".
+            known = verdict.threshold is not None and verdict.source not in _SCORE_NAMES
+            limit = f"/{verdict.threshold:g}" if known else ""
+            words.append(f"{_SCORE_NAMES.get(verdict.source, 'score')} {verdict.score:g}{limit}")
+        shown = [f"{k}:{v}" for k, v in verdict.details if k.upper() in _MS_DETAILS and v]
+        if shown:
+            words.append(" ".join(shown[:6]))
         if verdict.tests:
             words.append("rules " + ", ".join(verdict.tests[:12]))
         summary = "; ".join(words) or _cut(verdict.raw, 200)
