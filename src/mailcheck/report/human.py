@@ -22,6 +22,7 @@ from mailcheck.facts.bounce import BounceStep
 from mailcheck.report.i18n import (
     BOUNCE,
     COLOURS,
+    EVIDENCE_WORDS,
     FIRST_LINE,
     HEADLINE,
     HUMAN,
@@ -249,6 +250,12 @@ def _wrap(text: str, width: int, first: str, rest: str) -> list[str]:
     ) or [first.rstrip()]
 
 
+def _points_to_evidence(fix: str, lang: str) -> bool:
+    """Whether a fix text speaks of evidence the report quotes ("the reply above")."""
+    text = " ".join(fix.lower().split())
+    return any(words in text for words in EVIDENCE_WORDS[lang])
+
+
 def _result_line(diagnosis: Diagnosis, lang: str) -> str:
     """The answer in one line: ``OK: sending works; ... after 39 ms`` or the worst cause."""
     status = STATUS_WORDS[lang][diagnosis.severity.value]
@@ -329,8 +336,16 @@ def render_human(
             line[0] = head + line[0][len(word.rstrip()) :]
             out.extend(line)
             if index == 0 and severity is Severity.OK:
-                # Below the OK lines: what to do next is about the whole run.
-                advice = _wrap(cause.fix[lang], width, f"  {LAYOUT[lang]['next']}: ", "    ")
+                # Below the OK lines: what to do next is about the whole run; with the
+                # evidence it points to (a queue id in the server's reply), if it does.
+                advice = []
+                if _points_to_evidence(cause.fix[lang], lang):
+                    advice = [
+                        "  " + quoted
+                        for step in evidence_steps(finding, diagnosis.probes)
+                        for quoted in quote_with(step, labels)
+                    ]
+                advice += _wrap(cause.fix[lang], width, f"  {LAYOUT[lang]['next']}: ", "    ")
             continue
         out.append(_style(name, COLOURS[cause.severity.value], bold=True, enabled=colour))
         out.append("  " + cause.title[lang])
