@@ -19,7 +19,6 @@ __all__ = [
     "CATALOGUE",
     "CHECK",
     "COLOURS",
-    "EVIDENCE_WORDS",
     "FIRST_LINE",
     "HEADLINE",
     "HISTORY",
@@ -596,12 +595,6 @@ HEADLINE: dict[str, dict[str, str]] = {
         "profile": "hồ sơ",
     },
 }
-#: Words by which a fix text points to the evidence quoted beside it: an OK finding whose
-#: advice says one of them has its evidence printed too (a queue id in the server's reply).
-EVIDENCE_WORDS: dict[str, tuple[str, ...]] = {
-    "en": ("above", "quoted", "in this report", "its words", "own words"),
-    "vi": ("ở trên", "trích", "trong báo cáo", "nguyên văn", "bằng chứng"),
-}
 # ---------------------------------------------------------------- end of C16's block
 
 # ---------------------------------------------------------------- A16's block
@@ -661,7 +654,6 @@ CATALOGUE: dict[str, dict[str, Any]] = {
     "report_md": REPORT_MD,  # C16
     "auth_quotes": AUTH_QUOTES,  # C16
     "headline": HEADLINE,  # C16
-    "evidence_words": EVIDENCE_WORDS,  # C16
     "first_line": FIRST_LINE,  # A16
     "ask_host": ASK_HOST,  # A16
 }
@@ -827,8 +819,10 @@ CLI_COMMANDS_VI: dict[str, tuple[str, str]] = {
         "Phía người nhận: tên miền có tồn tại không, có bản ghi MX không (hay MX rỗng, hay "
         "chỉ có địa chỉ IP), các máy chủ MX có phân giải được không, có phải gõ nhầm một tên "
         "miền mail phổ biến không. Phía người gửi: SPF (đánh giá cho --ip), khóa DKIM "
-        "(--dkim-selector), chính sách DMARC, danh sách chặn (--ip). Máy chủ DNS không trả "
-        'lời thì là "chưa kiểm tra được" (mã thoát 3), không bao giờ bị coi là lỗi của tên '
+        "(--dkim-selector), chính sách DMARC, danh sách chặn (--ip). TLS khi nhận thư: chính "
+        "sách MTA-STS và bản ghi TLS-RPT của tên miền, và với --mx-tls là STARTTLS và chứng "
+        "chỉ của máy chủ mail nhận. Máy chủ DNS không trả lời, hoặc cổng 25 không kết nối "
+        'được, thì là "chưa kiểm tra được" (mã thoát 3), không bao giờ bị coi là lỗi của tên '
         "miền.",
     ),
     "headers": (
@@ -1005,10 +999,8 @@ CLI_OPTIONS_VI: dict[str, str] = {
     "--subject": "Mẫu tiêu đề ({number}, {token}).",
     "--sender-name": "Tên hiển thị trong From.",
     "--attachment-size": "Làm hóa đơn thử lớn cỡ này (vd. 5M), giống hóa đơn thật.",
-    "--dnsbl": (
-        "Kiểm tra IP gửi trong danh sách chặn này (lặp lại được; mặc định: danh sách có sẵn)."
-    ),
-    "dns --dnsbl": "Danh sách chặn để kiểm tra --ip (lặp lại được).",
+    "--dnsbl": "Kiểm tra IP gửi trong danh sách chặn: default, all hoặc một zone (lặp lại được).",
+    "dns --dnsbl": "Danh sách chặn để kiểm tra --ip: default, all hoặc một zone (lặp lại được).",
     "--probe-mailbox": "Gửi thêm vào hộp thư của hồ sơ này và theo dõi nó (lặp lại được).",
     "--format": "Báo cáo cho người đọc hay cho máy.",
     "check --format": "Báo cáo cho người đọc, cho máy, cho plugin giám sát hoặc Prometheus.",
