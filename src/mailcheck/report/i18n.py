@@ -19,6 +19,7 @@ __all__ = [
     "CATALOGUE",
     "CHECK",
     "COLOURS",
+    "EVIDENCE_WORDS",
     "FIRST_LINE",
     "HEADLINE",
     "HISTORY",
@@ -595,6 +596,12 @@ HEADLINE: dict[str, dict[str, str]] = {
         "profile": "hồ sơ",
     },
 }
+#: Words by which a fix text points to the evidence quoted beside it: an OK finding whose
+#: advice says one of them has its evidence printed too (a queue id in the server's reply).
+EVIDENCE_WORDS: dict[str, tuple[str, ...]] = {
+    "en": ("above", "quoted", "in this report", "its words", "own words"),
+    "vi": ("ở trên", "trích", "trong báo cáo", "nguyên văn", "bằng chứng"),
+}
 # ---------------------------------------------------------------- end of C16's block
 
 # ---------------------------------------------------------------- A16's block
@@ -654,6 +661,7 @@ CATALOGUE: dict[str, dict[str, Any]] = {
     "report_md": REPORT_MD,  # C16
     "auth_quotes": AUTH_QUOTES,  # C16
     "headline": HEADLINE,  # C16
+    "evidence_words": EVIDENCE_WORDS,  # C16
     "first_line": FIRST_LINE,  # A16
     "ask_host": ASK_HOST,  # A16
 }
