@@ -179,5 +179,5 @@ def headers_diagnosis(raw: bytes, source: str) -> Diagnosis:
         target=source,
         steps=header_steps(raw, source),
     )
-    summary: dict[str, str | int | None] = {"source": source}
+    summary: dict[str, str | int | None] = {"target": source}
     return diagnose("headers", summary, [result], started, started_at)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -32,7 +33,7 @@ def command(
     Exit 0 authenticated and not spam, 1 a warning (spam, not aligned, no
     authentication), 3 when there is nothing to judge.
     """
-    from mailcheck.cli.commands.output import emit
+    from mailcheck.cli.commands.output import emit, show
     from mailcheck.config import default_lang
     from mailcheck.errors import ConfigError
     from mailcheck.scenarios.headers import MAX_INPUT, headers_diagnosis
@@ -52,16 +53,20 @@ def command(
         source = printable(file)
     diagnosis = headers_diagnosis(raw, source)
     lang = values.get("lang") or default_lang()
-    if fmt == "human" and _detail() != "quiet":
-        _print_block(diagnosis, lang)
-    return emit(
-        diagnosis,
-        fmt=fmt,
-        lang=lang,
-        transcript=transcript,
-        color=color,
-        report_file=report_file,
-    )
+    if fmt != "human":
+        return emit(
+            diagnosis,
+            fmt=fmt,
+            lang=lang,
+            transcript=transcript,
+            color=color,
+            report_file=report_file,
+        )
+    if report_file:
+        _write_report(diagnosis, lang, report_file)
+    detail = _detail()
+    show(_with_block, [diagnosis], fmt=fmt, color=color, lang=lang, detail=detail)
+    return diagnosis.exit_code
 
 
 def _paste_hint(lang: str | None) -> str:
@@ -76,13 +81,37 @@ def _detail() -> str:
     return str(ctx.meta.get("mailcheck.detail", "normal")) if ctx is not None else "normal"
 
 
-def _print_block(diagnosis: Diagnosis, lang: str) -> None:
-    """The message's route, results and verdicts once, before the findings (which quote only
-    the lines that made them apply)."""
+def _write_report(diagnosis: Diagnosis, lang: str, report_file: str) -> None:
+    """``--report FILE.md`` beside the human report, as every command writes it."""
+    from pathlib import Path
+
+    from mailcheck.atomicfile import write_atomically
+    from mailcheck.report import Format, render_diagnoses
+
+    text = render_diagnoses([diagnosis], Format.MARKDOWN, lang=lang)
+    write_atomically(Path(report_file), text, what="Markdown report")
+
+
+def _with_block(
+    diagnoses: Sequence[Diagnosis],
+    fmt: str,
+    *,
+    lang: str,
+    colour: bool = False,
+    detail: str = "normal",
+) -> str:
+    """The human report with the message's route, results and verdicts once, right under its
+    result line (the findings quote only the lines that made them apply); -q: the result only."""
+    from mailcheck.report import render_diagnoses
     from mailcheck.report.header_lines import message_block
     from mailcheck.report.i18n import HUMAN
 
-    steps = [step for result in diagnosis.probes for step in result.steps]
+    text = render_diagnoses(diagnoses, fmt, lang=lang, colour=colour, detail=detail)
+    steps = [
+        step for diagnosis in diagnoses for result in diagnosis.probes for step in result.steps
+    ]
     lines = message_block(steps, HUMAN[lang])
-    if lines:
-        click.echo("\n".join(lines) + "\n")
+    if detail == "quiet" or not lines:
+        return text
+    first, newline, rest = text.partition("\n")
+    return first + newline + "\n".join(lines) + "\n\n" + rest
