@@ -16,7 +16,15 @@ from typing import Any
 
 import pytest
 
-from tests.helpers import LabHandle, free_port, run_cli, write_config
+from tests.helpers import (
+    LAB_PASSWORD,
+    LAB_USER,
+    LabHandle,
+    free_port,
+    lab_profile,
+    run_cli,
+    write_config,
+)
 from tests.servers.fake_dns import fake_dns
 from tests.servers.scripted_smtp import Script, scripted_smtp
 
@@ -342,3 +350,27 @@ def test_the_one_line_ask_is_vietnamese_under_lang_vi(dns: str) -> None:
         "(vd. mail.closed.vn); đã thử mail.closed.vn (không có tên này), "
         f"mx.closed.vn (theo MX) ({port} không mở)"
     )
+
+
+def test_the_reviews_case_against_the_lab(lab: LabHandle, tmp_path: Path) -> None:
+    # The review's own run: the default profile is a lab mailbox; a one-off Gmail check with
+    # a password in the environment must not log in to the lab (it used to, and then said
+    # "password-changed" about the lab mailbox).
+    profile = lab_profile(lab, tmp_path, LAB_USER)
+    config = write_config(tmp_path, {"billing": profile}, default_profile="billing")
+    result = run_cli(
+        ["smtp", "--sender", "someone@gmail.com", "--dns-server", lab.dns, "--lang", "en"],
+        env={"MAILCHECK_CONFIG": str(config), "MAILCHECK_PASSWORD": LAB_PASSWORD},
+    )
+    first = result.stdout.split("\n\n")[0]
+    assert "via smtp.gmail.com:587" in first
+    assert "billing" not in first
+    assert f":{lab.ports['submission']}" not in result.stdout
+    assert "password-changed" not in result.stdout
+    assert "smtp-login-ok" not in result.stdout
+    # With --profile, the same run is the profile's: the lab mailbox, logged in.
+    named = run_cli(
+        ["smtp", "--profile", "billing", "--lang", "en"], env={"MAILCHECK_CONFIG": str(config)}
+    )
+    assert named.exit_code == 0, named.output
+    assert "from profile billing:" in named.stdout
