@@ -99,6 +99,16 @@ def test_the_human_report_shows_the_route_the_results_and_the_verdict() -> None:
     assert "message-filed-as-spam" in out
 
 
+def test_the_result_comes_first_and_quiet_prints_only_it() -> None:
+    source = str(HEADERS / "rspamd-spam.eml")
+    lines = run_cli(["headers", source, "--lang", "en"]).stdout.splitlines()
+    assert lines[0].startswith("WARNING: The receiving mail server's spam filter called")
+    assert lines[1].startswith("Route (Received, oldest first): 3 hops")
+    quiet = run_cli(["headers", source, "--lang", "en", "-q"])
+    assert quiet.stdout.splitlines() == [lines[0]]
+    assert quiet.exit_code == 1
+
+
 def test_the_human_report_in_vietnamese() -> None:
     result = run_cli(["headers", str(HEADERS / "yahoo-vendor-unaligned.eml"), "--lang", "vi"])
     assert result.exit_code == 1
