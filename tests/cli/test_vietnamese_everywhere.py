@@ -321,6 +321,25 @@ def test_bounce(fixture: str) -> None:
     assert_vietnamese(result.stdout, fixture)
 
 
+def test_preflight_detail_and_summary(tmp_path: Path) -> None:
+    listing = tmp_path / "khach-hang.csv"
+    listing.write_text(
+        "Mã KH,Tên khách hàng,Địa chỉ email\nKH1,A,ke toan@x.test\nKH2,B,a@b.invalid\n"
+        "KH3,C,c@mxgone.test\n",
+        encoding="utf-8",
+    )
+    result = run_cli(
+        ["preflight", "--lang", "vi", "--dns-server", "127.0.0.1:9", "--timeout", "1", str(listing)]
+    )
+    lines = result.stdout.splitlines()
+    # The header keeps its machine keys; the detail column is Vietnamese.
+    assert "detail" in lines[0]
+    for line in lines[1:]:
+        detail = line.rsplit(",", 1)[-1]
+        assert_vietnamese(detail, "preflight detail")
+    assert_vietnamese(result.stderr, "preflight summary")
+
+
 def test_check_without_a_config() -> None:
     result = run_cli(["check", "--all", "--lang", "vi"])
     assert result.exit_code == 3

@@ -26,6 +26,7 @@ from mailcheck.recipient import (
     DomainVerdict,
     check_domain,
 )
+from mailcheck.report.i18n import PREFLIGHT, error_text
 
 __all__ = ["BATCH", "CAUSE_OF", "READ_AHEAD", "run_preflight"]
 
@@ -53,22 +54,24 @@ CAUSE_OF = {
 }
 
 
-def _row(address: str, check: DomainCheck) -> Row:
+def _row(address: str, check: DomainCheck, lang: str = "en") -> Row:
+    """The row of one address; its detail in ``lang`` (the other columns are machine keys)."""
+    words = PREFLIGHT[lang]
     detail = check.mx.error or ""
     if check.verdict is DomainVerdict.NXDOMAIN:
-        detail = "the domain does not exist"
+        detail = words["nxdomain"]
     elif check.verdict is DomainVerdict.NULL_MX:
-        detail = "null MX: the domain accepts no mail"
+        detail = words["null_mx"]
     elif check.verdict is DomainVerdict.NO_MAIL:
-        detail = "no MX and no address"
+        detail = words["no_mail"]
     elif check.verdict is DomainVerdict.MX_UNRESOLVABLE:
-        detail = "MX hosts do not resolve: " + " ".join(h.host for h in check.hosts)
+        detail = words["mx_unresolvable"].format(hosts=" ".join(h.host for h in check.hosts))
     elif check.verdict is DomainVerdict.UNKNOWN:
-        detail = f"DNS could not tell ({check.mx.outcome.value})"
+        detail = words["unknown"].format(outcome=check.mx.outcome.value)
     cause = CAUSE_OF[check.verdict.value]
     if check.resolver_broken:  # not the customer's fault: this machine's DNS does not work
         cause = "resolver-not-working"
-        detail = "the DNS resolver does not answer names that must exist"
+        detail = words["resolver"]
     return Row(address, check.verdict.value, cause, check.suggestion or "", detail)
 
 
@@ -109,6 +112,7 @@ async def run_preflight(
     *,
     progress: Callable[[], float | None] | None = None,
     shard: Shard | None = None,
+    lang: str = "en",
 ) -> Counter[str]:
     """Check every address (``shard``: those of its share); write a row each, in order.
 
@@ -132,9 +136,10 @@ async def run_preflight(
 
     def write(entry: _Pending) -> None:
         if entry.check is None:
-            row = Row(entry.address, "invalid", CAUSE_OF["invalid"], "", entry.error)
+            reason = error_text(entry.error, lang)
+            row = Row(entry.address, "invalid", CAUSE_OF["invalid"], "", reason)
         else:
-            row = _row(entry.address, entry.check.result())
+            row = _row(entry.address, entry.check.result(), lang)
         writer.write(replace(row, number=entry.number))
         counts[row.cause] += 1
 
@@ -149,7 +154,7 @@ async def run_preflight(
                 await asyncio.wait((head.check,))
             write(queue.popleft())
             if progress is not None and writer.count % BATCH == 0:
-                _show(progress, writer.count, len(checks), resolver)
+                _show(progress, writer.count, len(checks), resolver, lang)
 
     try:
         for number, raw in enumerate(addresses, 1):
@@ -189,15 +194,19 @@ async def run_preflight(
 
 
 def _show(
-    progress: Callable[[], float | None], done: int, domains: int, resolver: Resolver
+    progress: Callable[[], float | None],
+    done: int,
+    domains: int,
+    resolver: Resolver,
+    lang: str = "en",
 ) -> None:
     fraction = progress()
     bar = ""
     if fraction is not None:
         filled = int(30 * min(fraction, 1.0))
         bar = f"[{'#' * filled}{'.' * (30 - filled)}] {fraction:4.0%} "
-    sys.stderr.write(
-        f"\r\033[Kmailcheck preflight: {bar}{done} addresses, {domains} domains, "
-        f"{resolver.queries} DNS queries"
+    counts = PREFLIGHT[lang]["progress"].format(
+        done=done, domains=domains, queries=resolver.queries
     )
+    sys.stderr.write(f"\r\033[Kmailcheck preflight: {bar}{counts}")
     sys.stderr.flush()

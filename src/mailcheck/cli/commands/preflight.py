@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, TextIO
 
 import click
 
-from mailcheck.cli.options import dns_server_option
+from mailcheck.cli.options import dns_server_option, lang_option
 
 if TYPE_CHECKING:
     from mailcheck.preflight import ListReader
@@ -64,6 +64,7 @@ MAX_IN_FLIGHT = 1000
     help="Check only shard I of N (I from 0 to N-1, as Kubernetes' JOB_COMPLETION_INDEX): "
     "the addresses of 1/N of the domains; join the N outputs with `mailcheck preflight-merge`.",
 )
+@lang_option
 def command(
     file: str,
     column: str | None,
@@ -74,6 +75,7 @@ def command(
     max_in_flight: int,
     timeout: str,
     shard_text: str | None,
+    lang: str | None,
 ) -> int:
     """Check every address of a CSV file (or one address per line) before invoices go out.
 
@@ -89,14 +91,17 @@ def command(
     """
     import asyncio
 
+    from mailcheck.config import default_lang
     from mailcheck.errors import ConfigError
     from mailcheck.preflight import open_list, refuse_same_file
+    from mailcheck.report.i18n import PREFLIGHT, error_text
     from mailcheck.values import parse_dns_server, parse_seconds
 
     if rate is not None and rate <= 0:
         raise ConfigError("--rate: must be above 0")
     if max_in_flight < 1:
         raise ConfigError("--max-in-flight: must be at least 1")
+    language = (lang or default_lang()).lower()
     seconds = parse_seconds(timeout, "--timeout")
     server = parse_dns_server(dns_server) if dns_server else None
     # Before anything is opened for writing: -o LIST would empty the customer list.
@@ -105,7 +110,7 @@ def command(
     source = open_list(file)
     try:
         if source.note:
-            click.echo(f"mailcheck preflight: {source.note}", err=True)
+            click.echo(f"mailcheck preflight: {error_text(source.note, language)}", err=True)
         if output and output != "-":
             from pathlib import Path
 
@@ -115,17 +120,40 @@ def command(
             # whole list was checked: a failure leaves the old file as it was.
             with replacing(Path(output), what="preflight output", newline="") as out:
                 counts = asyncio.run(
-                    _check(source, out, fmt, column, server, seconds, max_in_flight, rate, shard)
+                    _check(
+                        source,
+                        out,
+                        fmt,
+                        column,
+                        server,
+                        seconds,
+                        max_in_flight,
+                        rate,
+                        shard,
+                        language,
+                    )
                 )
         else:
             counts = asyncio.run(
-                _check(source, sys.stdout, fmt, column, server, seconds, max_in_flight, rate, shard)
+                _check(
+                    source,
+                    sys.stdout,
+                    fmt,
+                    column,
+                    server,
+                    seconds,
+                    max_in_flight,
+                    rate,
+                    shard,
+                    language,
+                )
             )
     finally:
         source.close()
     if shard is not None:
-        return _summary(counts, source.name, f"shard {shard.index}/{shard.count}: ", empty_ok=True)
-    return _summary(counts, source.name)
+        shard_words = PREFLIGHT[language]["shard"].format(index=shard.index, count=shard.count)
+        return _summary(counts, source.name, shard_words, empty_ok=True, lang=language)
+    return _summary(counts, source.name, lang=language)
 
 
 def _shard(text: str, file: str) -> Shard:
@@ -170,6 +198,7 @@ async def _check(
     max_in_flight: int,
     rate: float | None,
     shard: Shard | None,
+    lang: str,
 ) -> Counter[str]:
     from mailcheck.dnsresolver import Resolver
     from mailcheck.preflight import read_addresses, run_preflight
@@ -180,27 +209,35 @@ async def _check(
     async with resolver:
         addresses = read_addresses(source, column, name=source.name)
         show = source.fraction if sys.stderr.isatty() else None
-        return await run_preflight(addresses, resolver, out, fmt, progress=show, shard=shard)
+        return await run_preflight(
+            addresses, resolver, out, fmt, progress=show, shard=shard, lang=lang
+        )
 
 
-def _summary(counts: Counter[str], name: str, what: str = "", *, empty_ok: bool = False) -> int:
-    """The summary line on stderr and the exit code (the worst cause's).
+def _summary(
+    counts: Counter[str], name: str, what: str = "", *, empty_ok: bool = False, lang: str = "en"
+) -> int:
+    """The summary line on stderr, in ``lang``, and the exit code (the worst cause's).
 
     ``empty_ok``: no rows is fine (a shard can hold none of a short list's domains).
     """
+    from mailcheck.report.i18n import PREFLIGHT
     from mailcheck.rules import load_causes
 
+    words = PREFLIGHT[lang]
     total = sum(counts.values())
     if total == 0 and empty_ok:
-        click.echo(f"mailcheck preflight: {what}no addresses of this shard in {name}", err=True)
+        empty = words["shard_empty"].format(name=name)
+        click.echo(f"mailcheck preflight: {what}{empty}", err=True)
         return 0
     if total == 0:
         # Nothing was checked, so nothing can be said to be fine.
-        click.echo(f"mailcheck preflight: no addresses in {name}", err=True)
+        click.echo(f"mailcheck preflight: {words['empty'].format(name=name)}", err=True)
         return 3
     causes = load_causes()
     codes = [causes[c].severity for c in counts if c in causes]
     worst = max(codes, key=lambda s: s.rank, default=None)
     summary = ", ".join(f"{n} {c}" for c, n in counts.most_common())
-    click.echo(f"mailcheck preflight: {what}{total} addresses: {summary}", err=True)
+    line = words["summary"].format(total=total, counts=summary)
+    click.echo(f"mailcheck preflight: {what}{line}", err=True)
     return worst.exit_code if worst is not None else 0

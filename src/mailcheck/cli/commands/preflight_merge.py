@@ -6,6 +6,8 @@ import sys
 
 import click
 
+from mailcheck.cli.options import lang_option
+
 
 @click.command("preflight-merge")
 @click.argument(
@@ -14,7 +16,8 @@ import click
 @click.option(
     "--output", "-o", type=click.Path(dir_okay=False, writable=True), help="Write here [stdout]."
 )
-def command(shards: tuple[str, ...], output: str | None) -> int:
+@lang_option
+def command(shards: tuple[str, ...], output: str | None, lang: str | None) -> int:
     """Join the outputs of `mailcheck preflight --shard I/N` into the report one run writes.
 
     Give all N shard outputs, in any order (CSV or JSON, as the shards wrote them):
@@ -25,8 +28,10 @@ def command(shards: tuple[str, ...], output: str | None) -> int:
     cut short are refused (exit 3) before anything is written.
     """
     from mailcheck.cli.commands.preflight import _summary
+    from mailcheck.config import default_lang
     from mailcheck.preflight import refuse_same_file
     from mailcheck.preflight.merge import merge_shards
+    from mailcheck.report.i18n import PREFLIGHT
 
     for shard in shards:
         # -o SHARD would overwrite a shard before it is read.
@@ -41,4 +46,5 @@ def command(shards: tuple[str, ...], output: str | None) -> int:
             counts = merge_shards(paths, out)
     else:
         counts = merge_shards(paths, sys.stdout)
-    return _summary(counts, "the shards")
+    language = (lang or default_lang()).lower()
+    return _summary(counts, PREFLIGHT[language]["the_shards"], lang=language)
