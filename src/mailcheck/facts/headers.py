@@ -127,7 +127,9 @@ def sender_auth(report: HeaderReport) -> str | None:
     spf, dkim, dmarc = report.clauses("spf"), report.clauses("dkim"), report.clauses("dmarc")
     if not (spf or dkim or dmarc):
         return None
-    if any(c.result == "pass" for c in dmarc):
+    # Microsoft writes "bestguesspass" when the domain publishes no DMARC record but SPF or
+    # DKIM would have aligned: authenticated for From all the same.
+    if any(c.result in ("pass", "bestguesspass") for c in dmarc):
         return "pass"
     from_domain = report.from_domain or next(
         (_domain(_prop(c, "header.from")) for c in dmarc if _prop(c, "header.from")), None
