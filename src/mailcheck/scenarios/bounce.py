@@ -42,7 +42,7 @@ _BATCH_MESSAGES = 32
 _BATCH_BYTES = 1024 * 1024
 _AHEAD_PER_WORKER = 3
 #: Batches this process may parse itself while it waits for a worker's.
-_AHEAD_HERE = 2
+_AHEAD_HERE = 4
 #: Workers at most by default: past this the main process (diagnosis, printing) is the
 #: bottleneck.
 _MAX_WORKERS = 4
