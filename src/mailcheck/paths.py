@@ -4,7 +4,8 @@
 exactly as before (``~/.config/mailcheck``, ``~/.local/state/mailcheck``,
 ``~/.cache/mailcheck``, or under ``$XDG_CONFIG_HOME`` and its kin), so an existing
 user's config and check history are still found; on Windows ``%LOCALAPPDATA%\\mailcheck``;
-on macOS ``~/Library/Application Support/mailcheck`` and ``~/Library/Caches/mailcheck``.
+on macOS ``~/Library/Application Support/mailcheck`` and ``~/Library/Caches/mailcheck``,
+unless the XDG folder of an earlier mailcheck is there (it is kept).
 """
 
 from __future__ import annotations
@@ -34,6 +35,12 @@ def _folder(kind: str) -> Path:
             # The XDG spec: a relative value is invalid and must be ignored (platformdirs
             # would use it, relative to wherever the run happens to start).
             return Path.home() / default / APP
+    elif sys.platform == "darwin":
+        # mailcheck 0.1.0 used the XDG folders on macOS too: a user who has one keeps it.
+        base = os.environ.get(variable, "")
+        earlier = (Path(base) if os.path.isabs(base) else Path.home() / default) / APP
+        if earlier.is_dir():
+            return earlier
     import platformdirs  # only when a path is needed: most runs need none
 
     if kind == "config":

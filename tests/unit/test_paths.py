@@ -99,3 +99,17 @@ def test_with_no_locale_the_windows_display_language_decides() -> None:
     assert user_lang({"LANGUAGE": "en"}, windows=lambda: "vi") == "vi"
     # Not Windows (nothing to ask): the C locale's English.
     assert user_lang({}, windows=lambda: None) == "en"
+
+
+def test_on_macos_an_earlier_xdg_folder_is_kept(
+    home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import platformdirs
+
+    # platformdirs picks its macOS class at import: here its answer is what it says there.
+    library = home / "Library" / "Application Support" / "mailcheck"
+    monkeypatch.setattr(platformdirs, "user_state_dir", lambda *_, **__: str(library))
+    monkeypatch.setattr("mailcheck.paths.sys.platform", "darwin")
+    assert state_dir() == library
+    (home / ".local" / "state" / "mailcheck").mkdir(parents=True)
+    assert state_dir() == home / ".local" / "state" / "mailcheck"
