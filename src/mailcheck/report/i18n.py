@@ -1663,3 +1663,30 @@ PROGRESS["vi"]["probes"]["mxtls"] = "TLS bên nhận"
 CAUSES_LIST["en"]["areas"]["recipient-tls"] = "The customer's TLS (STARTTLS, MTA-STS, TLS-RPT)"
 CAUSES_LIST["vi"]["areas"]["recipient-tls"] = "TLS phía khách hàng (STARTTLS, MTA-STS, TLS-RPT)"
 # ---------------------------------------------------------------- end of F16's block (part 2)
+
+
+# ---------------------------------------------------------------- D16's block, part 2
+# The command line's Vietnamese (B16's tables): the new command, watch's new words.
+CLI_COMMANDS_VI["headers"] = (
+    "Đọc tiêu đề của một thư (.eml, khối tiêu đề, hoặc - để dán vào).",
+    "Đọc tiêu đề của một thư (.eml, khối tiêu đề, hoặc - để dán vào).\n\n"
+    "Cho biết đường đi của thư (các chặng Received và độ trễ), ai đã xác thực gì (SPF, DKIM "
+    "với d=, DMARC, ARC), kết luận của bộ lọc spam bên nhận (Microsoft SCL/BCL, Gmail, "
+    "rspamd, SpamAssassin) và nguyên nhân tương ứng. Mã thoát 0 đã xác thực và không phải "
+    "spam, 1 cảnh báo (spam, không khớp tên miền, không có xác thực), 3 khi không có gì để "
+    "kết luận.",
+)
+CLI_COMMANDS_VI["watch"] = (
+    CLI_COMMANDS_VI["watch"][0],
+    "Chờ hóa đơn do phần mềm kế toán gửi; cho biết thư vào đâu.\n\n"
+    "Chạy lệnh này trước, rồi gửi một hóa đơn từ phần mềm kế toán đến chính hộp thư của "
+    "bạn (--mailbox). Lệnh theo dõi Hộp thư đến (INBOX) và thư mục Spam, không bao giờ "
+    "xóa gì. Lệnh cũng đọc kết quả xác thực của thư (SPF, DKIM, DMARC): thư không được xác "
+    "thực cho tên miền của bạn là một cảnh báo. Mã thoát 0 Hộp thư đến, 1 thư mục Spam hoặc "
+    "không được xác thực, 2 thư không đến, 3 chưa kết luận được.",
+)
+CAUSES_LIST["en"]["areas"]["watch-and-headers"] = "The vendor's message, and a message's headers"
+CAUSES_LIST["vi"]["areas"]["watch-and-headers"] = "Thư của nhà cung cấp phần mềm, và tiêu đề thư"
+PROGRESS["vi"]["probes"]["headers"] = "tiêu đề thư"
+PROGRESS["en"]["probes"]["headers"] = "headers"
+# ---------------------------------------------------------------- end of D16's block, part 2
