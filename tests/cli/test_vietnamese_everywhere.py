@@ -230,6 +230,8 @@ def test_every_option_has_its_vietnamese_help() -> None:
         ["smtp", "--profile", "billing", "--sender", "a@b.test"],
         ["smtp", "--sender", "a@b.test", "--smtp-host", "h.test"],
         ["smtp", "--sender", "a@b.test", "--smtp-host", "h.test", "--password-file", "/nope"],
+        ["smtp", "--sender", "a@b.test", "--smtp-host", "h.test", "--password-command", "no-x"],
+        ["roundtrip", "--sender", "a@b.test", "--smtp-host", "h.test", "--subject", "{nope}"],
         ["watch", "--mailbox", "a@b.test", "--imap-host", "h.test"],
         ["check", "--all"],
         ["history", "--since", "soon"],
@@ -249,6 +251,35 @@ def test_usual_mistakes_are_told_in_vietnamese(args: list[str]) -> None:
     assert result.stderr.startswith("mailcheck: lỗi: "), result.stderr
     assert "Error:" not in result.stderr
     assert_vietnamese(result.stderr, " ".join(args))
+
+
+@pytest.mark.parametrize(
+    ("english", "vietnamese"),
+    [
+        (
+            "the password command 'ketoan-pass' was not found",
+            "không tìm thấy lệnh lấy mật khẩu 'ketoan-pass'",
+        ),
+        (
+            "config file /etc/mc.toml: no profile 'hoadon' (did you mean hoa-don?) "
+            "(profiles: hoa-don)",
+            "tệp cấu hình /etc/mc.toml: không có hồ sơ 'hoadon' (có phải ý bạn là hoa-don?) "
+            "(các hồ sơ: hoa-don)",
+        ),
+        (
+            "history not recorded: cannot create history file /srv/h.db: Permission denied; "
+            "choose another file with --history or MAILCHECK_HISTORY",
+            "chưa ghi được vào lịch sử: không tạo được tệp lịch sử /srv/h.db: không có quyền "
+            "truy cập; hãy chọn tệp khác bằng --history hoặc MAILCHECK_HISTORY",
+        ),
+        ("a text mailcheck has no words for", "a text mailcheck has no words for"),
+    ],
+)
+def test_error_texts_are_translated_by_their_english_template(
+    english: str, vietnamese: str
+) -> None:
+    assert i18n.error_text(english, "vi") == vietnamese
+    assert i18n.error_text(english, "en") == english
 
 
 def test_a_usage_error_says_where_the_help_is_in_the_same_words() -> None:

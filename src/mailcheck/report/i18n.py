@@ -1304,6 +1304,256 @@ ERRORS_VI: dict[str, str] = {
         "không dùng -q/--quiet và -v/--verbose cùng lúc"
     ),
     "no cause {cause}": "không có nguyên nhân {cause}",
+    # Words that fill a part of the texts below (translated on their own).
+    "password command": "lệnh lấy mật khẩu",
+    "token command": "lệnh lấy access token",
+    "password": "mật khẩu",
+    "access token": "access token",
+    "JUnit report": "báo cáo JUnit",
+    "Markdown report": "báo cáo Markdown",
+    "Prometheus textfile": "tệp số liệu Prometheus",
+    "preflight output": "kết quả preflight",
+    "merged preflight output": "kết quả preflight đã ghép",
+    # The password or token command (secret.py).
+    "cannot parse the {what}: {reason}": "không hiểu được {what}: {reason}",
+    "the {what} is empty": "{what} đang trống",
+    "the {what} {name} was not run: no time left (--deadline)": (
+        "chưa chạy {what} {name}: đã hết thời gian (--deadline)"
+    ),
+    "the {what} {name} was not found": "không tìm thấy {what} {name}",
+    "cannot run the {what} {name}: {reason}": "không chạy được {what} {name}: {reason}",
+    "the {what} {name} did not finish within {seconds} s (--timeout, --deadline) and was stopped": (
+        "{what} {name} không xong trong {seconds} s (--timeout, --deadline) nên đã bị dừng"
+    ),
+    "the {what} {name} failed with exit code {code}": (
+        "{what} {name} thất bại với mã thoát {code}"
+    ),
+    "the {what} {name} failed with exit code {code}: {said}": (
+        "{what} {name} thất bại với mã thoát {code}: {said}"
+    ),
+    "the {what} {name} was killed by signal {signal}": (
+        "{what} {name} bị dừng bởi tín hiệu {signal}"
+    ),
+    "the output of the {what} {name} is not UTF-8 text": (
+        "kết quả của {what} {name} không phải văn bản UTF-8"
+    ),
+    "the {what} from {source} is not valid UTF-8 text": (
+        "{what} lấy từ {source} không phải văn bản UTF-8 hợp lệ"
+    ),
+    "the password from {source} is not valid UTF-8 text": (
+        "mật khẩu lấy từ {source} không phải văn bản UTF-8 hợp lệ"
+    ),
+    "the access token from {source} holds control characters": (
+        "access token lấy từ {source} có ký tự điều khiển"
+    ),
+    "both a password ({source}) and an access token (env {name}) are given: keep only the one "
+    "to sign in with": (
+        "có cả mật khẩu ({source}) lẫn access token (biến môi trường {name}): chỉ giữ lại một "
+        "cách đăng nhập"
+    ),
+    "the profile gives both {named}: keep only the one to sign in with": (
+        "hồ sơ có cả {named}: chỉ giữ lại một cách đăng nhập"
+    ),
+    # The config file and its profiles (profiles.py, config.py, check/plan.py).
+    "config file {path} is larger than 1 MB: not a mailcheck config": (
+        "tệp cấu hình {path} lớn hơn 1 MB: không phải cấu hình của mailcheck"
+    ),
+    "config file {path} is nested too deeply to be a config": (
+        "tệp cấu hình {path} lồng quá sâu, không phải một cấu hình"
+    ),
+    "config file {path}: 'profiles' must be a table, not {kind}": (
+        "tệp cấu hình {path}: 'profiles' phải là một bảng (table), không phải {kind}"
+    ),
+    "config file {path}: profile {name} must be a table, not {kind}": (
+        "tệp cấu hình {path}: hồ sơ {name} phải là một bảng (table), không phải {kind}"
+    ),
+    "config file {path}: profile {name} must be a table": (
+        "tệp cấu hình {path}: hồ sơ {name} phải là một bảng (table)"
+    ),
+    "{what} must be {want}, not {kind}": "{what} phải là {want}, không phải {kind}",
+    "--probe-mailbox {name}: the profile needs a sender (its address)": (
+        "--probe-mailbox {name}: hồ sơ cần có sender (địa chỉ của hộp thư)"
+    ),
+    "--probe-mailbox {name}: the profile needs imap_host or a provider": (
+        "--probe-mailbox {name}: hồ sơ cần imap_host hoặc provider"
+    ),
+    "--probe-mailbox {name}: the profile needs password_env, password_file or password_command": (
+        "--probe-mailbox {name}: hồ sơ cần password_env, password_file hoặc password_command"
+    ),
+    "profile {name}: unknown check {check} (known: {known})": (
+        "hồ sơ {name}: không có kiểm tra {check} (các kiểm tra có: {known})"
+    ),
+    "profile {name}: 'checks' must be a list of {known}": (
+        "hồ sơ {name}: 'checks' phải là danh sách gồm {known}"
+    ),
+    "profile {name}: 'customers' is checked but customer_domains is empty": (
+        "hồ sơ {name}: có kiểm tra 'customers' nhưng customer_domains đang trống"
+    ),
+    "profile {name}: 'customer_domains' must be a list of domains": (
+        "hồ sơ {name}: 'customer_domains' phải là danh sách tên miền"
+    ),
+    "profile {name}: 'sender-dns' needs the profile's sender address": (
+        "hồ sơ {name}: 'sender-dns' cần địa chỉ sender của hồ sơ"
+    ),
+    "--provider: {pid} needs its {parameter}, e.g. {example}": (
+        "--provider: {pid} cần thêm {parameter}, vd. {example}"
+    ),
+    "--provider: {value} is not an AWS region (e.g. {example})": (
+        "--provider: {value} không phải vùng AWS (region) (vd. {example})"
+    ),
+    "--provider: {pid} takes no parameter (got {value})": (
+        "--provider: {pid} không nhận tham số (đã cho {value})"
+    ),
+    "{what}: the address contains control characters (CR, LF, ...)": (
+        "{what}: địa chỉ có ký tự điều khiển (CR, LF, ...)"
+    ),
+    "{what}: the part before @ is longer than 64 characters": (
+        "{what}: phần trước ký tự @ dài hơn 64 ký tự"
+    ),
+    # Thresholds (check/ranges.py).
+    "threshold range {range}: empty or contains spaces (use e.g. 10, 10:, ~:10, 10:20 or @10:20)": (
+        "khoảng ngưỡng {range}: trống hoặc có khoảng trắng (dùng vd. 10, 10:, ~:10, 10:20 hoặc "
+        "@10:20)"
+    ),
+    "threshold range {range}: '@' needs a range after it, e.g. @10:20": (
+        "khoảng ngưỡng {range}: sau '@' cần một khoảng, vd. @10:20"
+    ),
+    "threshold range {range}: more than one ':'": "khoảng ngưỡng {range}: có hơn một dấu ':'",
+    "threshold range {range}: {which} {value} is not a number (use e.g. 10, 10:, ~:10, 10:20 or "
+    "@10:20)": (
+        "khoảng ngưỡng {range}: {which} {value} không phải một số (dùng vd. 10, 10:, ~:10, "
+        "10:20 hoặc @10:20)"
+    ),
+    # The history file and the run locks (history/).
+    "a profile name cannot be empty": "tên hồ sơ không được để trống",
+    "cannot create the lock file {path}: {reason}": "không tạo được tệp khóa {path}: {reason}",
+    "cannot create history file {path}: {reason}; choose another file with --history or "
+    "MAILCHECK_HISTORY": (
+        "không tạo được tệp lịch sử {path}: {reason}; hãy chọn tệp khác bằng --history hoặc "
+        "MAILCHECK_HISTORY"
+    ),
+    "cannot use history file {path} ({reason}); check its permissions or choose another file "
+    "with --history or MAILCHECK_HISTORY": (
+        "không dùng được tệp lịch sử {path} ({reason}); hãy kiểm tra quyền truy cập hoặc chọn "
+        "tệp khác bằng --history hoặc MAILCHECK_HISTORY"
+    ),
+    "history file {path} stayed locked for {seconds} s ({reason}); is another program holding "
+    "it open?": (
+        "tệp lịch sử {path} bị khóa suốt {seconds} s ({reason}); có chương trình nào khác đang "
+        "mở nó không?"
+    ),
+    "--since {text} reaches before year 1; give a shorter one": (
+        "--since {text} lùi quá năm 1; hãy cho khoảng ngắn hơn"
+    ),
+    # Files mailcheck writes (atomicfile.py, report/prometheus.py).
+    "cannot write the {what} {path}: {reason}": "không ghi được {what} {path}: {reason}",
+    "textfile directory {path} does not exist or is not a directory (it should be "
+    "node_exporter's --collector.textfile.directory)": (
+        "thư mục textfile {path} không tồn tại hoặc không phải thư mục (đó phải là "
+        "--collector.textfile.directory của node_exporter)"
+    ),
+    # The test invoice (invoice/message.py).
+    "--attachment-size: {size} bytes is out of range (0 to {limit} MB)": (
+        "--attachment-size: {size} byte nằm ngoài khoảng 0 đến {limit} MB"
+    ),
+    "--subject: {template} is not a valid template ({reason}); write {{ and }} for literal "
+    "braces": (
+        "--subject: {template} không phải mẫu hợp lệ ({reason}); viết {{ và }} để có dấu ngoặc nhọn"
+    ),
+    "--subject: unknown placeholder {placeholder} in {template}; known: {known}": (
+        "--subject: không có chỗ điền {placeholder} trong {template}; các chỗ điền có: {known}"
+    ),
+    "{what}: the value contains control characters (CR, LF, NUL, ...) at position {at}; "
+    "refused, they could inject mail headers": (
+        "{what}: giá trị có ký tự điều khiển (CR, LF, NUL, ...) ở vị trí {at}; bị từ chối vì "
+        "có thể chèn thêm header vào thư"
+    ),
+    # The customer list (preflight/).
+    "--column: no column {name} in the header ({header})": (
+        "--column: không có cột {name} trong dòng tiêu đề ({header})"
+    ),
+    "{file} is not UTF-8 text ({where}) and not Windows-1258 either ({why}); save the list as "
+    "CSV UTF-8": (
+        "{file} không phải văn bản UTF-8 ({where}) và cũng không phải Windows-1258 ({why}); "
+        "hãy lưu danh sách dạng CSV UTF-8"
+    ),
+    "{file}, line {line}: longer than {limit} characters; this is not a list of addresses (one "
+    "address or CSV row per line)": (
+        "{file}, dòng {line}: dài hơn {limit} ký tự; đây không phải danh sách địa chỉ (mỗi dòng "
+        "một địa chỉ hoặc một hàng CSV)"
+    ),
+    "{file}, line {line}: contains NUL bytes, so it is not a text file; save the list as CSV "
+    "UTF-8": (
+        "{file}, dòng {line}: có byte NUL nên không phải tệp văn bản; hãy lưu danh sách dạng "
+        "CSV UTF-8"
+    ),
+    "--output {path} is the list being checked ({why}); writing the results there would "
+    "overwrite it: give another file": (
+        "--output {path} chính là danh sách đang được kiểm tra ({why}); ghi kết quả vào đó sẽ "
+        "đè mất danh sách: hãy cho tệp khác"
+    ),
+    "--shard needs the list as a file (or `< FILE`), not a pipe: save it first, and give every "
+    "shard the same file": (
+        "--shard cần danh sách là một tệp (hoặc `< FILE`), không phải một pipe: hãy lưu ra tệp "
+        "trước, và đưa cùng một tệp cho mọi phần"
+    ),
+    "--shard {value}: N must be from 1 to 10000": "--shard {value}: N phải từ 1 đến 10000",
+    "no shard outputs given": "chưa đưa kết quả của phần nào",
+    "{file} is a folder; give the shard files": "{file} là một thư mục; hãy đưa các tệp kết quả",
+    "shard(s) {missing} of {count} missing (shards count from 0): merge needs all {all}": (
+        "thiếu phần {missing} trong {count} phần (đếm từ 0): cần đủ {all} phần để ghép"
+    ),
+    "{first} and {second} are both shard {index}/{count}: give each shard once": (
+        "{first} và {second} đều là phần {index}/{count}: mỗi phần chỉ đưa một lần"
+    ),
+    "{first} and {second} are shards of different lists ({a} and {b})": (
+        "{first} và {second} là các phần của hai danh sách khác nhau ({a} và {b})"
+    ),
+    # Sign-in with OAuth2 (cli/commands/login.py, oauth/).
+    "{provider} needs the client secret of your OAuth2 client too: set {name}": (
+        "{provider} cần cả client secret của ứng dụng OAuth2: hãy đặt {name}"
+    ),
+    "{provider} signed you in but gave no refresh token": (
+        "{provider} đã cho bạn đăng nhập nhưng không cấp refresh token"
+    ),
+    "no sign-in came back to {url} within {seconds} s": (
+        "không có lần đăng nhập nào trả về {url} trong {seconds} s"
+    ),
+    "the OAuth2 token file {path} can be read by others (mode {mode}): run chmod 600 {file}": (
+        "tệp token OAuth2 {path} người khác đọc được (quyền {mode}): hãy chạy chmod 600 {file}"
+    ),
+    "the OAuth2 token file {path} is not mailcheck's JSON": (
+        "tệp token OAuth2 {path} không phải JSON của mailcheck"
+    ),
+    "the OAuth2 token file {path} is for {other}, not {this}": (
+        "tệp token OAuth2 {path} dành cho {other}, không phải {this}"
+    ),
+    "cannot write the OAuth2 token file {path}: {reason}": (
+        "không ghi được tệp token OAuth2 {path}: {reason}"
+    ),
+    "profile name {name}: use letters, digits, '.', '_' or '-'": (
+        "tên hồ sơ {name}: chỉ dùng chữ cái, chữ số, '.', '_' hoặc '-'"
+    ),
+    "unknown OAuth2 provider {name}; choose {known}": (
+        "không có nhà cung cấp OAuth2 {name}; hãy chọn {known}"
+    ),
+    "the {provider} token endpoint {url} did not answer within {seconds} s": (
+        "token endpoint {url} của {provider} không trả lời trong {seconds} s"
+    ),
+    "cannot reach the {provider} token endpoint {url}: {reason}": (
+        "không kết nối được token endpoint {url} của {provider}: {reason}"
+    ),
+    "the {provider} token endpoint {url} answered HTTP {status}": (
+        "token endpoint {url} của {provider} trả lời HTTP {status}"
+    ),
+    "the {provider} token endpoint {url} gave no access token": (
+        "token endpoint {url} của {provider} không cấp access token"
+    ),
+    # mailcheck serve (serve/).
+    "--listen must be HOST:PORT (e.g. {example}), not {value}": (
+        "--listen phải có dạng HOST:PORT (vd. {example}), không phải {value}"
+    ),
+    "cannot listen on {host}:{port}: {reason}": "không lắng nghe được trên {host}:{port}: {reason}",
     "history not recorded: {reason}": "chưa ghi được vào lịch sử: {reason}",
     "{name} is not UTF-8 text ({where}); read it as Windows-1258 (Vietnamese Windows). If "
     "names look wrong, save the list as CSV UTF-8": (
@@ -1321,8 +1571,7 @@ ERRORS_VI: dict[str, str] = {
         "một lần chạy mailcheck khác đang kiểm tra hồ sơ {profile} (không rõ pid); lần chạy "
         "này bỏ qua hồ sơ đó"
     ),
-    "another mailcheck run is already checking profile {profile} ({holder}); this run "
-    "skipped it": (
+    "another mailcheck run is already checking profile {profile} ({holder}); this run skipped it": (
         "một lần chạy mailcheck khác đang kiểm tra hồ sơ {profile} ({holder}); lần chạy này "
         "bỏ qua hồ sơ đó"
     ),
@@ -1332,6 +1581,11 @@ ERRORS_VI: dict[str, str] = {
 }
 
 
+#: ``{name}`` is a name: one word or a quoted one ('billing'), so that the words before it
+#: ("the password command 'x'") are not taken for part of it.
+_PLACEHOLDER = {"name": r"(?P<name>'[^']*'|\S+)"}
+
+
 @functools.cache
 def _error_patterns() -> list[tuple[re.Pattern[str], str]]:
     """ERRORS_VI's English templates as patterns, the most specific (most literal) first."""
@@ -1339,7 +1593,8 @@ def _error_patterns() -> list[tuple[re.Pattern[str], str]]:
     for english, vietnamese in ERRORS_VI.items():
         parts = re.split(r"\{(\w+)\}", english)
         regex = "".join(
-            re.escape(part) if i % 2 == 0 else f"(?P<{part}>.+?)" for i, part in enumerate(parts)
+            re.escape(part) if i % 2 == 0 else _PLACEHOLDER.get(part, f"(?P<{part}>.+?)")
+            for i, part in enumerate(parts)
         )
         literal = sum(len(part) for part in parts[::2])
         patterns.append((literal, re.compile(regex, re.DOTALL), vietnamese))
@@ -1405,6 +1660,17 @@ PREFLIGHT: dict[str, dict[str, str]] = {
     },
 }
 
+# ---------------------------------------------------------------- E16's block (issue 16)
+# `preflight` keeps the list's shape: the summary of a list with one address says
+# "1 address" (Vietnamese has no plural: the same words).
+PREFLIGHT_SHAPE: dict[str, dict[str, str]] = {
+    "en": {"summary_one": "{total} address: {counts}"},
+    "vi": {"summary_one": "{total} địa chỉ: {counts}"},
+}
+for _lang in LANGS:
+    PREFLIGHT[_lang].update(PREFLIGHT_SHAPE[_lang])
+# ------------------------------------------------------------ end of E16's block
+
 #: email-validator's words for an address it refuses (preflight's detail column, and
 #: ``--recipient``), under --lang vi; the same ``{name}`` convention as ERRORS_VI.
 ADDRESS_ERRORS_VI: dict[str, str] = {
@@ -1466,6 +1732,9 @@ OS_ERRORS_VI: dict[str, str] = {
     "No space left on device": "ổ đĩa đã đầy",
     "Read-only file system": "hệ thống tệp chỉ đọc",
     "Connection refused": "kết nối bị từ chối",
+    "Address already in use": "địa chỉ đang được dùng",
+    "Name or service not known": "không tìm thấy tên",
+    "Operation not permitted": "không được phép",
 }
 
 _DID_YOU_MEAN = re.compile(r" \(did you mean (.+?)\?\)$")
