@@ -468,3 +468,38 @@ def test_diagnose_and_watch(lab: LabHandle) -> None:
     )
     assert watch.exit_code == 2, watch.stdout + watch.stderr
     assert_vietnamese(watch.stdout, "watch")
+
+
+@pytest.mark.parametrize(
+    ("user", "port", "tls"),
+    [
+        ("junked@lab.test", "submission", "starttls"),  # lands in the spam folder
+        ("sender@lab.test", "submission_tls", "starttls"),  # STARTTLS on the implicit-TLS port
+        ("sender@lab.test", "submission_untrusted", "starttls"),  # a certificate nobody trusts
+    ],
+)
+def test_diagnose_when_something_is_wrong(lab: LabHandle, user: str, port: str, tls: str) -> None:
+    if port not in lab.ports:
+        pytest.skip(f"the lab has no {port} port")
+    args = [*lab.smtp_args(port, tls), *lab.imap_args()]
+    args[args.index("--username") + 1] = user
+    env = {"MAILCHECK_PASSWORD": lab.lab.info().users[user]}
+    result = run_cli(
+        [
+            "diagnose",
+            "--lang",
+            "vi",
+            "-v",
+            "--sender",
+            user,
+            "--wait",
+            "5",
+            "--timeout",
+            "3",
+            *args,
+        ],
+        env=env,
+    )
+    assert result.exit_code in (1, 2, 3), result.stdout + result.stderr
+    assert_vietnamese(result.stdout, f"diagnose {user} {port}")
+    assert_vietnamese(result.stderr, f"diagnose {user} {port}")
