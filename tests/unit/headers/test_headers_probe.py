@@ -107,3 +107,14 @@ def test_watch_without_received_times_says_only_its_own_clock() -> None:
     placement = timed.step(ImapStep.PLACEMENT)
     assert placement is not None
     assert quote_lines(placement, "en") == ["Found in: Junk (poll, 0.9 s after watch started)"]
+
+
+def test_a_not_spam_verdict_without_authentication_results_judges_nothing() -> None:
+    block = (
+        b"Received: from mail.congty.vn (mail.congty.vn [203.0.113.7]) by mx.nhan.example"
+        b" with ESMTPS; Fri, 4 Dec 2026 15:00:02 +0700\r\n"
+        b"X-MS-Exchange-Organization-SCL: 1\r\nFrom: ketoan@congty.vn\r\n\r\n"
+    )
+    diagnosis = headers_diagnosis(block, "paste")
+    assert [f.cause.id for f in diagnosis.findings] == ["message-no-verdict"]
+    assert diagnosis.exit_code == 3
