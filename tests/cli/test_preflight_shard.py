@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,8 +19,9 @@ def dns() -> Iterator[DelayedDnsServer]:
 
 
 def customer_list(path: Path, count: int) -> Path:
-    """A list as a spreadsheet saves it: names, upper-case domains, typos, duplicates."""
-    lines = ["Khách hàng;Email\n"]
+    """A list as a spreadsheet saves it: codes, names, upper-case domains, typos, duplicates,
+    cells with two addresses, a name a spreadsheet would run as a formula."""
+    lines = ["Mã KH;Khách hàng;Email\n"]
     for i in range(count):
         if i % 50 == 7:
             address = f"sai-{i}@@khong-hop-le"
@@ -27,9 +29,12 @@ def customer_list(path: Path, count: int) -> Path:
             address = f"kh{i}@nx-{i % 40}.test"  # NXDOMAIN in the synthetic zone
         elif i % 10 == 5:
             address = f"KH{i}@Cong-Ty-{i % 30}.TEST"
+        elif i % 25 == 11:  # two addresses, of two domains (two shards, mostly)
+            address = f'"kh{i}@cong-ty-{i % 400}.test, Kế toán <kt{i}@cong-ty-{i % 170}.test>"'
         else:
             address = f"kh{i}@cong-ty-{(i * 7) % 400}.test"
-        lines.append(f"Công ty {i};{address}\n")
+        name = f'"=HYPERLINK(""x"";""{i}"")"' if i % 60 == 13 else f"Công ty {i}"
+        lines.append(f"KH{i:05d};{name};{address}\n")
     path.write_text("".join(lines), encoding="utf-8")
     return path
 
@@ -59,6 +64,13 @@ def test_four_shards_merged_are_the_one_run_report(
     assert merged.read_bytes() == one.read_bytes()
     assert (result.exit_code, result.stderr) == (code, said)
     assert code == 2  # the NXDOMAIN customers
+    # The list's columns are carried (neutralised) and its two-address cells split.
+    assert "3120 addresses" in said
+    text = one.read_text(encoding="utf-8")
+    if fmt == "csv":
+        assert text.startswith("Mã KH,Khách hàng,Email,address,verdict,")
+        assert '\nKH00013,"\'=HYPERLINK(""x"";""13"")",kh13@' in text
+    assert "kt11@cong-ty-11.test" in text
 
 
 def test_each_domain_is_looked_up_by_one_shard_only(dns: DelayedDnsServer, tmp_path: Path) -> None:
@@ -67,8 +79,10 @@ def test_each_domain_is_looked_up_by_one_shard_only(dns: DelayedDnsServer, tmp_p
     for index in range(3):
         out = tmp_path / f"s{index}.csv"
         run(dns, str(source), "--shard", f"{index}/3", "-o", str(out))
-        rows = out.read_text(encoding="utf-8").splitlines()[1:]
-        domains.append({r.split(",")[1].rpartition("@")[2].lower() for r in rows})
+        with out.open(encoding="utf-8", newline="") as rows:
+            addresses = [row["address"] for row in csv.DictReader(rows)]
+        domains.append({a.rpartition("@")[2].lower() for a in addresses})
+        assert len(domains[-1]) > 50
     assert not domains[0] & domains[1]
     assert not domains[1] & domains[2]
     assert not domains[0] & domains[2]
@@ -140,7 +154,7 @@ def test_max_in_flight_is_checked_and_the_old_name_still_works(
     assert code == 3
     assert "--max-in-flight: must be at least 1" in said
     code, said = run(dns, str(source), "--concurrency", "4", "-o", str(tmp_path / "o.csv"))
-    assert "30 addresses" in said
+    assert "31 addresses" in said  # one of the 30 customers has two
 
 
 def test_an_internationalised_domain_and_its_ascii_form_share_a_shard(

@@ -16,12 +16,23 @@ import os
 import re
 import sys
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from typing import Any, BinaryIO
 
 from mailcheck.errors import ConfigError
+from mailcheck.preflight.cells import cap, split_addresses
 from mailcheck.terminal import printable
 
-__all__ = ["EMAIL_HEADERS", "HEAD", "MAX_LINE", "ListReader", "open_list", "read_addresses"]
+__all__ = [
+    "EMAIL_HEADERS",
+    "HEAD",
+    "MAX_LINE",
+    "CustomerList",
+    "Entry",
+    "ListReader",
+    "open_list",
+    "read_addresses",
+]
 
 #: Header names that mark the e-mail column of a CSV file (compared lower-cased).
 EMAIL_HEADERS = (
@@ -36,6 +47,8 @@ EMAIL_HEADERS = (
     "recipient",
     "to",
 )
+#: A header cell that names e-mail in more words ("Email nhận hóa đơn"), when none is exact.
+_EMAILISH = re.compile(r"e-?mail|thư điện tử")
 #: A physical line longer than this is no address list (the csv module's own
 #: field limit is 131072 characters); reading stops there instead of holding
 #: a gigabyte-long line in memory.
@@ -48,7 +61,15 @@ def _sniff(sample: str) -> csv.Dialect | type[csv.Dialect]:
     try:
         dialect = csv.Sniffer().sniff(sample, delimiters=",;\t")
     except csv.Error:
-        return csv.excel
+        # Rows of different widths (a cell of addresses cut at the delimiter they share)
+        # defeat the sniffer: a header line still shows the delimiter. A first line with
+        # an address is no header: "a@x.vn; b@x.vn" of a plain list is one cell.
+        first = sample.partition("\n")[0]
+        counts = {d: first.count(d) for d in ",;\t"}
+        best = max(counts, key=lambda d: counts[d])
+        if "@" in first or not counts[best] or best == ",":
+            return csv.excel
+        return type("_Delimited", (csv.excel,), {"delimiter": best})
     # Spreadsheets write a quote inside a quoted cell as two (""); the sniffer
     # often guesses otherwise when the sample has few of them, and then reads
     # 'Công ty ""ABC""' wrong. Nothing that writes customer lists uses another way.
@@ -56,41 +77,111 @@ def _sniff(sample: str) -> csv.Dialect | type[csv.Dialect]:
     return dialect
 
 
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One address of the list, and the cells of its row that the output carries beside it."""
+
+    address: str
+    columns: tuple[str, ...] = ()
+
+
+class CustomerList:
+    """The addresses of a list, one :class:`Entry` each, in order, and its columns' names.
+
+    A CSV file's e-mail column is found by its header, named (``column``: a header
+    name or a 1-based number), or found by content when there is no header. A cell
+    holding several addresses gives one entry each
+    (:func:`~mailcheck.preflight.cells.split_addresses`), each with the cells of its
+    row. ``header`` names those carried columns, in the list's order: the header
+    row's names, or ``column 1`` ... for a CSV without one; it is empty for a plain
+    list (one address, or one cell, a line), which carries nothing.
+
+    ``stream`` gives lines with their line ends (a text file opened with
+    ``newline=""``, or a :class:`ListReader`). The first row is read here; a file
+    the csv module cannot read ends in :class:`ConfigError` naming ``name`` and the line.
+    """
+
+    def __init__(self, stream: Iterable[str], column: str | None = None, *, name: str = "the list"):
+        lines = iter(stream)
+        head = _sample(lines)  # whole lines: a row is never cut between the sample and the rest
+        tracked = _Tracked(_chain(head, lines))
+        reader = csv.reader(tracked, _sniff("".join(head)))
+        self._delimiter: str = reader.dialect.delimiter
+        self._rows = _rows(reader, tracked, name)
+        self.header: tuple[str, ...] = ()
+        self._first: list[str] | None = None  # the first row when it is data, not a header
+        self._index = 0
+        first = next(self._rows, None)
+        if first is None:
+            self._rows = iter(())
+            return
+        names = [cell.strip() for cell in first]
+        index = _named_column(column, names) if column is not None else _email_column(names)
+        if index is None:
+            # No header: the first row is data; take the first column that holds an address.
+            index = next((i for i, cell in enumerate(first) if "@" in cell), 0)
+            self._first = first
+            names = [f"column {i}" for i in range(1, len(first) + 1)]
+        self._index = index
+        if len(first) > 1:
+            self.header = tuple(cap(n) for n in names)
+
+    def __iter__(self) -> Iterator[Entry]:
+        if self._first is not None:
+            yield from self._entries(self._first)
+        for row in self._rows:
+            yield from self._entries(row)
+
+    def _entries(self, row: list[str]) -> Iterator[Entry]:
+        if not self.header:
+            # A plain list: the line is the cell (a sniffed delimiter may have cut it).
+            cell = self._delimiter.join(row)
+            columns: tuple[str, ...] = ()
+        else:
+            width = len(self.header)
+            cells = row[:width] + [""] * (width - len(row))  # a short row's missing cells: empty
+            if self._index == width - 1 and len(row) > width:
+                # The e-mail column is the last and the row is wider: its unquoted list of
+                # addresses ("1;a@x.vn;b@x.vn") was cut at the delimiter they share.
+                cells[-1] = self._delimiter.join(row[self._index :])
+            # Otherwise cells past the header are dropped: they have no name to go under.
+            cell = cells[self._index] if self._index < width else ""
+            columns = tuple(cap(c) for c in cells)
+        for address in split_addresses(cell):
+            yield Entry(address, columns)
+
+
+def _named_column(column: str, names: list[str]) -> int:
+    """The index of ``--column`` (a 1-based number or a header name); ConfigError if none."""
+    if column.isdigit():
+        if int(column) < 1:
+            raise ConfigError(f"--column {column}: columns count from 1")
+        return int(column) - 1
+    lowered = [n.lower() for n in names]
+    if column.lower() in lowered:
+        return lowered.index(column.lower())
+    raise ConfigError(f"--column: no column {column!r} in the header ({', '.join(names)})")
+
+
+def _email_column(names: list[str]) -> int | None:
+    """The e-mail column of a header row; None when the row is no header (it is data)."""
+    lowered = [n.lower() for n in names]
+    found = next((i for i, n in enumerate(lowered) if n in EMAIL_HEADERS), None)
+    if found is None and len(names) > 1 and not any("@" in n for n in lowered):
+        # "Email nhận hóa đơn", "Địa chỉ email khách hàng": a header naming e-mail in more words.
+        found = next((i for i, n in enumerate(lowered) if _EMAILISH.search(n)), None)
+    return found
+
+
 def read_addresses(
     stream: Iterable[str], column: str | None = None, *, name: str = "the list"
 ) -> Iterator[str]:
     """The addresses of a CSV file (column detected or named) or of a one-per-line file.
 
-    ``stream`` gives lines with their line ends (a text file opened with
-    ``newline=""``, or a :class:`ListReader`). A file the csv module cannot
-    read ends in :class:`ConfigError` naming ``name`` and the line.
+    The addresses of :class:`CustomerList`, without their rows' other cells.
     """
-    lines = iter(stream)
-    head = _sample(lines)  # whole lines: a row is never cut between the sample and the rest
-    sample = "".join(head)
-    tracked = _Tracked(_chain(head, lines))
-    reader = csv.reader(tracked, _sniff(sample))
-    rows = _rows(reader, tracked, name)
-    first = next(rows, None)
-    if first is None:
-        return
-    header = [cell.strip().lower() for cell in first]
-    index: int | None = None
-    if column is not None:
-        if column.isdigit():
-            index = int(column) - 1
-        elif column.lower() in header:
-            index = header.index(column.lower())
-        else:
-            raise ConfigError(f"--column: no column {column!r} in the header ({', '.join(first)})")
-    else:
-        index = next((i for i, name in enumerate(header) if name in EMAIL_HEADERS), None)
-    if index is None:
-        # No header: the first row is data; take the first column that holds an address.
-        index = next((i for i, cell in enumerate(first) if "@" in cell), 0)
-        yield from _cell(first, index)
-    for row in rows:
-        yield from _cell(row, index)
+    for entry in CustomerList(stream, column, name=name):
+        yield entry.address
 
 
 class ListReader:
@@ -312,11 +403,6 @@ def _note(name: str, encoding: str, where: str) -> str | None:
             "(Vietnamese Windows). If names look wrong, save the list as CSV UTF-8"
         )
     return None
-
-
-def _cell(row: list[str], index: int) -> Iterator[str]:
-    if index < len(row) and row[index].strip():
-        yield row[index].strip()
 
 
 def _sample(lines: Iterator[str], size: int = 8192) -> list[str]:

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TextIO
 
 from mailcheck.errors import ConfigError
-from mailcheck.preflight.output import COLUMNS, Row, RowWriter
+from mailcheck.preflight.output import COLUMNS, Row, RowWriter, input_keys
 from mailcheck.preflight.shard import Shard
 from mailcheck.terminal import printable
 
@@ -28,7 +28,8 @@ __all__ = ["ShardFile", "merge_shards", "open_shard"]
 
 
 class ShardFile:
-    """One shard's output, opened: its format, the shard it names, and its rows."""
+    """One shard's output, opened: its format, the shard it names, the list's columns it
+    carries (``header``), and its rows."""
 
     def __init__(self, path: str) -> None:
         self.path = path
@@ -37,6 +38,7 @@ class ShardFile:
             self.text: TextIO = open(path, encoding="utf-8", newline="")  # noqa: SIM115
         except OSError as exc:
             raise ConfigError(f"cannot read {self.name}: {exc.strerror}") from None
+        self.header: tuple[str, ...] = ()
         try:
             self.fmt, self.shard = self._head()
         except BaseException:
@@ -57,13 +59,16 @@ class ShardFile:
             try:
                 meta = json.loads(first + "]}")["shard"]
                 shard = Shard(int(meta["index"]), int(meta["count"]), str(meta["list"]))
+                self.header = tuple(str(name) for name in meta.get("columns", ()))
             except (ValueError, KeyError, TypeError):
                 raise self._not_shard("its first line names no shard") from None
             return "json", shard
         header = next(csv.reader([first]), [])
         named = Shard.from_label(header[0]) if header else None
-        if named is None or tuple(header[1:]) != COLUMNS:
+        ours = len(COLUMNS)
+        if named is None or len(header) < 1 + ours or tuple(header[-ours:]) != COLUMNS:
             raise self._not_shard("its header names no shard")
+        self.header = tuple(header[1:-ours])
         return "csv", named
 
     def rows(self) -> Iterator[tuple[int, Row]]:
@@ -79,13 +84,18 @@ class ShardFile:
             yield number, row
 
     def _rows(self) -> Iterator[tuple[int, Row]]:
+        width = len(self.header)
         if self.fmt == "csv":
             for cells in csv.reader(self.text):
-                if len(cells) != 1 + len(COLUMNS) or not cells[0].isdigit():
-                    raise self._not_shard(f"a row is not a row number and {len(COLUMNS)} cells")
-                address, verdict, cause, suggestion, detail = cells[1:]
-                yield int(cells[0]), Row(address, verdict, cause, suggestion, detail)
+                if len(cells) != 1 + width + len(COLUMNS) or not cells[0].isdigit():
+                    raise self._not_shard(
+                        f"a row is not a row number and {width + len(COLUMNS)} cells"
+                    )
+                address, verdict, cause, suggestion, detail = cells[1 + width :]
+                columns = tuple(cells[1 : 1 + width])
+                yield int(cells[0]), Row(address, verdict, cause, suggestion, detail, 0, columns)
             return
+        keys = input_keys(self.header)
         ended = False
         for line in self.text:
             if ended or not line.strip():
@@ -99,7 +109,11 @@ class ShardFile:
                 address, verdict, cause, suggestion, detail = (
                     str(record[k] or "") for k in COLUMNS
                 )
-                row = Row(address, verdict, cause, suggestion, detail)
+                carried = record.get("input", {}) if width else {}
+                if list(carried) != keys:
+                    raise KeyError("input")
+                columns = tuple(str(carried[k]) for k in keys)
+                row = Row(address, verdict, cause, suggestion, detail, 0, columns)
             except (ValueError, KeyError, TypeError):
                 raise self._not_shard("a line is not one of its rows") from None
             yield number, row
@@ -134,6 +148,11 @@ def _check(shards: list[ShardFile]) -> str:
             raise ConfigError(
                 f"{first.name} and {other.name} are shards of different lists "
                 f"({first.shard.digest} and {other.shard.digest})"
+            )
+        if other.header != first.header:
+            raise ConfigError(
+                f"{first.name} and {other.name} carry different columns of the list "
+                "(was one of them edited?)"
             )
     seen: dict[int, ShardFile] = {}
     for shard in shards:
@@ -172,7 +191,7 @@ def merge_shards(paths: list[str], out: TextIO) -> Counter[str]:
         for path in paths:
             shards.append(open_shard(path))
         fmt = _check(shards)
-        writer = RowWriter(out, fmt)
+        writer = RowWriter(out, fmt, header=shards[0].header)
         counts: Counter[str] = Counter()
         expected = 1
         merged = heapq.merge(*(s.rows() for s in shards), key=lambda item: item[0])

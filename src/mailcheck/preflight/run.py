@@ -12,11 +12,12 @@ from __future__ import annotations
 import asyncio
 import sys
 from collections import Counter, deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import TextIO
 
 from mailcheck.dnsresolver import Resolver
+from mailcheck.preflight.lists import Entry
 from mailcheck.preflight.output import Row, RowWriter
 from mailcheck.preflight.shard import Shard, shard_key
 from mailcheck.recipient import (
@@ -83,6 +84,7 @@ class _Pending:
     address: str
     check: asyncio.Future[DomainCheck] | None
     error: str = ""
+    columns: tuple[str, ...] = ()
 
 
 def _parse(
@@ -105,7 +107,7 @@ def _parse(
 
 
 async def run_preflight(
-    addresses: Iterable[str],
+    addresses: Iterable[str | Entry],
     resolver: Resolver,
     out: TextIO,
     fmt: str,
@@ -113,8 +115,13 @@ async def run_preflight(
     progress: Callable[[], float | None] | None = None,
     shard: Shard | None = None,
     lang: str = "en",
+    header: Sequence[str] = (),
 ) -> Counter[str]:
     """Check every address (``shard``: those of its share); write a row each, in order.
+
+    ``addresses``: plain addresses, or the :class:`~mailcheck.preflight.lists.Entry` of
+    a :class:`~mailcheck.preflight.lists.CustomerList`, whose cells each row carries
+    under ``header`` (the list's ``header``).
 
     Addresses are read ahead of the row being written, and each new domain's check
     starts as soon as it is read while the resolver's window has room: the window
@@ -123,7 +130,7 @@ async def run_preflight(
     read-ahead is bounded, so memory stays flat however long the list. Returns how
     many rows had each cause.
     """
-    writer = RowWriter(out, fmt, shard)
+    writer = RowWriter(out, fmt, shard, header)
     checker = AddressChecker()
     checks: dict[str, asyncio.Future[DomainCheck]] = {}
     queue: deque[_Pending] = deque()
@@ -140,7 +147,7 @@ async def run_preflight(
             row = Row(entry.address, "invalid", CAUSE_OF["invalid"], "", reason)
         else:
             row = _row(entry.address, entry.check.result(), lang)
-        writer.write(replace(row, number=entry.number))
+        writer.write(replace(row, number=entry.number, columns=entry.columns))
         counts[row.cause] += 1
 
     async def write_ready(*, drain: bool = False) -> None:
@@ -157,7 +164,8 @@ async def run_preflight(
                 _show(progress, writer.count, len(checks), resolver, lang)
 
     try:
-        for number, raw in enumerate(addresses, 1):
+        for number, item in enumerate(addresses, 1):
+            raw, columns = (item, ()) if isinstance(item, str) else (item.address, item.columns)
             parsed = _parse(raw, checker, shard)
             if parsed is None:
                 continue
@@ -172,7 +180,7 @@ async def run_preflight(
                     if len(checks) > _REMEMBERED:
                         # Only verdicts are needed from here on: keep memory flat on long lists.
                         checks = {d: f for d, f in checks.items() if not f.done()}
-            queue.append(_Pending(number, address, future, error))
+            queue.append(_Pending(number, address, future, error, columns))
             await write_ready()
             if starting and window.busy + starting >= window.size:
                 # The checks just started ask for their slots: a check's task starts its

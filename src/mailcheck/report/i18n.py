@@ -1669,6 +1669,14 @@ PREFLIGHT_SHAPE: dict[str, dict[str, str]] = {
 }
 for _lang in LANGS:
     PREFLIGHT[_lang].update(PREFLIGHT_SHAPE[_lang])
+ERRORS_VI.update(
+    {
+        "--column {value}: columns count from 1": "--column {value}: số thứ tự cột tính từ 1",
+        "{first} and {second} carry different columns of the list (was one of them edited?)": (
+            "{first} và {second} mang các cột khác nhau của danh sách (có tệp nào đã bị sửa?)"
+        ),
+    }
+)
 # ------------------------------------------------------------ end of E16's block
 
 #: email-validator's words for an address it refuses (preflight's detail column, and

@@ -74,3 +74,62 @@ def test_a_cell_over_the_field_limit_names_the_file_and_line() -> None:
     text = 'name,email\nA,a@a.vn\nB,"' + "x" * 200_000 + '"\n'
     with pytest.raises(ConfigError, match=r"^list\.csv, line 3: a cell is longer than 131072"):
         list(read_addresses(io.StringIO(text), name="list.csv"))
+
+
+def test_every_column_is_carried_and_a_cell_of_two_addresses_gives_two_entries() -> None:
+    from mailcheck.preflight.lists import CustomerList, Entry
+
+    text = (
+        "Mã KH;Tên khách hàng;Email nhận hóa đơn;Ghi chú\r\n"
+        'KH01;"Công ty ""An Phát""";ketoan@anphat.vn, giamdoc@anphat.vn;\r\n'
+        "KH02;Cửa hàng Bình;binh@shop.vn;VIP\r\n"
+        "KH03;Thiếu cột\r\n"
+    )
+    listing = CustomerList(io.StringIO(text))
+    assert listing.header == ("Mã KH", "Tên khách hàng", "Email nhận hóa đơn", "Ghi chú")
+    first = ("KH01", 'Công ty "An Phát"', "ketoan@anphat.vn, giamdoc@anphat.vn", "")
+    assert list(listing) == [
+        Entry("ketoan@anphat.vn", first),
+        Entry("giamdoc@anphat.vn", first),
+        Entry("binh@shop.vn", ("KH02", "Cửa hàng Bình", "binh@shop.vn", "VIP")),
+    ]
+
+
+def test_an_unquoted_list_in_the_last_column_is_read_whole() -> None:
+    from mailcheck.preflight.lists import CustomerList
+
+    # The same ; separates the columns and the addresses: the row is wider than the header.
+    text = "MST;Email\n0101;a@mot.vn;b@hai.vn\n0202;c@ba.vn\n"
+    entries = list(CustomerList(io.StringIO(text)))
+    assert [e.address for e in entries] == ["a@mot.vn", "b@hai.vn", "c@ba.vn"]
+    assert entries[0].columns == ("0101", "a@mot.vn;b@hai.vn")
+
+
+def test_a_csv_without_header_carries_numbered_columns() -> None:
+    from mailcheck.preflight.lists import CustomerList
+
+    listing = CustomerList(io.StringIO("KH1,Công ty A,a@mot.vn\nKH2,Công ty B,b@hai.vn\n"))
+    assert listing.header == ("column 1", "column 2", "column 3")
+    assert [e.columns[0] for e in listing] == ["KH1", "KH2"]
+
+
+def test_a_plain_list_carries_nothing_and_splits_its_lines() -> None:
+    from mailcheck.preflight.lists import CustomerList, Entry
+
+    listing = CustomerList(io.StringIO("a@mot.vn\nb@hai.vn; c@ba.vn\n"))
+    assert listing.header == ()
+    assert list(listing) == [Entry("a@mot.vn"), Entry("b@hai.vn"), Entry("c@ba.vn")]
+
+
+def test_huge_carried_cells_are_capped() -> None:
+    from mailcheck.preflight.cells import CARRIED_MAX
+    from mailcheck.preflight.lists import CustomerList
+
+    name = "Công ty " * 10_000
+    (entry,) = CustomerList(io.StringIO(f"name,email\n{name},a@mot.vn\n"))
+    assert len(entry.columns[0]) == CARRIED_MAX
+
+
+def test_column_zero_is_refused() -> None:
+    with pytest.raises(ConfigError, match="count from 1"):
+        list(read_addresses(io.StringIO("a,b\nx,y@z.vn\n"), column="0"))

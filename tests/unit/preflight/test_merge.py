@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -23,27 +24,49 @@ ROWS = [
 ]
 
 
-def one_run(fmt: str) -> str:
+#: The list's own columns, as a spreadsheet has them: a repeated name, an empty one, a formula.
+HEADER = ("Mã KH", "Tên khách hàng", "=Email", "", "Tên khách hàng")
+COLUMNS = [
+    ("KH1", "Công ty A", "ketoan@cong-ty.test", "", "x"),
+    ("KH2", '=HYPERLINK("http://x";"y")', "=cmd|' /C calc'!A0@x.test", "-", ""),
+    ("KH3", 'Công ty "B", chi nhánh\nHà Nội', "a@gmial.com; b@cong-ty.test", "", ""),
+    ("KH3", 'Công ty "B", chi nhánh\nHà Nội', "a@gmial.com; b@cong-ty.test", "", ""),
+    ("KH4", "", "c@null.test", "@", "+1"),
+]
+
+
+def rows(header: tuple[str, ...]) -> list[Row]:
+    """ROWS, carrying the list's columns when the list has them."""
+    if not header:
+        return ROWS
+    return [replace(row, columns=cells) for row, cells in zip(ROWS, COLUMNS, strict=True)]
+
+
+def one_run(fmt: str, header: tuple[str, ...] = ()) -> str:
     out = io.StringIO()
-    writer = RowWriter(out, fmt)
-    for row in ROWS:
+    writer = RowWriter(out, fmt, header=header)
+    for row in rows(header):
         writer.write(row)
     writer.close()
     return out.getvalue()
 
 
 def write_shards(
-    tmp: Path, fmt: str, owners: list[int], count: int, digest: str = DIGEST
+    tmp: Path,
+    fmt: str,
+    owners: list[int],
+    count: int,
+    digest: str = DIGEST,
+    header: tuple[str, ...] = (),
 ) -> list[str]:
     """Shard outputs as `preflight --shard` writes them: row i goes to shard owners[i]."""
     paths = []
     for index in range(count):
         out = io.StringIO()
-        writer = RowWriter(out, fmt, Shard(index, count, digest))
-        for number, (row, owner) in enumerate(zip(ROWS, owners, strict=True), 1):
+        writer = RowWriter(out, fmt, Shard(index, count, digest), header)
+        for number, (row, owner) in enumerate(zip(rows(header), owners, strict=True), 1):
             if owner == index:
-                writer.write(Row(row.address, row.verdict, row.cause, row.suggestion,
-                                 row.detail, number))  # fmt: skip
+                writer.write(replace(row, number=number))
         writer.close()
         path = tmp / f"shard-{index}.{fmt}"
         path.write_text(out.getvalue(), encoding="utf-8", newline="")
@@ -51,15 +74,28 @@ def write_shards(
     return paths
 
 
+@pytest.mark.parametrize("header", [(), HEADER], ids=["plain list", "list's columns"])
 @pytest.mark.parametrize("fmt", ["csv", "json"])
-def test_merged_shards_are_the_one_run_report_byte_for_byte(tmp_path: Path, fmt: str) -> None:
+def test_merged_shards_are_the_one_run_report_byte_for_byte(
+    tmp_path: Path, fmt: str, header: tuple[str, ...]
+) -> None:
     # Shard 2 holds no row at all (a short list): it still counts as given.
-    paths = write_shards(tmp_path, fmt, [1, 0, 3, 1, 0], 4)
+    paths = write_shards(tmp_path, fmt, [1, 0, 3, 1, 0], 4, header=header)
     out = io.StringIO()
     counts = merge_shards(list(reversed(paths)), out)
-    assert out.getvalue() == one_run(fmt)
+    assert out.getvalue() == one_run(fmt, header)
     assert counts["recipient-domain-ok"] == 2
     assert sum(counts.values()) == len(ROWS)
+
+
+@pytest.mark.parametrize("fmt", ["csv", "json"])
+def test_shards_carrying_other_columns_are_refused(tmp_path: Path, fmt: str) -> None:
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    first = write_shards(tmp_path / "a", fmt, [1, 0, 1, 1, 0], 2, header=HEADER)
+    other = write_shards(tmp_path / "b", fmt, [1, 0, 1, 1, 0], 2)
+    with pytest.raises(ConfigError, match="carry different columns"):
+        merge_shards([first[0], other[1]], io.StringIO())
 
 
 def test_a_missing_shard_is_refused(tmp_path: Path) -> None:

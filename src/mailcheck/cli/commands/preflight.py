@@ -201,17 +201,18 @@ async def _check(
     lang: str,
 ) -> Counter[str]:
     from mailcheck.dnsresolver import Resolver
-    from mailcheck.preflight import read_addresses, run_preflight
+    from mailcheck.preflight import CustomerList, run_preflight
 
     resolver = Resolver(
         server, timeout=seconds / 2, lifetime=seconds, concurrency=max_in_flight, rate=rate
     )
     async with resolver:
-        addresses = read_addresses(source, column, name=source.name)
+        entries = CustomerList(source, column, name=source.name)
         show = source.fraction if sys.stderr.isatty() else None
         return await run_preflight(
-            addresses, resolver, out, fmt, progress=show, shard=shard, lang=lang
-        )
+            entries, resolver, out, fmt, progress=show, shard=shard, lang=lang,
+            header=entries.header,
+        )  # fmt: skip
 
 
 def _summary(
@@ -238,6 +239,6 @@ def _summary(
     codes = [causes[c].severity for c in counts if c in causes]
     worst = max(codes, key=lambda s: s.rank, default=None)
     summary = ", ".join(f"{n} {c}" for c, n in counts.most_common())
-    line = words["summary"].format(total=total, counts=summary)
+    line = words["summary_one" if total == 1 else "summary"].format(total=total, counts=summary)
     click.echo(f"mailcheck preflight: {what}{line}", err=True)
     return worst.exit_code if worst is not None else 0
