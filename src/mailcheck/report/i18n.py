@@ -121,7 +121,7 @@ HUMAN: dict[str, dict[str, Any]] = {
         "none": "Không tìm ra nguyên nhân: mailcheck chưa kết luận được.",
         "crash": "mailcheck gặp lỗi nội bộ; vui lòng báo lỗi kèm đoạn sau",
         "found_in": "Tìm thấy trong",
-        "test_invoice": "Hoá đơn thử",
+        "test_invoice": "Hóa đơn thử",
         "after_submit": "sau khi máy chủ nhận thư",
         "spam_filter": "Bộ lọc spam",
         "did_you_mean": "Có phải ý bạn là",
@@ -443,7 +443,7 @@ STEPS: dict[str, dict[str, Any]] = {
             "placement": "vị trí thư",
             "fetch-headers": "đọc tiêu đề",
             "headers": "tiêu đề thư",
-            "cleanup": "xoá thư thử",
+            "cleanup": "xóa thư thử",
             "recipient": "tên miền nhận",
             "spf": "SPF",
             "dkim": "DKIM",
@@ -531,10 +531,10 @@ REPORT_MD: dict[str, dict[str, Any]] = {
             "target": "Đã kiểm tra",
             "smtp_host": "Máy chủ mail (SMTP)",
             "smtp_port": "Cổng SMTP",
-            "smtp_tls": "Mã hoá SMTP",
+            "smtp_tls": "Mã hóa SMTP",
             "imap_host": "Máy chủ mail (IMAP)",
             "imap_port": "Cổng IMAP",
-            "imap_tls": "Mã hoá IMAP",
+            "imap_tls": "Mã hóa IMAP",
             "username": "Tên đăng nhập",
             "provider": "Nhà cung cấp",
             "provider_mx": "Nhà cung cấp tìm theo MX của",
@@ -544,7 +544,7 @@ REPORT_MD: dict[str, dict[str, Any]] = {
         },
         "when": "Thời điểm kiểm tra",
         "version": "Phiên bản mailcheck",
-        "message_id": "Message-ID của hoá đơn thử",
+        "message_id": "Message-ID của hóa đơn thử",
         "sending_ip": "IP gửi thư",
         "token_note": "mã thư thử nằm trong đó",
     },
@@ -859,8 +859,9 @@ CLI_COMMANDS_VI: dict[str, tuple[str, str]] = {
         "Kiểm tra cả danh sách địa chỉ khách hàng (CSV) trước khi gửi hóa đơn.",
         "Kiểm tra từng địa chỉ trong tệp CSV (hoặc mỗi dòng một địa chỉ) trước khi gửi hóa "
         "đơn.\n\n"
-        "Ghi mỗi địa chỉ một dòng, giữ nguyên các cột của danh sách. Mỗi tên miền chỉ tra "
-        "một lần. Mã thoát 0 khi tất cả đều ổn, 2 khi có địa chỉ không nhận được thư, 3 khi "
+        "Ghi mỗi địa chỉ một dòng: các cột của danh sách giữ nguyên, rồi address, verdict, "
+        "cause, suggestion, detail; ô có nhiều địa chỉ được tách thành nhiều dòng. Mỗi tên "
+        "miền chỉ tra một lần. Mã thoát 0 khi tất cả đều ổn, 2 khi có địa chỉ không nhận được thư, 3 khi "
         "có địa chỉ chưa kiểm tra được (DNS không trả lời) hoặc danh sách không có địa chỉ "
         "nào.\n\n"
         "Danh sách dài có thể chạy thành N phần: `--shard 0/4` ... `--shard 3/4`, mỗi phần "
