@@ -79,7 +79,8 @@ def command(
 ) -> int:
     """Check every address of a CSV file (or one address per line) before invoices go out.
 
-    Writes one row per address: address, verdict, cause, suggestion, detail.
+    Writes one row per address: the list's own columns, then address, verdict,
+    cause, suggestion, detail; a cell with several addresses gives a row each.
     Each domain is looked up once. Exit 0 all fine, 2 some addresses cannot
     receive mail, 3 some could not be checked (DNS did not answer) or the
     list holds no address.
