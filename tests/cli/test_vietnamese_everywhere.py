@@ -272,6 +272,12 @@ def test_usual_mistakes_are_told_in_vietnamese(args: list[str]) -> None:
             "chưa ghi được vào lịch sử: không tạo được tệp lịch sử /srv/h.db: không có quyền "
             "truy cập; hãy chọn tệp khác bằng --history hoặc MAILCHECK_HISTORY",
         ),
+        (
+            "--subject: 'HD {' is not a valid template (Single '{' encountered in format "
+            "string); write {{ and }} for literal braces",
+            "--subject: 'HD {' không phải mẫu hợp lệ (Single '{' encountered in format "
+            "string); viết {{ và }} để có dấu ngoặc nhọn",
+        ),
         ("a text mailcheck has no words for", "a text mailcheck has no words for"),
     ],
 )

@@ -1459,7 +1459,8 @@ ERRORS_VI: dict[str, str] = {
     ),
     "--subject: {template} is not a valid template ({reason}); write {{ and }} for literal "
     "braces": (
-        "--subject: {template} không phải mẫu hợp lệ ({reason}); viết {{ và }} để có dấu ngoặc nhọn"
+        "--subject: {template} không phải mẫu hợp lệ ({reason}); viết {{{{ và }}}} để có "
+        "dấu ngoặc nhọn"
     ),
     "--subject: unknown placeholder {placeholder} in {template}; known: {known}": (
         "--subject: không có chỗ điền {placeholder} trong {template}; các chỗ điền có: {known}"
@@ -1500,6 +1501,48 @@ ERRORS_VI: dict[str, str] = {
     ),
     "--shard {value}: N must be from 1 to 10000": "--shard {value}: N phải từ 1 đến 10000",
     "no shard outputs given": "chưa đưa kết quả của phần nào",
+    "{file}: row {row} comes after row {last}; a shard's rows are in the list's order (was the "
+    "file edited or sorted?)": (
+        "{file}: hàng {row} nằm sau hàng {last}; các hàng của một phần theo đúng thứ tự danh "
+        "sách (tệp đã bị sửa hay sắp xếp lại?)"
+    ),
+    "{file} is cut short (its closing ]}} is missing)": "{file} bị cắt cụt (thiếu ]}} ở cuối)",
+    "{first} is {fmt} and {second} is {other}: give shards written with the same --format": (
+        "{first} là {fmt} còn {second} là {other}: hãy đưa các phần ghi cùng một --format"
+    ),
+    "{first} is shard {index}/{count} and {second} is {index2}/{count2}: shards of one run have "
+    "the same N": (
+        "{first} là phần {index}/{count} còn {second} là {index2}/{count2}: các phần của cùng "
+        "một lần chạy có cùng N"
+    ),
+    "{first} and {second} carry different columns of the list (was one of them edited?)": (
+        "{first} và {second} mang các cột khác nhau của danh sách (một trong hai đã bị sửa?)"
+    ),
+    "row {row} is {what}: a shard output was cut short or edited; run that shard again": (
+        "hàng {row} {what}: kết quả của một phần bị cắt cụt hoặc bị sửa; hãy chạy lại phần đó"
+    ),
+    "--shard {value}: expected I/N, e.g. 0/4 for the first of four shards (I counts from 0, as "
+    "Kubernetes' JOB_COMPLETION_INDEX)": (
+        "--shard {value}: cần dạng I/N, vd. 0/4 cho phần đầu trong bốn phần (I đếm từ 0, như "
+        "JOB_COMPLETION_INDEX của Kubernetes)"
+    ),
+    "--shard {value}: I counts from 0, so it must be 0 to {last} (as Kubernetes' "
+    "JOB_COMPLETION_INDEX; with GNU parallel: ::: 0 ... {last2})": (
+        "--shard {value}: I đếm từ 0, nên phải từ 0 đến {last} (như JOB_COMPLETION_INDEX của "
+        "Kubernetes; với GNU parallel: ::: 0 ... {last2})"
+    ),
+    "--column {value}: columns count from 1": "--column {value}: cột được đếm từ 1",
+    '{file}, line {line}: a quote (") opened in this row is never closed, so every line after '
+    "it (to line {end}, the end) would be one cell; close the quote or remove it": (
+        '{file}, dòng {line}: dấu ngoặc kép (") mở ở hàng này không được đóng, nên mọi dòng sau '
+        "nó (đến dòng {end}, cuối tệp) sẽ thành một ô; hãy đóng hoặc bỏ dấu ngoặc kép đó"
+    ),
+    "threshold range {range}: start {start} is greater than end {end}": (
+        "khoảng ngưỡng {range}: đầu {start} lớn hơn cuối {end}"
+    ),
+    "profiles {first} and {second} would both write {path}; rename one of them": (
+        "hồ sơ {first} và {second} sẽ cùng ghi vào {path}; hãy đổi tên một hồ sơ"
+    ),
     "{file} is a folder; give the shard files": "{file} là một thư mục; hãy đưa các tệp kết quả",
     "shard(s) {missing} of {count} missing (shards count from 0): merge needs all {all}": (
         "thiếu phần {missing} trong {count} phần (đếm từ 0): cần đủ {all} phần để ghép"
