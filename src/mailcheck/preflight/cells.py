@@ -21,6 +21,9 @@ CARRIED_MAX = 1000
 #: in a cell typed with Alt+Enter).
 _SEPARATORS = frozenset(";,\n\r")
 
+#: What makes a cell more than one bare address.
+_SPECIAL = re.compile(r"[;,\s\"<>]")
+
 #: ``Display Name <address>`` (the name may be quoted).
 _NAMED = re.compile(r"(?s)(.*?)<([^<>]*)>")
 
@@ -34,6 +37,9 @@ def split_addresses(cell: str) -> list[str]:
     a space typed by mistake is reported, not silently turned into another address.
     Empty pieces (``a@x;``) are dropped.
     """
+    cell = cell.strip()
+    if not _SPECIAL.search(cell):  # the usual cell, one address: no parsing (long lists)
+        return [cell] if cell else []
     pieces = _pieces(cell, nested=True)
     if pieces is None:  # a quote or < never closed: it encloses nothing, split at every separator
         pieces = _pieces(cell, nested=False) or []

@@ -12,6 +12,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import itertools
 import os
 import re
 import sys
@@ -20,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any, BinaryIO
 
 from mailcheck.errors import ConfigError
-from mailcheck.preflight.cells import cap, split_addresses
+from mailcheck.preflight.cells import CARRIED_MAX, cap, split_addresses
 from mailcheck.terminal import printable
 
 __all__ = [
@@ -127,28 +128,35 @@ class CustomerList:
             self.header = tuple(cap(n) for n in names)
 
     def __iter__(self) -> Iterator[Entry]:
-        if self._first is not None:
-            yield from self._entries(self._first)
-        for row in self._rows:
-            yield from self._entries(row)
+        # One loop, no generator per row: this runs once per row of lists of millions.
+        rows = self._rows if self._first is None else itertools.chain([self._first], self._rows)
+        width = len(self.header)
+        index = self._index
+        columns: tuple[str, ...] = ()
+        for row in rows:
+            if not width:
+                # A plain list: the line is the cell (a sniffed delimiter may have cut it).
+                cell = self._delimiter.join(row)
+            else:
+                if len(row) != width:
+                    row = self._fit(row)
+                cell = row[index] if index < width else ""
+                long = max(map(len, row)) > CARRIED_MAX
+                columns = tuple(map(cap, row)) if long else tuple(row)
+            for address in split_addresses(cell):
+                yield Entry(address, columns)
 
-    def _entries(self, row: list[str]) -> Iterator[Entry]:
-        if not self.header:
-            # A plain list: the line is the cell (a sniffed delimiter may have cut it).
-            cell = self._delimiter.join(row)
-            columns: tuple[str, ...] = ()
-        else:
-            width = len(self.header)
-            cells = row[:width] + [""] * (width - len(row))  # a short row's missing cells: empty
-            if self._index == width - 1 and len(row) > width:
-                # The e-mail column is the last and the row is wider: its unquoted list of
-                # addresses ("1;a@x.vn;b@x.vn") was cut at the delimiter they share.
-                cells[-1] = self._delimiter.join(row[self._index :])
-            # Otherwise cells past the header are dropped: they have no name to go under.
-            cell = cells[self._index] if self._index < width else ""
-            columns = tuple(cap(c) for c in cells)
-        for address in split_addresses(cell):
-            yield Entry(address, columns)
+    def _fit(self, row: list[str]) -> list[str]:
+        """A row as wide as the header: a short row's missing cells are empty; a wider row's
+        cells past the header are dropped (they have no name to go under), unless the e-mail
+        column is the last: then its unquoted list of addresses ("1;a@x.vn;b@x.vn") was cut
+        at the delimiter they share, and the rest of the row is its cell."""
+        width = len(self.header)
+        if len(row) < width:
+            return row + [""] * (width - len(row))
+        if self._index == width - 1:
+            return [*row[: width - 1], self._delimiter.join(row[width - 1 :])]
+        return row[:width]
 
 
 def _named_column(column: str, names: list[str]) -> int:
