@@ -24,7 +24,15 @@ from mailcheck.evidence import ProbeId
 from mailcheck.progress import Progress
 from mailcheck.report import i18n
 from mailcheck.rules import load_causes
-from tests.helpers import LAB_PASSWORD, LAB_USER, LabHandle, free_port, run_on_terminal
+from tests.helpers import (
+    LAB_PASSWORD,
+    LAB_USER,
+    LabHandle,
+    free_port,
+    lab_profile,
+    run_on_terminal,
+    toml_value,
+)
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 
@@ -48,6 +56,7 @@ PRODUCT_TERMS = frozenset(
     exporter blackbox metrics probe scrape busy msal xoauth oauthbearer brevo mailgun
     sendgrid ses hve postfix exim sendmail qmail courier dovecot rspamd spamassassin ms s
     human nxdomain servfail refused noerror formerr notimp drafts sent trash archive
+    softfail neutral temperror permerror
     """.split()  # noqa: SIM905
 )
 
@@ -109,9 +118,10 @@ def _unquoted(line: str) -> str:
         line = line[: said.start()]
     # The probe and its target before a Steps line: "[imap a@b.test at host:993 (tls)]:".
     line = re.sub(r"\[[a-z]+:?[a-z]* [^\]]*\]:", " ", line)
-    header = re.match(r"\s*[A-Z][A-Za-z]+(?:-[A-Za-z]+)+: ", line)
+    # A header quoted whole ("Bộ lọc spam: X-Spam-Status: Yes, score=7.5 ..."): the header's.
+    header = re.search(r"(?:^|\s)[A-Z][A-Za-z]*(?:-[A-Za-z]+)+: ", line)
     if header:
-        line = ""
+        line = line[: header.start()]
     return _QUOTED.sub(" ", line)
 
 
@@ -509,3 +519,24 @@ def test_diagnose_when_something_is_wrong(lab: LabHandle, user: str, port: str, 
     assert result.exit_code in (1, 2, 3), result.stdout + result.stderr
     assert_vietnamese(result.stdout, f"diagnose {user} {port}")
     assert_vietnamese(result.stderr, f"diagnose {user} {port}")
+
+
+def test_check_of_lab_profiles(lab: LabHandle, tmp_path: Path) -> None:
+    profiles = {
+        "hoa-don": lab_profile(lab, tmp_path, LAB_USER),
+        "thu-rac": lab_profile(lab, tmp_path, "junked@lab.test"),
+        "sai-mat-khau": lab_profile(lab, tmp_path, LAB_USER, password="sai"),
+    }
+    lines = []
+    for name, profile in profiles.items():
+        lines.append(f"[profiles.{name}]")
+        lines.extend(f"{key} = {toml_value(value)}" for key, value in profile.items())
+    config = tmp_path / "config.toml"
+    config.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    history = tmp_path / "history.sqlite3"
+    args = ["--config", str(config), "--history", str(history), "--lang", "vi"]
+    result = run_cli(["check", "--all", *args])
+    assert result.exit_code == 2, result.stdout + result.stderr
+    assert_vietnamese(result.stdout, "check")
+    shown = run_cli(["history", "--history", str(history), "--lang", "vi"])
+    assert_vietnamese(shown.stdout, "history after check")

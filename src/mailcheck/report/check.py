@@ -11,7 +11,7 @@ from typing import Any
 from mailcheck import __version__
 from mailcheck.check.result import CheckRun, ProfileResult
 from mailcheck.diagnosis import evidence_steps
-from mailcheck.report.i18n import CHECK, COLOURS, STATUS_WORDS, error_text
+from mailcheck.report.i18n import CHECK, COLOURS, FOUND_WORDS, STATUS_WORDS, error_text
 from mailcheck.report.json import SCHEMA, dump_json, report_dict
 from mailcheck.report.quote import quote_lines
 from mailcheck.rules import Severity
@@ -59,7 +59,8 @@ def render_check_human(run: CheckRun, *, lang: str, colour: bool) -> str:
             badge = style(badge, COLOURS[result.status.value], bold=True)
         lines.append(f"{badge} {names[result.profile]:<{width}}  {_headline(result, lang)}")
         if result.stages and result.status is not Severity.OK:
-            stages = ", ".join(f"{k} {v:.2f} s" for k, v in result.stages.items())
+            words = FOUND_WORDS[lang]["stages"]
+            stages = ", ".join(f"{words.get(k, k)} {v:.2f} s" for k, v in result.stages.items())
             lines.append(f"{'':12}   {text['stages']}: {stages}")
         for finding in result.findings:
             if finding.cause.severity is Severity.OK:

@@ -1943,6 +1943,43 @@ CAUSES_LIST: dict[str, dict[str, Any]] = {
     },
 }
 
+#: How the round trip found its message (``placement``'s ``via``), what became of it after
+#: (``cleanup``'s ``result``), and check's stage names, by language; a word missing here is
+#: shown as recorded.
+FOUND_WORDS: dict[str, dict[str, dict[str, str]]] = {
+    "en": {
+        # As recorded: the English report has always shown these words.
+        "via": {w: w for w in ("first-look", "burst", "idle", "poll", "sweep")},
+        "cleanup": {w: w for w in ("deleted", "moved", "kept", "unknown")},
+        "stages": {w: w for w in ("auth", "submit", "delivery", "detection", "total")},
+    },
+    "vi": {
+        "via": {
+            "first-look": "thấy ngay lần xem đầu",
+            "burst": "xem dồn dập ngay sau khi gửi",
+            "idle": "IMAP IDLE báo thư mới",
+            "poll": "xem lại định kỳ",
+            "sweep": "xem các thư mục khác",
+        },
+        "cleanup": {
+            "deleted": "đã xóa",
+            "moved": "đã chuyển vào thùng rác",
+            "kept": "giữ lại",
+            "unknown": "không rõ",
+        },
+        "stages": {
+            "auth": "đăng nhập",
+            "submit": "gửi",
+            "delivery": "chuyển thư",
+            "detection": "phát hiện",
+            "total": "tổng",
+        },
+    },
+}
+for _lang in LANGS:
+    HUMAN[_lang].setdefault("via_words", FOUND_WORDS[_lang]["via"])
+    HUMAN[_lang].setdefault("cleanup_words", FOUND_WORDS[_lang]["cleanup"])
+
 # Step names newer than the Steps table (C16's): the last look through the other folders,
 # and the control question to the resolver. setdefault: the table's own words win.
 for _lang, _names in {
@@ -1954,6 +1991,7 @@ for _lang, _names in {
 
 CATALOGUE.update(
     {
+        "found_words": FOUND_WORDS,
         "cli_messages": CLI_MESSAGES,
         "progress_words": {lang: PROGRESS[lang]["probes"] for lang in LANGS},
         "secret_words": SECRET_WORDS,

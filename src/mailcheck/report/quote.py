@@ -40,12 +40,16 @@ def _quote_raw(step: Step, labels: dict[str, Any]) -> list[str]:
     if step.name == ImapStep.PLACEMENT and step.get("folder") and not step.get("after_start_ms"):
         after = step.get("after_submit_ms")
         timing = f", {float(after):.0f} ms {labels['after_submit']}" if after else ""
-        lines.append(f"{labels['found_in']}: {step.get('folder')} ({step.get('via')}{timing})")
+        via = str(step.get("via"))
+        via = labels.get("via_words", {}).get(via, via)
+        lines.append(f"{labels['found_in']}: {step.get('folder')} ({via}{timing})")
     if step.name == ImapStep.CLEANUP and step.get("result"):
         # What became of the test message, in the words the cleanup recorded (what was left where).
         where = f" ({step.get('folder')})" if step.get("folder") else ""
         why = f": {step.get('why')}" if step.get("why") else ""
-        lines.append(f"{labels['test_invoice']}{where}: {step.get('result')}{why}")
+        result = str(step.get("result"))
+        result = labels.get("cleanup_words", {}).get(result, result)
+        lines.append(f"{labels['test_invoice']}{where}: {result}{why}")
     if step.name == BounceStep.BOUNCED_RECIPIENT:
         words = step.get("diagnostic") or ""
         who = step.get("recipient") or "?"
