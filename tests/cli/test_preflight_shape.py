@@ -112,3 +112,45 @@ def test_a_plain_list_stays_as_it_was_and_one_address_is_one_address(
     ]
     assert said == "mailcheck preflight: 1 address: 1 recipient-domain-ok\n"
     assert code == 0
+
+
+def test_long_carried_cells_shorten_the_read_ahead() -> None:
+    """Memory stays bounded by the carried cells' size, not by rows x the widest row: with
+    cells of 100,000 characters, far fewer rows are read ahead of the first one written."""
+    import asyncio
+
+    from mailcheck.dnsresolver import Resolver
+    from mailcheck.preflight import Entry, run_preflight
+    from mailcheck.preflight.run import READ_AHEAD, READ_AHEAD_CHARS
+
+    note = "x" * 100_000
+    pulled = 0
+
+    def entries() -> Iterator[Entry]:
+        nonlocal pulled
+        for i in range(2000):
+            pulled += 1
+            yield Entry(f"kh{i}@cong-ty.test", (f"KH{i}", note))
+
+    class FirstRow(io.StringIO):
+        seen: int | None = None
+
+        def write(self, text: str) -> int:
+            if self.seen is None and "kh0@" in text:
+                self.seen = pulled
+            return super().write(text)
+
+    async def main(port: int) -> FirstRow:
+        out = FirstRow()
+        async with Resolver(("127.0.0.1", port), timeout=2, lifetime=4) as resolver:
+            await run_preflight(entries(), resolver, out, "csv", header=("Mã KH", "Ghi chú"))
+        return out
+
+    with delayed_dns(0.3) as server:
+        out = asyncio.run(main(server.port))
+    assert out.seen is not None
+    # About READ_AHEAD_CHARS / 100,000 rows; without the bound, all 2,000 (< READ_AHEAD).
+    assert out.seen <= READ_AHEAD_CHARS // 100_000 + 2
+    assert out.seen < 200
+    assert READ_AHEAD > 2000
+    assert out.getvalue().count("\n") == 2001

@@ -35,6 +35,11 @@ __all__ = ["BATCH", "CAUSE_OF", "READ_AHEAD", "run_preflight"]
 BATCH = 2000
 #: Addresses read ahead of the row being written at most: what keeps memory flat.
 READ_AHEAD = 20_000
+#: ...and at most about this many characters of the list's carried cells (each cell
+#: counted 8 more, its pointer): a list of wide rows or long cells reads fewer addresses
+#: ahead, so memory is bounded by this, not by READ_AHEAD times the widest row (a
+#: hostile header may name a hundred thousand columns).
+READ_AHEAD_CHARS = 16 << 20
 #: Domain checks kept for addresses read later; past this the finished ones are dropped
 #: (the resolver's own cache still answers a domain seen again).
 _REMEMBERED = 50_000
@@ -85,6 +90,8 @@ class _Pending:
     check: asyncio.Future[DomainCheck] | None
     error: str = ""
     columns: tuple[str, ...] = ()
+    size: int = 0
+    """What its carried cells count towards :data:`READ_AHEAD_CHARS`."""
 
 
 def _parse(
@@ -140,6 +147,10 @@ async def run_preflight(
     starting = 0  # checks started since they last had a turn to ask for their slot
     counts: Counter[str] = Counter()
     window = resolver.window
+    held = 0  # the size of the carried cells in the queue
+
+    def full() -> bool:
+        return len(queue) >= READ_AHEAD or held >= READ_AHEAD_CHARS
 
     def write(entry: _Pending) -> None:
         if entry.check is None:
@@ -153,12 +164,14 @@ async def run_preflight(
     async def write_ready(*, drain: bool = False) -> None:
         # Rows go out in the list's order: the head waits for its check only when the
         # read-ahead is full (or at the end); rows behind it already known go with it.
+        nonlocal held
         while queue:
             head = queue[0]
             if head.check is not None and not head.check.done():
-                if not (drain or len(queue) >= READ_AHEAD):
+                if not (drain or full()):
                     return
                 await asyncio.wait((head.check,))
+            held -= head.size
             write(queue.popleft())
             if progress is not None and writer.count % BATCH == 0:
                 _show(progress, writer.count, len(checks), resolver, lang)
@@ -180,7 +193,9 @@ async def run_preflight(
                     if len(checks) > _REMEMBERED:
                         # Only verdicts are needed from here on: keep memory flat on long lists.
                         checks = {d: f for d, f in checks.items() if not f.done()}
-            queue.append(_Pending(number, address, future, error, columns))
+            size = sum(map(len, columns)) + 8 * len(columns) if columns else 0
+            held += size
+            queue.append(_Pending(number, address, future, error, columns, size))
             await write_ready()
             if starting and window.busy + starting >= window.size:
                 # The checks just started ask for their slots: a check's task starts its
@@ -188,7 +203,7 @@ async def run_preflight(
                 for _ in range(_TURNS):
                     await asyncio.sleep(0)
                 starting = 0
-                while window.full and len(queue) < READ_AHEAD:
+                while window.full and not full():
                     await window.room()
                     await write_ready()
         await write_ready(drain=True)
