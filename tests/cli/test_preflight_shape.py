@@ -154,3 +154,19 @@ def test_long_carried_cells_shorten_the_read_ahead() -> None:
     assert out.seen < 200
     assert READ_AHEAD > 2000
     assert out.getvalue().count("\n") == 2001
+
+
+def test_a_windows_1258_list_keeps_its_columns_too(dns: DelayedDnsServer, tmp_path: Path) -> None:
+    # Excel's plain "CSV" on a Vietnamese Windows: no BOM, Windows-1258.
+    path = tmp_path / "khach-hang.csv"
+    text = "Khách hàng;Email\r\nCông ty Đông Á;a@donga.test, b@nxdonga.test\r\n"
+    path.write_bytes(text.encode("cp1258"))
+    code, out, said = preflight(dns, path, "--lang", "vi")
+    rows = list(csv.reader(io.StringIO(out)))
+    assert rows[0][:3] == ["Khách hàng", "Email", "address"]
+    assert [row[:4] for row in rows[1:]] == [
+        ["Công ty Đông Á", "a@donga.test, b@nxdonga.test", "a@donga.test", "ok"],
+        ["Công ty Đông Á", "a@donga.test, b@nxdonga.test", "b@nxdonga.test", "nxdomain"],
+    ]
+    assert "Windows-1258" in said
+    assert code == 2
