@@ -307,6 +307,11 @@ def test_a_usage_error_says_where_the_help_is_in_the_same_words() -> None:
     assert english.stderr.startswith("mailcheck: error: No such option '--recipent'.")
 
 
+def test_the_version_line() -> None:
+    assert run_cli(["--lang", "vi", "--version"]).stdout.startswith("mailcheck, phiên bản ")
+    assert run_cli(["--version"]).stdout.startswith("mailcheck, version ")
+
+
 def test_the_group_takes_lang_for_every_command() -> None:
     result = run_cli(["--lang", "vi", "causes"])
     assert result.exit_code == 0, result.stderr

@@ -89,6 +89,16 @@ def _option_help(command: str, param: click.Parameter) -> str | None:
     return i18n.CLI_OPTIONS_VI.get(f"{command} {flag}") or i18n.CLI_OPTIONS_VI.get(flag)
 
 
+def _show_version_vi(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    if not value or ctx.resilient_parsing:
+        return
+    from mailcheck import __version__
+
+    message = i18n.CLICK_VI["%(prog)s, version %(version)s"]
+    click.echo(message % {"prog": "mailcheck", "version": __version__})
+    ctx.exit()
+
+
 @functools.cache
 def _provider_help_vi() -> str:
     from mailcheck.presets import load_providers
@@ -140,6 +150,10 @@ def translate_group(group: click.Group, lang: str) -> click.Group:
         return group
     vi = copy.copy(group)
     vi.params = _translated_params("", group.params)
+    for param in vi.params:
+        if "--version" in param.opts:
+            # click wrote its "%(prog)s, version %(version)s" when the option was made.
+            param.callback = _show_version_vi
     vi.help = i18n.CLI_GROUP_VI
     vi._help_option = None
     return vi

@@ -1139,6 +1139,7 @@ CLICK_VI: dict[str, str] = {
     "directory": "thư mục",
     "path": "đường dẫn",
     "Aborted!": "Đã hủy!",
+    "%(prog)s, version %(version)s": "%(prog)s, phiên bản %(version)s",
 }
 
 #: mailcheck's own one-line messages (``mailcheck: error: ...``), by language: the word
