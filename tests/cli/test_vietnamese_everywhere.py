@@ -298,6 +298,17 @@ def test_error_texts_are_translated_by_their_english_template(
     assert i18n.error_text(english, "en") == english
 
 
+def test_a_profiles_language_is_spoken_once_the_settings_are_read(tmp_path: Path) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text(
+        'default_profile = "hoa-don"\n[profiles.hoa-don]\nsender = "a@b.test"\n'
+        'smtp_host = "h.test"\nlang = "vi"\n',
+        encoding="utf-8",
+    )
+    result = run_cli(["smtp", "--config", str(config)])
+    assert result.stderr.startswith("mailcheck: lỗi: chưa có mật khẩu"), result.stderr
+
+
 def test_a_usage_error_says_where_the_help_is_in_the_same_words() -> None:
     result = run_cli(["smtp", "--recipent", "x", "--lang", "vi"])
     first, second = result.stderr.splitlines()

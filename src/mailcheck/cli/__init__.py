@@ -17,7 +17,7 @@ import click
 
 from mailcheck import __version__
 
-__all__ = ["cli", "main", "say"]
+__all__ = ["cli", "main", "say", "speak"]
 
 EXIT_UNKNOWN = 3
 
@@ -135,6 +135,16 @@ def say(kind: str, message: str) -> None:
 def _fail(message: str) -> int:
     say("error", message)
     return EXIT_UNKNOWN
+
+
+def speak(lang: str) -> None:
+    """The run's own words in ``lang`` from now on: a language only the settings knew (a
+    profile's ``lang``), after the command line was parsed."""
+    from mailcheck.cli.language import click_speaks
+
+    global _language
+    _language = lang
+    click_speaks(lang)
 
 
 def _words() -> dict[str, str]:

@@ -34,7 +34,11 @@ def prepare(
     settings = resolve_settings(
         values, need_sender=need_sender, need_recipient=need_recipient, need_smtp=need_smtp
     )
+    from mailcheck.cli import speak
     from mailcheck.report.i18n import SECRET_WORDS
+
+    # A profile's `lang = "vi"` is known only now: the errors from here on speak it too.
+    speak(settings.lang)
 
     prompt = SECRET_WORDS[settings.lang]["prompt"].format(user=settings.smtp.username)
     secret = read_secret(settings.secret_source, prompt_label=prompt)
