@@ -309,7 +309,8 @@ def test_output_replaces_the_old_file_and_keeps_links_and_permissions(tmp_path: 
     result = run_cli(["preflight", str(listed), "-o", str(link), *NO_DNS])
     assert result.exit_code == 2, result.stderr
     assert link.is_symlink()
-    assert real.read_text(encoding="utf-8").startswith("address,verdict,")
+    # The new report (the list's columns, then mailcheck's) replaced the old one.
+    assert real.read_text(encoding="utf-8").startswith("Tên khách hàng,Email,address,verdict,")
     assert stat.S_IMODE(real.stat().st_mode) == 0o600
     assert _leftovers(tmp_path) == []
 
