@@ -318,6 +318,13 @@ def test_a_usage_error_says_where_the_help_is_in_the_same_words() -> None:
     assert english.stderr.startswith("mailcheck: error: No such option '--recipent'.")
 
 
+def test_a_bare_mailcheck_prints_the_help() -> None:
+    result = run_cli([], env={"MAILCHECK_LANG": "vi"})
+    assert result.exit_code == 3
+    assert result.stderr.startswith("Cách dùng: mailcheck [OPTIONS] COMMAND")
+    assert "\nLệnh:\n" in result.stderr
+
+
 def test_the_version_line() -> None:
     assert run_cli(["--lang", "vi", "--version"]).stdout.startswith("mailcheck, phiên bản ")
     assert run_cli(["--version"]).stdout.startswith("mailcheck, version ")

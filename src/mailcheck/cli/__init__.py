@@ -155,7 +155,11 @@ def _words() -> dict[str, str]:
 
 def _usage_error(exc: click.UsageError) -> int:
     """click's usage error as one of our own lines (the same prefix as every other error),
-    then where the help is; click's words are already in the run's language."""
+    then where the help is; click's words are already in the run's language. A bare
+    ``mailcheck`` is no mistake: it gets the help (and exit 3, as before)."""
+    if isinstance(exc, click.exceptions.NoArgsIsHelpError):
+        exc.show()
+        return EXIT_UNKNOWN
     say("error", exc.format_message())
     if exc.ctx is not None:
         click.echo(_words()["try_help"].format(command=exc.ctx.command_path), err=True)
