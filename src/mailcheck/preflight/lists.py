@@ -164,6 +164,8 @@ def _named_column(column: str, names: list[str]) -> int:
     if column.isdigit():
         if int(column) < 1:
             raise ConfigError(f"--column {column}: columns count from 1")
+        if int(column) > len(names):
+            raise ConfigError(f"--column {column}: the first row has {len(names)} columns")
         return int(column) - 1
     lowered = [n.lower() for n in names]
     if column.lower() in lowered:

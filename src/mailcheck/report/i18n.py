@@ -1717,6 +1717,9 @@ for _lang in LANGS:
 ERRORS_VI.update(
     {
         "--column {value}: columns count from 1": "--column {value}: số thứ tự cột tính từ 1",
+        "--column {value}: the first row has {count} columns": (
+            "--column {value}: dòng đầu tiên chỉ có {count} cột"
+        ),
         "{first} and {second} carry different columns of the list (was one of them edited?)": (
             "{first} và {second} mang các cột khác nhau của danh sách (có tệp nào đã bị sửa?)"
         ),

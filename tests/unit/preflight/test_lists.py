@@ -130,6 +130,8 @@ def test_huge_carried_cells_are_capped() -> None:
     assert len(entry.columns[0]) == CARRIED_MAX
 
 
-def test_column_zero_is_refused() -> None:
+def test_a_column_number_not_in_the_list_is_refused() -> None:
     with pytest.raises(ConfigError, match="count from 1"):
         list(read_addresses(io.StringIO("a,b\nx,y@z.vn\n"), column="0"))
+    with pytest.raises(ConfigError, match="the first row has 2 columns"):
+        list(read_addresses(io.StringIO("a,b\nx,y@z.vn\n"), column="3"))
