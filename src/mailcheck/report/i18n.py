@@ -1714,16 +1714,9 @@ PREFLIGHT_SHAPE: dict[str, dict[str, str]] = {
 }
 for _lang in LANGS:
     PREFLIGHT[_lang].update(PREFLIGHT_SHAPE[_lang])
-ERRORS_VI.update(
-    {
-        "--column {value}: columns count from 1": "--column {value}: số thứ tự cột tính từ 1",
-        "--column {value}: the first row has {count} columns": (
-            "--column {value}: dòng đầu tiên chỉ có {count} cột"
-        ),
-        "{first} and {second} carry different columns of the list (was one of them edited?)": (
-            "{first} và {second} mang các cột khác nhau của danh sách (có tệp nào đã bị sửa?)"
-        ),
-    }
+# (B16's ERRORS_VI has the other texts of the list and its shards.)
+ERRORS_VI["--column {value}: the first row has {count} columns"] = (
+    "--column {value}: dòng đầu tiên chỉ có {count} cột"
 )
 # ------------------------------------------------------------ end of E16's block
 
