@@ -245,6 +245,7 @@ def test_every_option_has_its_vietnamese_help() -> None:
         ["watch", "--mailbox", "a@b.test", "--imap-host", "h.test"],
         ["check", "--all"],
         ["history", "--since", "soon"],
+        ["history", "--history", "/"],
         ["causes", "pasword-changed"],
         ["nosuchcommand"],
         ["bounce"],
@@ -307,6 +308,15 @@ def test_a_profiles_language_is_spoken_once_the_settings_are_read(tmp_path: Path
     )
     result = run_cli(["smtp", "--config", str(config)])
     assert result.stderr.startswith("mailcheck: lỗi: chưa có mật khẩu"), result.stderr
+
+
+def test_every_error_translation_keeps_the_parts_of_its_english() -> None:
+    """Each Vietnamese text carries exactly the parts its English has, and formats: a bad
+    brace would turn an error message into a crash of the error message."""
+    for english, vietnamese in i18n.ERRORS_VI.items():
+        names = set(re.findall(r"\{(\w+)\}", english))
+        assert set(re.findall(r"(?<!\{)\{(\w+)\}", vietnamese)) == names, english
+        vietnamese.format(**dict.fromkeys(names, "x"))
 
 
 def test_a_usage_error_says_where_the_help_is_in_the_same_words() -> None:

@@ -1502,12 +1502,59 @@ ERRORS_VI: dict[str, str] = {
     ),
     "--shard {value}: N must be from 1 to 10000": "--shard {value}: N phải từ 1 đến 10000",
     "no shard outputs given": "chưa đưa kết quả của phần nào",
+    "{file} is not the output of `mailcheck preflight --shard I/N` ({why})": (
+        "{file} không phải kết quả của `mailcheck preflight --shard I/N` ({why})"
+    ),
+    "token: {token} is not a mailcheck token (lower-case letters, digits and '-', at most "
+    "{limit} characters)": (
+        "token: {token} không phải token của mailcheck (chữ thường, chữ số và '-', tối đa "
+        "{limit} ký tự)"
+    ),
+    "unknown language {lang} (known: {known})": "không có ngôn ngữ {lang} (các ngôn ngữ: {known})",
+    "the OAuth2 endpoint {url} is not an http(s) URL": (
+        "endpoint OAuth2 {url} không phải địa chỉ http(s)"
+    ),
+    "the OAuth2 endpoint {url} is not HTTPS (only loopback may be)": (
+        "endpoint OAuth2 {url} không dùng HTTPS (chỉ địa chỉ loopback mới được phép)"
+    ),
+    "MSAL signs in over HTTPS only, not at {url}": "MSAL chỉ đăng nhập qua HTTPS, không qua {url}",
+    "the {provider} device endpoint {url} gave no user code": (
+        "device endpoint {url} của {provider} không cấp mã người dùng"
+    ),
+    "the {provider} token endpoint {url} answered HTTP {status} with something that is not "
+    "OAuth2 JSON": (
+        "token endpoint {url} của {provider} trả lời HTTP {status} bằng nội dung không phải "
+        "JSON OAuth2"
+    ),
+    "the {provider} token endpoint {url} answered with something that is not OAuth2 JSON": (
+        "token endpoint {url} của {provider} trả lời bằng nội dung không phải JSON OAuth2"
+    ),
+    "history file {path} {what}; move it away (mailcheck starts a new one) or choose another "
+    "file with --history or MAILCHECK_HISTORY": (
+        "tệp lịch sử {path} {what}; hãy chuyển nó đi chỗ khác (mailcheck sẽ tạo tệp mới) hoặc "
+        "chọn tệp khác bằng --history hoặc MAILCHECK_HISTORY"
+    ),
+    "is a directory": "là một thư mục",
+    "cannot read history file {path}: {reason}; fix its permissions or choose another file "
+    "with --history or MAILCHECK_HISTORY": (
+        "không đọc được tệp lịch sử {path}: {reason}; hãy sửa quyền truy cập hoặc chọn tệp khác "
+        "bằng --history hoặc MAILCHECK_HISTORY"
+    ),
+    "is not an SQLite database": "không phải cơ sở dữ liệu SQLite",
+    "is damaged or not a database ({reason})": "bị hỏng hoặc không phải cơ sở dữ liệu ({reason})",
+    "is another program's database (tables: {names})": (
+        "là cơ sở dữ liệu của chương trình khác (các bảng: {names})"
+    ),
+    "claims to be a mailcheck history but has no runs table": (
+        "tự nhận là lịch sử của mailcheck nhưng không có bảng runs"
+    ),
     "{file}: row {row} comes after row {last}; a shard's rows are in the list's order (was the "
     "file edited or sorted?)": (
         "{file}: hàng {row} nằm sau hàng {last}; các hàng của một phần theo đúng thứ tự danh "
         "sách (tệp đã bị sửa hay sắp xếp lại?)"
     ),
-    "{file} is cut short (its closing ]}} is missing)": "{file} bị cắt cụt (thiếu ]}} ở cuối)",
+    # The key is the text as printed (one brace); the Vietnamese goes through format().
+    "{file} is cut short (its closing ]} is missing)": "{file} bị cắt cụt (thiếu ]}} ở cuối)",
     "{first} is {fmt} and {second} is {other}: give shards written with the same --format": (
         "{first} là {fmt} còn {second} là {other}: hãy đưa các phần ghi cùng một --format"
     ),
