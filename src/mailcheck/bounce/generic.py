@@ -47,6 +47,11 @@ _LIST_INTRO: Final = re.compile(
     r"|konnte nicht (?:an|zugestellt werden an)\b",
     _I,
 )
+# The same pattern without IGNORECASE, for ASCII lines lower-cased once (as detect.py's
+# fingerprints): a case-blind search is about three times slower, and it runs on every line.
+# For ASCII text lower() keeps every offset and agrees with IGNORECASE; the pattern is
+# written in lower case (tested).
+_LIST_INTRO_LOWER: Final = re.compile(_LIST_INTRO.pattern)
 # The first of a few lines that name the original message inside the report: its
 # addresses are the sender's and list's, not the failed recipient's.
 _QUOTED_HEADER: Final = re.compile(
@@ -88,7 +93,16 @@ def _reporter_domain(headers: list[tuple[str, str]]) -> str | None:
     return found[0].rsplit("@", 1)[1].lower() if found else None
 
 
+def _intro(line: str) -> re.Match[str] | None:
+    """:data:`_LIST_INTRO` searched in ``line`` (its offsets are the line's)."""
+    if line.isascii():
+        return _LIST_INTRO_LOWER.search(line.lower())
+    return _LIST_INTRO.search(line)
+
+
 def _addresses_in(line: str, own: set[str]) -> list[str]:
+    if "@" not in line:  # an address has one: most lines of a notice have none
+        return []
     result = []
     for raw in ADDR_RE.findall(line):
         address = clean_address(raw)
@@ -131,14 +145,13 @@ def _paragraph(lines: list[str]) -> list[str]:
     return lines[:end]
 
 
-def _listed(text: str, headers: list[tuple[str, str]]) -> list[Hit]:
+def _listed(text: str, headers: list[tuple[str, str]], own: set[str]) -> list[Hit]:
     """Addresses in the list that follows an intro line (or on the intro line itself)."""
     lines = split_lines(text)
-    own = _own_addresses(headers)
     domain = _reporter_domain(headers)
     found: dict[str, str | None] = {}
     for index, line in enumerate(lines[:400]):
-        match = _LIST_INTRO.search(line)
+        match = _intro(line)
         if match is None:
             continue
         after = line[match.end() :]
@@ -158,7 +171,7 @@ def _listed(text: str, headers: list[tuple[str, str]]) -> list[Hit]:
                 if block:
                     break
                 continue
-            if _LIST_INTRO.search(follow) or _QUOTED_HEADER.match(follow):
+            if _intro(follow) or _QUOTED_HEADER.match(follow):
                 break
             block.append(follow)
         last: str | None = None
@@ -216,12 +229,11 @@ def _inline_fields(text: str) -> list[Hit]:
     return [Hit(address, diagnostic, None) for address, diagnostic in hits.items()]
 
 
-def _fallback_addresses(text: str, headers: list[tuple[str, str]]) -> list[str]:
+def _fallback_addresses(text: str, own: set[str]) -> list[str]:
     """Every address of the report text, less the sender's, the reporter's and quoted headers."""
-    own = _own_addresses(headers)
     addresses: list[str] = []
     for line in split_lines(text):
-        if _QUOTED_HEADER.match(line):
+        if "@" not in line or _QUOTED_HEADER.match(line):  # no "@": no address to take
             continue
         for address in _addresses_in(line, own):
             if address.lower() not in (a.lower() for a in addresses):
@@ -241,6 +253,7 @@ def extract_generic(text: str, headers: list[tuple[str, str]]) -> list[Hit]:
     """
     lines = split_lines(text)
     diagnostic = smtp_line(lines) or reason_line(lines)
+    own = _own_addresses(headers)  # the same for each step below
     failed = header_value(headers, "x-failed-recipients")
     candidates: list[Hit] = []
     if failed:
@@ -256,17 +269,16 @@ def extract_generic(text: str, headers: list[tuple[str, str]]) -> list[Hit]:
                 for h in candidates
             ]
         else:
-            listed = _listed(text, headers)
+            listed = _listed(text, headers, own)
             seen = {(h.recipient or "").lower() for h in listed}
             candidates = [transcript.get((h.recipient or "").lower(), h) for h in listed] + [
                 h for key, h in transcript.items() if key not in seen
             ]
     if not candidates:
-        candidates = [Hit(a, None) for a in _fallback_addresses(text, headers)]
+        candidates = [Hit(a, None) for a in _fallback_addresses(text, own)]
     if not candidates:
         # Yahoo, and others: "I wasn't able to deliver the following message." and then its
         # Subject and To quoted: the To of the undelivered message is whom it failed to reach.
-        own = _own_addresses(headers)
         for line in lines[:400]:
             quoted_to = re.match(r"^[\s>|]{0,10}to\s{0,5}:(.{1,2000})$", line, _I)
             if quoted_to:
