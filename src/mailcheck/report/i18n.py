@@ -1890,50 +1890,11 @@ PROGRESS: dict[str, dict[str, Any]] = {
     },
 }
 
-#: Where the password came from (``Secret.source``: ``env NAME``, ``prompt``, ``file PATH``,
-#: ``command``, ...) and the password prompt, by language.
+#: The password prompt, by language (where a password came from is the report's: HEADLINE).
 SECRET_WORDS: dict[str, dict[str, str]] = {
-    "en": {
-        "prompt": "Password for {user}",
-        "imap_prompt": "IMAP password for {user}",
-        "env": "env {name}",
-        "at_prompt": "prompt",
-        "file": "file {name}",
-        "stdin": "stdin",
-        "password command": "password command",
-        "token command": "token command",
-        "grant": "OAuth2 refresh grant ({name}",
-    },
-    "vi": {
-        "prompt": "Mật khẩu của {user}",
-        "imap_prompt": "Mật khẩu IMAP của {user}",
-        "env": "biến môi trường {name}",
-        "at_prompt": "nhập tại dấu nhắc",
-        "file": "tệp {name}",
-        "stdin": "đầu vào chuẩn (stdin)",
-        "password command": "lệnh lấy mật khẩu",
-        "token command": "lệnh lấy access token",
-        "grant": "quyền OAuth2 đã lưu ({name}",
-    },
+    "en": {"prompt": "Password for {user}"},
+    "vi": {"prompt": "Mật khẩu của {user}"},
 }
-
-
-def password_source(source: str, lang: str) -> str:
-    """Where a password came from (``Secret.source``), in ``lang``'s words: ``env NAME`` is
-    ``biến môi trường NAME``, ``prompt`` is ``nhập tại dấu nhắc``; a path or a command
-    (``file /etc/x``) keeps its name."""
-    words = SECRET_WORDS[lang]
-    if source == "prompt":
-        return words["at_prompt"]
-    if source in ("stdin", "password command", "token command"):
-        return words[source]
-    grant = "OAuth2 refresh grant ("
-    if source.startswith(grant):
-        return words["grant"].format(name=source.removeprefix(grant))
-    kind, _, name = source.partition(" ")
-    if kind in ("env", "file") and name:
-        return words[kind].format(name=name)
-    return source
 
 
 #: ``mailcheck causes``: the severity words (the status words, lower-case in the list),
