@@ -11,6 +11,7 @@ words (after "trả lời:") are a quotation and are not judged.
 
 from __future__ import annotations
 
+import importlib
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -219,6 +220,23 @@ def test_every_option_has_its_vietnamese_help() -> None:
             if not known and flag != "--provider":
                 missing.append(f"{name} {flag}")
     assert missing == []
+
+
+def test_each_vietnamese_help_names_the_options_and_exit_codes_its_english_names() -> None:
+    """A translation left behind when the English help changes (a new option, another exit
+    code) shows here: both must name the same options and digits."""
+    import click
+
+    ctx = click.Context(cli)
+
+    def named(text: str) -> set[str]:
+        return set(re.findall(r"--[a-z][a-z-]*|\b[0-3]\b", text))
+
+    for name in sorted(_COMMANDS):
+        command = cli.get_command(ctx, name)
+        assert command is not None
+        english = importlib.import_module(_COMMANDS[name][0]).command.help or ""
+        assert named(i18n.CLI_COMMANDS_VI[name][1]) == named(english), name
 
 
 # ------------------------------------------------------------------------ errors
