@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass
 from typing import Final
 
-from mailcheck.bounce.reasons import classify_text
+from mailcheck.bounce.reasons import first_classified
 
 __all__ = [
     "ADDR",
@@ -79,7 +79,5 @@ def smtp_line(lines: list[str]) -> str | None:
 
 def reason_line(lines: list[str]) -> str | None:
     """The first line that a text pattern can classify: a bounce without an SMTP reply."""
-    for line in lines[:200]:
-        if classify_text(line) is not None:
-            return join_lines([line])
-    return None
+    index = first_classified(lines[:200])
+    return None if index is None else join_lines([lines[index]])
