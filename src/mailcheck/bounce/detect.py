@@ -8,6 +8,7 @@ import re
 from dataclasses import replace
 from typing import Final
 
+from mailcheck.bounce.cues import may_match, required_cues
 from mailcheck.bounce.decode import header_value
 from mailcheck.bounce.hits import Hit
 from mailcheck.bounce.model import Action, BouncedRecipient, Kind, Style
@@ -128,21 +129,29 @@ _STYLE_PRINTS_LOWER: Final = tuple(
 
 
 _DELAY_TEXT_LOWER: Final = re.compile(DELAY_TEXT.pattern)
+# What the lower-case searches cannot match without (mailcheck.bounce.cues): a signature
+# holding none of a fingerprint's cues is not searched for it.
+_STYLE_CUES: Final = tuple(required_cues(pattern) for _style, pattern in _STYLE_PRINTS_LOWER)
+_DELAY_CUES: Final = required_cues(_DELAY_TEXT_LOWER)
 
 
 def says_delayed(text: str) -> bool:
     """Whether ``text`` says delivery is still being tried (:data:`DELAY_TEXT`)."""
     if text.isascii():  # as for the fingerprints below: lower() once, a case-exact search
-        return _DELAY_TEXT_LOWER.search(text.lower()) is not None
+        text = text.lower()
+        return may_match(_DELAY_CUES, text) and _DELAY_TEXT_LOWER.search(text) is not None
     return DELAY_TEXT.search(text) is not None
 
 
 def detect_style(signature: str) -> Style:
     """The software that wrote the report, by the first fingerprint found in ``signature``."""
-    prints = _STYLE_PRINTS
     if signature.isascii():
-        signature, prints = signature.lower(), _STYLE_PRINTS_LOWER
-    for style, pattern in prints:
+        signature = signature.lower()
+        for (style, pattern), cues in zip(_STYLE_PRINTS_LOWER, _STYLE_CUES, strict=True):
+            if may_match(cues, signature) and pattern.search(signature):
+                return style
+        return Style.UNKNOWN
+    for style, pattern in _STYLE_PRINTS:
         if pattern.search(signature):
             return style
     return Style.UNKNOWN

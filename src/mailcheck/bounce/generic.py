@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from typing import Final
 
+from mailcheck.bounce.cues import may_match, required_cues
 from mailcheck.bounce.decode import header_value
 from mailcheck.bounce.hits import (
     ADDR,
@@ -52,6 +53,7 @@ _LIST_INTRO: Final = re.compile(
 # For ASCII text lower() keeps every offset and agrees with IGNORECASE; the pattern is
 # written in lower case (tested).
 _LIST_INTRO_LOWER: Final = re.compile(_LIST_INTRO.pattern)
+_LIST_INTRO_CUES: Final = required_cues(_LIST_INTRO_LOWER)  # mailcheck.bounce.cues
 # The first of a few lines that name the original message inside the report: its
 # addresses are the sender's and list's, not the failed recipient's.
 _QUOTED_HEADER: Final = re.compile(
@@ -96,7 +98,8 @@ def _reporter_domain(headers: list[tuple[str, str]]) -> str | None:
 def _intro(line: str) -> re.Match[str] | None:
     """:data:`_LIST_INTRO` searched in ``line`` (its offsets are the line's)."""
     if line.isascii():
-        return _LIST_INTRO_LOWER.search(line.lower())
+        line = line.lower()
+        return _LIST_INTRO_LOWER.search(line) if may_match(_LIST_INTRO_CUES, line) else None
     return _LIST_INTRO.search(line)
 
 

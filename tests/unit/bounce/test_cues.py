@@ -9,6 +9,7 @@ import pytest
 
 from mailcheck.bounce import reasons
 from mailcheck.bounce.cues import _alternatives, _longest_run, may_match, required_cues
+from mailcheck.bounce.model import Style
 
 # Notices written for these tests: one or two per kind of wording, and prose that says nothing.
 TEXTS = [
@@ -110,3 +111,36 @@ def test_the_first_classified_line_is_the_one_classify_text_finds_first() -> Non
             (i for i, line in enumerate(lines[start:]) if reasons.classify_text(line)), None
         )
         assert reasons.first_classified(lines[start:]) == expected
+
+
+SIGNATURES = [
+    "Subject: Undelivered Mail\nThis is the mail system at host mx.lake.example.",
+    "This message was created automatically by mail delivery software.\nX-Exim-Id: 1",
+    "X-MS-Exchange-Message-Is-NDR: \nDelivery has failed to these recipients or groups:",
+    "Hi. This is the qmail-send program at mail.hill.example.",
+    "From: Mail Delivery Subsystem\n   ----- Transcript of session follows -----",
+    "** Address not found **\nGoogle tried to deliver your message, but it was rejected",
+    "Delivery Failure: the recipient was not found in the Domino Directory",
+    "Error message below:\n550 no such user",
+    "Your mail sent on: Mon, 1 Jan 2026\ncould not be delivered to: <a@b.example>",
+    "-----server message\n「m-filter」 rejected it",
+    "Your message to the list was delayed; delivery attempts will continue for 5 days",
+    "Hello, nothing here but a letter.",
+]
+
+
+@pytest.mark.parametrize("signature", SIGNATURES)
+def test_the_style_and_the_delay_words_are_the_plain_searchs(signature: str) -> None:
+    from mailcheck.bounce import detect, generic
+
+    lowered = signature.lower()
+    plain = next((s for s, p in detect._STYLE_PRINTS_LOWER if p.search(lowered)), None)
+    assert detect.detect_style(signature) is (plain or Style.UNKNOWN)
+    for (_style, pattern), cues in zip(detect._STYLE_PRINTS_LOWER, detect._STYLE_CUES, strict=True):
+        for match in pattern.finditer(lowered):
+            assert may_match(cues, match.group(0)), pattern.pattern
+    assert detect.says_delayed(signature) is (detect._DELAY_TEXT_LOWER.search(lowered) is not None)
+    for line in signature.split("\n"):
+        plain_intro = generic._LIST_INTRO_LOWER.search(line.lower())
+        found = generic._intro(line)
+        assert (found and found.span()) == (plain_intro and plain_intro.span())
