@@ -110,20 +110,78 @@ def _longest_run(branch: str) -> str:
     return max(runs, key=len, default="")
 
 
+def _required_groups(branch: str) -> list[str]:
+    """The contents of the top-level ``(...)``/``(?:...)`` groups every match goes through.
+
+    A group followed by ``?``, ``*`` or ``{`` may be skipped; lookarounds and other
+    ``(?...)`` groups match no text of their own: neither is returned.
+    """
+    found: list[str] = []
+    depth, in_class, start, index = 0, False, 0, 0
+    while index < len(branch):
+        char = branch[index]
+        if char == "\\":
+            index += 2
+            continue
+        if in_class:
+            in_class = char != "]"
+        elif char == "[":
+            in_class = True
+            index += 1 if branch[index + 1 : index + 2] == "^" else 0
+            index += 1 if branch[index + 1 : index + 2] == "]" else 0
+        elif char == "(":
+            if depth == 0:
+                start = index
+            depth += 1
+        elif char == ")":
+            depth -= 1
+            if depth == 0 and branch[index + 1 : index + 2] not in ("?", "*", "{"):
+                group = branch[start : index + 1]
+                if group.startswith("(?:"):
+                    found.append(group[3:-1])
+                elif not group.startswith("(?"):
+                    found.append(group[1:-1])
+        index += 1
+    return found
+
+
+def _branch_cues(branch: str, depth: int = 0) -> tuple[str, ...]:
+    """Runs any match of ``branch`` holds one of (empty when none is known).
+
+    Its longest run, or, when longer, the runs of the branches of a group it must go
+    through ("(?:must|please) log in": "must", "please" rather than " log in"'s shorter
+    ones): the group's match is one of its branches', which holds one of their runs.
+    """
+    run = _longest_run(branch)
+    best: tuple[str, ...] = (run,) if run else ()
+    if depth >= 3:
+        return best
+    for group in _required_groups(branch):
+        inner = [_branch_cues(alternative, depth + 1) for alternative in _alternatives(group)]
+        if not all(inner):
+            continue
+        candidate = tuple(cue for cues in inner for cue in cues)
+        if not best or min(map(len, candidate)) > min(map(len, best)):
+            best = candidate
+    return best
+
+
 def required_cues(pattern: re.Pattern[str]) -> tuple[str, ...] | None:
-    """One run per top-level branch that any match of that branch contains, or None.
+    """Runs of which any match holds one (a few for each top-level branch), or None.
 
     None when some branch has no such run, or when the flags change what a plain character
     matches (IGNORECASE, VERBOSE): then the pattern must always be searched.
     """
     if pattern.flags & (re.IGNORECASE | re.VERBOSE):
         return None
-    cues = tuple(_longest_run(branch) for branch in _alternatives(pattern.pattern))
-    if not all(cues):
+    per_branch = [_branch_cues(branch) for branch in _alternatives(pattern.pattern)]
+    if not all(per_branch):
         return None
+    cues = [cue for cues in per_branch for cue in cues]
     return tuple(sorted(set(cues), key=cues.index))
 
 
 def may_match(cues: tuple[str, ...] | None, text: str) -> bool:
     """False when ``text`` holds none of ``cues``: the pattern they came from cannot match."""
-    return cues is None or any(cue in text for cue in cues)
+    # map() with the bound method: no Python frame per cue (a row may have dozens).
+    return cues is None or any(map(text.__contains__, cues))

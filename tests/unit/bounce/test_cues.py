@@ -8,7 +8,14 @@ import re
 import pytest
 
 from mailcheck.bounce import reasons
-from mailcheck.bounce.cues import _alternatives, _longest_run, may_match, required_cues
+from mailcheck.bounce.cues import (
+    _alternatives,
+    _branch_cues,
+    _longest_run,
+    _required_groups,
+    may_match,
+    required_cues,
+)
 from mailcheck.bounce.model import Style
 
 # Notices written for these tests: one or two per kind of wording, and prose that says nothing.
@@ -66,6 +73,27 @@ def test_branches_are_cut_at_the_top_level_only(source: str, branches: list[str]
 )
 def test_a_run_is_what_every_match_of_the_branch_contains(branch: str, run: str) -> None:
     assert _longest_run(branch) == run
+
+
+@pytest.mark.parametrize(
+    ("branch", "groups", "cues"),
+    [
+        # A group every match goes through gives its branches' runs when they are longer.
+        ("(?:must|please|need to) go ?in", ["must|please|need to"], ("must", "please", "need to")),
+        ("a(?:bcd|efg)", ["bcd|efg"], ("bcd", "efg")),
+        # An optional group, a lookaround and a quantified group may match nothing.
+        ("(?:quota|limit)? x", [], (" x",)),
+        ("(?<!temporarily )suspended", [], ("suspended",)),
+        ("(?:quota|limit){0,2}x", [], ("x",)),
+        # A branch of the group without a run: the group gives nothing.
+        (r"ab(?:cd|\d)", [r"cd|\d"], ("ab",)),
+    ],
+)
+def test_a_required_groups_branches_give_the_cues(
+    branch: str, groups: list[str], cues: tuple[str, ...]
+) -> None:
+    assert _required_groups(branch) == groups
+    assert _branch_cues(branch) == cues
 
 
 def test_no_cues_when_a_branch_has_no_run_or_the_flags_change_letters() -> None:
