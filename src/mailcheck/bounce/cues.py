@@ -52,11 +52,14 @@ def _longest_run(branch: str) -> str:
 
     Only characters at the branch's top level and not followed by a quantifier count; a
     group, a class, an escape that is not one punctuation character, ``.``, ``^`` or ``$``
-    ends a run. Cutting a run short is always safe, so anything unusual does.
+    ends a run. A lookaround, ``\\b`` and ``\\B`` match no character: the characters on
+    either side of one are next to each other in the text ("p(?<!\\wp)tr" holds "ptr").
+    Cutting a run short is always safe, so anything unusual does.
     """
     runs: list[str] = []
     run: list[str] = []
     depth, in_class, index = 0, False, 0
+    lookaround = False  # the group open at the top level is a lookaround
 
     def end() -> None:
         if run:
@@ -67,8 +70,11 @@ def _longest_run(branch: str) -> str:
         char = branch[index]
         if char == "\\":
             escaped = branch[index + 1 : index + 2]
+            quantified = branch[index + 2 : index + 3] in _QUANTIFIERS
             if depth == 0 and not in_class and escaped and not escaped.isalnum():
                 run.append(escaped)  # "\." is a dot
+            elif depth == 0 and not in_class and escaped in ("b", "B") and not quantified:
+                pass  # a word boundary: no character of its own
             elif depth == 0 and not in_class:
                 end()  # "\d", "\b", "\s", ...: not one plain character
             index += 2
@@ -79,17 +85,23 @@ def _longest_run(branch: str) -> str:
             index += 1
             continue
         if char == "[":
-            end()
+            if depth == 0:
+                end()
             in_class = True
             index += 1
             index += 1 if branch[index : index + 1] == "^" else 0
             index += 1 if branch[index : index + 1] == "]" else 0
             continue
         if char == "(":
-            end()
+            if depth == 0:
+                lookaround = branch.startswith(("(?=", "(?!", "(?<=", "(?<!"), index)
+                if not lookaround:
+                    end()
             depth += 1
         elif char == ")":
             depth -= 1
+            if depth == 0 and lookaround and branch[index + 1 : index + 2] in _QUANTIFIERS:
+                end()  # a repeated lookaround: not worth reading, cut the run
         elif depth > 0:
             pass
         elif char in _QUANTIFIERS:
