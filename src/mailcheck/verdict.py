@@ -108,6 +108,15 @@ def _sender_records(facts: Facts, _: Sequence[ProbeResult]) -> bool:
     return spf_ok and facts.get("sender.dmarc_record") in decided
 
 
+def _recipient_tls(facts: Facts, results: Sequence[ProbeResult]) -> bool:
+    """MTA-STS and TLS-RPT looked up to an answer, and the MX's TLS too when it was asked."""
+    decided = facts.get("mta_sts.state") not in (None, "unknown") and facts.get(
+        "tls_rpt.state"
+    ) not in (None, "unknown")
+    asked_mx = any(s.name == "mx-tls" for r in results if r.kind is ProbeId.MXTLS for s in r.steps)
+    return decided and (not asked_mx or "mx_tls.result" in facts)
+
+
 # Not smtp.probe: a deadline or a crash explains why the run ended, not what it left unchecked.
 _SMTP_SESSION = (
     "smtp.resolve",
@@ -192,6 +201,7 @@ PARTS: tuple[Part, ...] = (
         ("recipient.",),
     ),
     Part("sender_auth", ProbeId.AUTH, _sender_records, ("sender.",)),
+    Part("recipient_tls", ProbeId.MXTLS, _recipient_tls, ("mta_sts.", "mx_tls.", "tls_rpt.")),
     Part(
         "rcpt",
         ProbeId.RCPT,
@@ -214,7 +224,7 @@ COMMAND_PROBES: Mapping[str, tuple[ProbeId, ...]] = {
     "smtp": (ProbeId.SMTP,),
     "send": (ProbeId.SMTP,),
     "roundtrip": (ProbeId.SMTP, ProbeId.IMAP),
-    "diagnose": (ProbeId.SMTP, ProbeId.IMAP, ProbeId.DNS, ProbeId.AUTH),
+    "diagnose": (ProbeId.SMTP, ProbeId.IMAP, ProbeId.DNS, ProbeId.AUTH, ProbeId.MXTLS),
     "watch": (ProbeId.IMAP,),
     "bounce": (ProbeId.BOUNCE,),
     "dns": (ProbeId.DNS,),

@@ -17,6 +17,7 @@ from mailcheck.facts.auth import AuthStep
 from mailcheck.facts.bounce import BounceStep
 from mailcheck.facts.dns import DnsStep
 from mailcheck.facts.imap import ImapStep
+from mailcheck.facts.mxtls import MxTlsStep
 from mailcheck.facts.rcpt import RcptStep
 from mailcheck.facts.smtp import SmtpStep
 from mailcheck.facts.spec import FactSpec, FactValue, ProbeSpec, Quote, catalogue
@@ -114,6 +115,10 @@ _UNCHECKED: dict[str, tuple[str, Quote | None]] = {
                 AuthStep.DMARC,
             ),
         ),
+    ),
+    "recipient_tls": (
+        "the recipient's MTA-STS, TLS-RPT and, when asked, its MX's TLS",
+        Quote(ProbeId.MXTLS, (MxTlsStep.MTA_STS, MxTlsStep.TLS_RPT, MxTlsStep.MX_TLS)),
     ),
     "rcpt": ("the customer's server (RCPT check)", Quote(ProbeId.RCPT, (RcptStep.RCPT_PROBE,))),
     "bounce": (
