@@ -411,6 +411,16 @@ def test_bounce(fixture: str) -> None:
     assert_vietnamese(result.stdout, fixture)
 
 
+@pytest.mark.parametrize(
+    "fixture", ["gmail-inbound.eml", "microsoft365-junk.eml", "yahoo-vendor-unaligned.eml"]
+)
+@pytest.mark.parametrize("verbose", [[], ["-v"]])
+def test_headers(fixture: str, verbose: list[str]) -> None:
+    result = run_cli(["headers", "--lang", "vi", *verbose, str(FIXTURES / "headers" / fixture)])
+    assert result.exit_code in (0, 1, 2), result.stderr
+    assert_vietnamese(result.stdout, fixture)
+
+
 def test_preflight_detail_and_summary(tmp_path: Path) -> None:
     listing = tmp_path / "khach-hang.csv"
     listing.write_text(

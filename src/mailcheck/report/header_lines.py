@@ -6,6 +6,7 @@ Called by :mod:`mailcheck.report.quote` for every renderer; the labels are the l
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -49,7 +50,9 @@ def watch_lines(step: Step, labels: dict[str, Any]) -> list[str]:
 
 def _auth_line(step: Step, labels: dict[str, Any]) -> str:
     results = " · ".join(
-        f"{key.upper()} {value}" for key, value in step.data if key in _METHODS and value
+        f"{key.upper()} {_results(value, labels)}"
+        for key, value in step.data
+        if key in _METHODS and value
     )
     verdict = step.get("verdict")
     words = labels["verdicts"].get(verdict, verdict) if verdict else "?"
@@ -69,6 +72,36 @@ def _hops_line(step: Step, labels: dict[str, Any]) -> str:
     if step.get("sending_ip"):
         head += f", {labels['sending_ip']} {step.get('sending_ip')}"
     return f"{labels['hops']}: {head}"
+
+
+_RESULT_TOKEN = re.compile(r"(^|, )(pass|fail|none)\b")
+
+
+def _results(value: str, labels: dict[str, Any]) -> str:
+    """``pass (header.d=x), fail (...)`` with the result words in the report's language."""
+    words = labels.get("result_words", {})
+    return _RESULT_TOKEN.sub(lambda m: m.group(1) + words.get(m.group(2), m.group(2)), value)
+
+
+def _hop_value(value: str, labels: dict[str, Any]) -> str:
+    """``from A [ip] by B with ESMTPS ...``: the clause words in the report's language (the
+    host names, addresses and protocol between them are the header's own)."""
+    words = labels.get("hop_words", {})
+    tokens = value.split(" ")
+    return " ".join(
+        words.get(t, t) if (i == 0 and t == "from") or t in ("by", "with") else t
+        for i, t in enumerate(tokens)
+    )
+
+
+def _hop_key(key: str, labels: dict[str, Any]) -> str:
+    """``hop 3`` in the report's language (the clause words after it are the header's own)."""
+    word, _, number = key.partition(" ")
+    if word == "hop" and number.isdigit():
+        return f"{labels.get('hop', 'hop')} {number}"
+    if key == "hops not shown":
+        return str(labels.get("hops_not_shown", key))
+    return key
 
 
 def header_step_lines(step: Step, labels: dict[str, Any]) -> list[str]:
@@ -98,13 +131,19 @@ def message_block(steps: Iterable[Step], labels: dict[str, Any]) -> list[str]:
     for step in steps:
         if step.name == HeaderStep.HOPS:
             lines.append(_hops_line(step, labels))
-            lines.extend(f"  {key}: {value}" for key, value in step.data if key not in _OWN)
+            lines.extend(
+                f"  {_hop_key(key, labels)}: {_hop_value(value, labels)}"
+                for key, value in step.data
+                if key not in _OWN
+            )
         elif step.name == HeaderStep.AUTHENTICATION:
             lines.append(f"{labels['authentication']}:")
             if step.get("from"):
                 lines.append(f"  {labels['from']}: {step.get('from')}")
             lines.extend(
-                f"  {key.upper() if key in _METHODS else key}: {value}"
+                f"  {key.upper()}: {_results(value, labels)}"
+                if key in _METHODS
+                else f"  {key}: {value}"
                 for key, value in step.data
                 if key not in _OWN
             )
