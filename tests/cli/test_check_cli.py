@@ -104,3 +104,18 @@ def test_a_profiles_own_password_source_wins_over_mailcheck_password(tmp_path: P
     assert result.exit_code == 3
     error = json.loads(result.stdout)["profiles"][0]["error"]
     assert "BILLING_PASSWORD is not set" in error
+
+
+def test_all_without_a_config_is_unknown_and_records_no_phantom_profile(tmp_path: Path) -> None:
+    """The review's case: `check --all` with no config said UNKNOWN for a profile "config"
+    that does not exist and wrote it into the history, where `history` then showed it."""
+    env = {
+        "HOME": str(tmp_path),
+        "XDG_CONFIG_HOME": str(tmp_path / "cfg"),
+        "XDG_STATE_HOME": str(tmp_path / "state"),
+    }
+    result = run_cli(["check", "--all", "--lang", "en"], env=env)
+    assert result.exit_code == 3
+    assert "there is no config file" in result.stderr
+    assert "UNKNOWN" in result.stdout  # monitoring still gets its UNKNOWN
+    assert not (tmp_path / "state" / "mailcheck" / "history.sqlite3").exists()

@@ -94,6 +94,7 @@ def command(
     if all_profiles == bool(profiles):
         raise click.UsageError("give --profile NAME (repeatable) or --all, one of the two")
     language = (lang or default_lang()).lower()
+    no_profiles = False
     try:
         results = _run(profiles, all_profiles, (warning, critical), textfile, options)
     except MailcheckError as exc:
@@ -102,8 +103,11 @@ def command(
 
         say("error", str(exc))
         results = [error_result(name, str(exc)) for name in (profiles or ("config",))]
+        # --all with no readable config: "config" names the failure, not a profile, so it
+        # is reported but never recorded as a profile's run in the history.
+        no_profiles = not profiles
     run = CheckRun(results=tuple(results), warning=warning, critical=critical)
-    if not no_history:
+    if not no_history and not no_profiles:
         _record(run, history_file, options.get("config"))
     written = _write_files(run, textfile, junit)
     from mailcheck.cli.commands.output import show
