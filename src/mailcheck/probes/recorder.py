@@ -98,7 +98,10 @@ class Recorder:
 
     def add(self, step: Step) -> Step:
         """Record a finished step (any text that held the password withheld)."""
-        step = _safe_step(step, self)
+        # Without a password (a bounce, a DNS lookup) only an error's codec message is
+        # rewritten: a step without an error is kept as it is (no copy per step).
+        if self._redactor is not None or step.error is not None:
+            step = _safe_step(step, self)
         self.steps.append(step)
         self._current = None
         return step
