@@ -27,19 +27,23 @@ SCHEMA = 1
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
-def dump_json(data: Any, *, indent: int | None = 2) -> str:
+def dump_json(data: Any, *, indent: int | None = 2, newline: str = "\n") -> str:
     """JSON text for every machine-readable output: UTF-8, and always encodable.
 
     A server's non-UTF-8 byte survives decoding as a lone surrogate, which no
     UTF-8 stream can write; it becomes U+FFFD here (the raw bytes are not
     mailcheck's to invent), so a hostile reply cannot crash the report.
+    ``newline`` is written for each line break (``"\n  "``: the text indented one more
+    level, as an element of an array).
     """
     text = None
     if indent == 2:
         with contextlib.suppress(_Unusual):
-            text = _indented(data)
+            text = _indented(data, newline)
     if text is None:
         text = json.dumps(data, ensure_ascii=False, indent=indent)
+        if newline != "\n":  # JSON strings hold no raw newline: each is the layout's
+            text = text.replace("\n", newline)
     return _LONE_SURROGATE.sub("\ufffd", text)
 
 
@@ -85,14 +89,22 @@ def _scalar(value: Any) -> str:
     raise _Unusual
 
 
-def _indented(data: Any) -> str:
+def _indented(data: Any, newline: str = "\n") -> str:
     out: list[str] = []
-    _write(data, out, "\n", 0)
+    try:
+        _write(data, out, newline, 0)
+    except TypeError:  # the C string encoder refused a key that is not a string
+        raise _Unusual from None
     return "".join(out)
 
 
 def _write(value: Any, out: list[str], newline: str, depth: int) -> None:
-    """Append ``value`` to ``out``; ``newline`` is a line break and the current indentation."""
+    """Append ``value`` to ``out``; ``newline`` is a line break and the current indentation.
+
+    One string per member where it can (a key with its string or scalar value): appending is
+    most of the time here. A key that is not a string makes ``_encode_str`` raise TypeError,
+    which :func:`_indented` leaves to json.dumps (it turns numbers and constants into keys).
+    """
     if depth > 200:  # json.dumps reports a circular or too deep structure its own way
         raise _Unusual
     if isinstance(value, dict):
@@ -101,19 +113,16 @@ def _write(value: Any, out: list[str], newline: str, depth: int) -> None:
             return
         inner = newline + "  "
         separator = "{" + inner
+        comma = "," + inner
         for key, item in value.items():
-            if not isinstance(key, str):
-                raise _Unusual  # json.dumps turns numbers and constants into keys
-            out.append(separator)
-            out.append(_encode_str(key))
-            out.append(": ")
             if isinstance(item, str):
-                out.append(_encode_str(item))
+                out.append(separator + _encode_str(key) + ": " + _encode_str(item))
             elif isinstance(item, (dict, list, tuple)):
+                out.append(separator + _encode_str(key) + ": ")
                 _write(item, out, inner, depth + 1)
             else:
-                out.append(_scalar(item))
-            separator = "," + inner
+                out.append(separator + _encode_str(key) + ": " + _scalar(item))
+            separator = comma
         out.append(newline + "}")
     elif isinstance(value, (list, tuple)):
         if not value:
@@ -121,15 +130,16 @@ def _write(value: Any, out: list[str], newline: str, depth: int) -> None:
             return
         inner = newline + "  "
         separator = "[" + inner
+        comma = "," + inner
         for item in value:
-            out.append(separator)
             if isinstance(item, str):
-                out.append(_encode_str(item))
+                out.append(separator + _encode_str(item))
             elif isinstance(item, (dict, list, tuple)):
+                out.append(separator)
                 _write(item, out, inner, depth + 1)
             else:
-                out.append(_scalar(item))
-            separator = "," + inner
+                out.append(separator + _scalar(item))
+            separator = comma
         out.append(newline + "]")
     else:
         out.append(_scalar(value))
@@ -252,14 +262,15 @@ def report_dict(diagnosis: Diagnosis, *, transcript: bool = False) -> dict[str, 
     """The report as plain data (schema 1)."""
     from mailcheck.diagnosis import evidence_steps
 
+    severity = diagnosis.severity  # decided from the findings on each call: once here
     out: dict[str, Any] = {
         "schema": SCHEMA,
         "mailcheck": __version__,
         "command": diagnosis.command,
         "started_at": diagnosis.started_at.isoformat(timespec="seconds"),
         "elapsed_ms": diagnosis.elapsed_ms,
-        "status": diagnosis.severity.value,
-        "exit_code": diagnosis.exit_code,
+        "status": severity.value,
+        "exit_code": severity.exit_code,
         "target": diagnosis.target,
         "causes": [
             {

@@ -121,8 +121,9 @@ class StreamPrinter:
         from mailcheck.report import Format, render_diagnoses
 
         self.count += 1
-        if diagnosis.severity.rank > self._rank:
-            self._rank, self.exit_code = diagnosis.severity.rank, diagnosis.exit_code
+        severity = diagnosis.severity  # decided from the findings on each call: once here
+        if severity.rank > self._rank:
+            self._rank, self.exit_code = severity.rank, severity.exit_code
         if self.fmt == Format.HUMAN:
             show(render_diagnoses, [diagnosis], fmt=self.fmt, lang=self.lang, color=self.color)
         elif self.fmt == Format.JSON:
@@ -150,8 +151,7 @@ class StreamPrinter:
         """One diagnosis as an element of an indented JSON array (what json.dumps writes)."""
         from mailcheck.report.json import dump_json, report_dict
 
-        # JSON strings hold no raw newline, so every line break is the layout's.
-        return "  " + dump_json(report_dict(diagnosis)).replace("\n", "\n  ")
+        return "  " + dump_json(report_dict(diagnosis), newline="\n  ")
 
 
 def show(
