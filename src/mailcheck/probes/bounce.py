@@ -8,6 +8,7 @@ the names Sisimai's users know (``mailcheck.bounce.sisimai``).
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING
 
 from mailcheck.evidence import Outcome, Step
@@ -17,15 +18,28 @@ from mailcheck.probes.recorder import Recorder
 if TYPE_CHECKING:
     from mailcheck.bounce import Bounce, BouncedRecipient
 
-__all__ = ["record_bounce"]
+__all__ = ["bounce_steps", "record_bounce"]
 
 
-def record_bounce(raw: bytes, rec: Recorder, *, parsed: Bounce | None = None) -> None:
-    """Parse one message (unless ``parsed`` is its parse) and record it (never raises)."""
+def record_bounce(
+    raw: bytes, rec: Recorder, *, parsed: Bounce | None = None, steps: Iterable[Step] | None = None
+) -> None:
+    """Parse one message (unless ``parsed`` is its parse) and record it (never raises).
+
+    ``steps``: what :func:`bounce_steps` made of it already (in a worker process).
+    """
     from mailcheck.bounce import parse_bounce
 
     rec.begin(BounceStep.BOUNCE)
-    bounce = parse_bounce(raw) if parsed is None else parsed
+    if steps is None:
+        steps = bounce_steps(raw, parse_bounce(raw) if parsed is None else parsed)
+    for step in steps:
+        rec.add(step)
+
+
+def bounce_steps(raw: bytes, bounce: Bounce) -> Iterator[Step]:
+    """The steps that record ``bounce``, the parse of ``raw``: the message, then one per
+    recipient. Plain data, so a worker process can make them as well as parse."""
     data = [("kind", bounce.kind), ("style", bounce.mta_style)]
     for name, value in (
         ("reporting_mta", bounce.reporting_mta),
@@ -37,7 +51,7 @@ def record_bounce(raw: bytes, rec: Recorder, *, parsed: Bounce | None = None) ->
             data.append((name, value[:300]))
     if bounce.recipients:
         data.extend(_about_the_message(raw, bounce))
-    rec.add(Step(name=BounceStep.BOUNCE, outcome=Outcome.OK, elapsed_ms=0.0, data=tuple(data)))
+    yield Step(name=BounceStep.BOUNCE, outcome=Outcome.OK, elapsed_ms=0.0, data=tuple(data))
     for recipient in bounce.recipients:
         item = [("action", recipient.action), ("reason", recipient.reason)]
         for name, value in (
@@ -51,10 +65,8 @@ def record_bounce(raw: bytes, rec: Recorder, *, parsed: Bounce | None = None) ->
                 item.append((name, value[:1000]))
         item.extend(_about_the_recipient(bounce, recipient))
         outcome = Outcome.REJECTED if recipient.action == "failed" else Outcome.OK
-        rec.add(
-            Step(
-                name=BounceStep.BOUNCED_RECIPIENT, outcome=outcome, elapsed_ms=0.0, data=tuple(item)
-            )
+        yield Step(
+            name=BounceStep.BOUNCED_RECIPIENT, outcome=outcome, elapsed_ms=0.0, data=tuple(item)
         )
 
 

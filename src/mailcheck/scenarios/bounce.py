@@ -1,11 +1,12 @@
 """Explain bounces (``mailcheck bounce``): one diagnosis per message.
 
-A large mbox is parsed ahead in worker processes (one on two cores) while this one turns the
-parsed bounces into diagnoses and prints them, and parses a batch itself whenever it would
-otherwise wait: the parse is most of the work, so the two overlap and both cores stay busy. A
-worker gets the same bytes and runs the same :func:`~mailcheck.bounce.parse_bounce`, so the
-reports are the same either way; where no worker can be started, or it dies, the parse runs
-here.
+A large mbox is parsed ahead in worker processes (one on two cores), which also turn each
+parse into the probe's steps, while this one turns the steps into diagnoses and prints them,
+and parses a batch itself whenever it would otherwise wait: the parse is most of the work, so
+the two overlap and both cores stay busy. A worker gets the same bytes and runs the same
+:func:`~mailcheck.bounce.parse_bounce` and :func:`~mailcheck.probes.bounce.bounce_steps`, so
+the reports are the same either way; where no worker can be started, or it dies, the parse
+runs here.
 """
 
 from __future__ import annotations
@@ -27,7 +28,11 @@ from mailcheck.probes.recorder import Recorder
 if TYPE_CHECKING:
     from concurrent.futures import Executor
 
-    from mailcheck.bounce import Bounce
+    from mailcheck.evidence import Step
+
+    #: A message's recorded steps (:func:`~mailcheck.probes.bounce.bounce_steps`), made where
+    #: it was parsed; None when that failed, for the probe to do again and report.
+    Recorded = tuple[Step, ...] | None
 
 __all__ = ["bounce_diagnoses", "stream_bounce_diagnoses"]
 
@@ -82,7 +87,7 @@ async def stream_bounce_diagnoses(
     index = 0
     parsed = _parsed(iter_messages(stream, cap=MAX_INPUT), parallel=parallel, jobs=jobs)
     async with contextlib.aclosing(parsed):  # the worker ends here, even after a signal
-        async for message, bounce in parsed:
+        async for message, steps in parsed:
             index += 1
             started = time.perf_counter()
             # Two turns of the event loop, as the probe's task took: a signal is seen only in
@@ -91,8 +96,8 @@ async def stream_bounce_diagnoses(
             await asyncio.sleep(0)
             await asyncio.sleep(0)
 
-            def probe(rec: Recorder, message: bytes = message, bounce: Bounce = bounce) -> None:
-                record_bounce(message, rec, parsed=bounce)
+            def probe(rec: Recorder, message: bytes = message, steps: Recorded = steps) -> None:
+                record_bounce(message, rec, steps=steps)
 
             target = f"{source} #{index}"
             # Recording a parse never waits: run here, not as a task (see run_now).
@@ -103,17 +108,27 @@ async def stream_bounce_diagnoses(
                 return  # that report says so; the messages after it are not read
 
 
-def _parse_all(messages: list[bytes]) -> list[Bounce]:
-    """The worker's job (module level, so that it can be sent to the worker)."""
+def _parse_all(messages: list[bytes]) -> list[Recorded]:
+    """Each message parsed and recorded: the worker's job (module level, so that it can be
+    sent to the worker). Recording is a fifth of the work left to this process per message
+    otherwise; the steps are smaller to send back than the parse."""
     from mailcheck.bounce import parse_bounce
+    from mailcheck.probes.bounce import bounce_steps
 
-    return [parse_bounce(message) for message in messages]
+    out: list[Recorded] = []
+    for message in messages:
+        try:
+            out.append(tuple(bounce_steps(message, parse_bounce(message))))
+        except Exception:  # noqa: BLE001 - the probe does it again, where a crash is reported
+            out.append(None)
+    return out
 
 
 async def _parsed(
     messages: Iterator[bytes], *, parallel: bool, jobs: int | None = None
-) -> AsyncGenerator[tuple[bytes, Bounce], None]:
-    """Each message with its parse, in order: parsed ahead by workers for a large mbox."""
+) -> AsyncGenerator[tuple[bytes, Recorded], None]:
+    """Each message with its recorded parse, in order: parsed ahead by workers for a large
+    mbox."""
     # The first ones are parsed here, one by one: a short input is answered at once, and a
     # slow standard input is reported as it comes.
     for message in itertools.islice(messages, WORKER_FROM):
@@ -131,7 +146,7 @@ async def _parsed(
     # parses. This process parses a batch itself whenever the oldest is not back yet, instead
     # of waiting: on two cores it is the second parser as well as the writer, and the share
     # each takes follows from how fast each goes (no tuning per machine).
-    pending: deque[tuple[list[bytes], Future[list[Bounce]] | list[Bounce]]] = deque()
+    pending: deque[tuple[list[bytes], Future[list[Recorded]] | list[Recorded]]] = deque()
     in_flight = workers * _AHEAD_PER_WORKER
     batches = _batches(messages)
     more = True
@@ -173,25 +188,25 @@ async def _parsed(
             pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _submit(pool: Executor, batch: list[bytes]) -> Future[list[Bounce]]:
+def _submit(pool: Executor, batch: list[bytes]) -> Future[list[Recorded]]:
     """The worker's job for ``batch``; a pool that is already broken gives a failed one,
     which :func:`_results` answers by parsing here."""
     try:
         return pool.submit(_parse_all, batch)
     except Exception as exc:  # noqa: BLE001 - BrokenProcessPool, shut down, ...
-        failed: Future[list[Bounce]] = Future()
+        failed: Future[list[Recorded]] = Future()
         failed.set_exception(exc)
         return failed
 
 
-def _jobs(pending: Iterable[tuple[list[bytes], Future[list[Bounce]] | list[Bounce]]]) -> int:
+def _jobs(pending: Iterable[tuple[list[bytes], Future[list[Recorded]] | list[Recorded]]]) -> int:
     """How many of the pending batches are with the workers."""
     return sum(1 for _batch, job in pending if isinstance(job, Future))
 
 
 async def _results(
-    batch: list[bytes], job: Future[list[Bounce]] | list[Bounce], pool: Executor | None
-) -> tuple[list[Bounce], Executor | None]:
+    batch: list[bytes], job: Future[list[Recorded]] | list[Recorded], pool: Executor | None
+) -> tuple[list[Recorded], Executor | None]:
     """The parses of ``batch``; if its worker is gone, parse here and stop using the workers."""
     if not isinstance(job, Future):
         return job, pool
