@@ -33,7 +33,7 @@ GITLAB_JOB = ".mailcheck-check"
 BIN = Path(sys.executable).parent
 # pip finds the mailcheck this test runs already installed: the install step runs for real
 # and changes nothing (the network is never needed).
-INSTALLED = {"package": "mailcheck", "pip_args": "--no-index --no-deps"}
+INSTALLED = {"package": "mailcheck-invoice", "pip_args": "--no-index --no-deps"}
 
 # Port 9 on loopback: nothing listens, so the check is CRITICAL at once.
 CRITICAL = {

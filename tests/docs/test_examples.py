@@ -167,7 +167,7 @@ def _assert_not_pypi_mailcheck(requirements: list[str]) -> None:
     # "mailcheck" on PyPI is an unrelated package (a MailCheck.ai API client).
     assert requirements, requirements
     for requirement in requirements:
-        assert re.fullmatch(r"mailcheck\s*@\s*\S+", requirement), requirement
+        assert re.fullmatch(r"mailcheck-invoice\s*@\s*\S+", requirement), requirement
 
 
 def test_github_actions_job_runs_check_and_uploads_its_junit_report_always() -> None:
