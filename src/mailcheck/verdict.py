@@ -201,7 +201,15 @@ PARTS: tuple[Part, ...] = (
         ("recipient.",),
     ),
     Part("sender_auth", ProbeId.AUTH, _sender_records, ("sender.",)),
-    Part("recipient_tls", ProbeId.MXTLS, _recipient_tls, ("mta_sts.", "mx_tls.", "tls_rpt.")),
+    Part(
+        "recipient_tls",
+        ProbeId.MXTLS,
+        _recipient_tls,
+        ("mta_sts.", "mx_tls.", "tls_rpt."),
+        # A resolver that fails every lookup is the finding (resolver-not-working,
+        # recipient-dns-unknown), not each lookup it failed.
+        after=("recipient_domain",),
+    ),
     Part(
         "rcpt",
         ProbeId.RCPT,
