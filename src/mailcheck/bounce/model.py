@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
+from typing import Final
 
-__all__ = ["Action", "Bounce", "BouncedRecipient", "Kind", "Style"]
+__all__ = ["NOT_A_BOUNCE", "Action", "Bounce", "BouncedRecipient", "Kind", "Style"]
 
 
 class Kind(enum.StrEnum):
@@ -95,3 +96,17 @@ class Bounce:
     Kept so that :func:`~mailcheck.bounce.refers_to` can find a token in a returned body;
     empty when the message had no readable text.
     """
+
+
+#: What a message that says nothing about delivery parses to; a format reader that knows more
+#: replaces only what it knows (``dataclasses.replace``).
+NOT_A_BOUNCE: Final = Bounce(
+    kind=Kind.NOT_A_BOUNCE,
+    mta_style=Style.UNKNOWN,
+    reporting_mta=None,
+    recipients=(),
+    original_message_id=None,
+    original_headers=(),
+    subject=None,
+    from_=None,
+)

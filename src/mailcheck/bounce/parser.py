@@ -44,7 +44,7 @@ from mailcheck.bounce.mime import (
     quoted_headers,
     returned_text,
 )
-from mailcheck.bounce.model import Bounce, Kind, Style
+from mailcheck.bounce.model import NOT_A_BOUNCE, Bounce, Kind, Style
 from mailcheck.bounce.text import TEXT_EXTRACTORS, extract_generic, reporting_from_text
 
 __all__ = ["parse_bounce", "read_messages", "refers_to"]
@@ -54,16 +54,7 @@ MAX_HEADER_BYTES: Final = 256 * 1024  # a header block larger than this is cut (
 
 _ID_HEADERS: Final = frozenset({"message-id", "resent-message-id"})
 
-_NOT_A_BOUNCE: Final = Bounce(
-    kind=Kind.NOT_A_BOUNCE,
-    mta_style=Style.UNKNOWN,
-    reporting_mta=None,
-    recipients=(),
-    original_message_id=None,
-    original_headers=(),
-    subject=None,
-    from_=None,
-)
+_NOT_A_BOUNCE: Final = NOT_A_BOUNCE
 
 
 # --- public functions ---------------------------------------------------------------------------

@@ -25,7 +25,7 @@ from typing import Final
 
 from mailcheck.bounce.decode import MAX_HEADERS, MAX_TEXT, decode_header, part_text, strip_id
 from mailcheck.bounce.dsn import MAX_RECIPIENTS, dsn_host
-from mailcheck.bounce.model import Action, Bounce, BouncedRecipient, Kind, Style
+from mailcheck.bounce.model import NOT_A_BOUNCE, Action, Bounce, BouncedRecipient, Kind, Style
 from mailcheck.bounce.reasons import Reason, classify, find_status
 
 __all__ = ["MAX_JSON", "maybe_notification", "parse_notification"]
@@ -50,16 +50,7 @@ _SUBTYPE_REASON: Final[dict[str, Reason]] = {
     "ipfailure": Reason.REPUTATION,
 }
 
-_EMPTY: Final = Bounce(
-    kind=Kind.NOT_A_BOUNCE,
-    mta_style=Style.SES,
-    reporting_mta=None,
-    recipients=(),
-    original_message_id=None,
-    original_headers=(),
-    subject=None,
-    from_=None,
-)
+_EMPTY: Final = replace(NOT_A_BOUNCE, mta_style=Style.SES)
 
 
 def maybe_notification(raw: bytes) -> bool:
