@@ -8,6 +8,7 @@ data-safety snapshot. Courier has no SPECIAL-USE: its Junk folder is
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -215,3 +216,35 @@ def test_a_customer_refused_at_rcpt_is_told_at_once_not_after_the_wait(lab2: Lab
     assert code == 2
     assert "not-checked-bounce" not in cause_ids(report)
     assert _test_messages(lab2, LAB_USER, "INBOX") == []
+
+
+def test_watch_on_a_server_that_records_no_authentication_is_unknown_not_ok(
+    lab2: LabHandle, tmp_path: Path
+) -> None:
+    """FAQ case 1 on Exim + Courier, which stamp no Authentication-Results: the message is
+    found in the Inbox, but whether it is authenticated for its domain is not known, so the
+    run is UNKNOWN with the cause that says so, never a plain OK."""
+    import smtplib
+    import ssl
+
+    from tests.integration.test_watch_judged import _watch
+
+    def send() -> None:
+        context = ssl.create_default_context(cafile=lab2.ca_file)
+        with smtplib.SMTP(lab2.host, lab2.ports["submission"], timeout=10) as smtp:
+            smtp.starttls(context=context)
+            smtp.login(LAB_USER, _password(lab2, LAB_USER))
+            smtp.sendmail(
+                LAB_USER,
+                [LAB_USER],
+                f"From: Hoa don <hoadon@vendor.test>\r\nTo: {LAB_USER}\r\n"
+                "Subject: Hoa don HD-7301\r\n\r\nHoa don dinh kem.\r\n".encode(),
+            )
+
+    code, report, _, err = _watch(lab2, tmp_path, "HD-7301", send, user=LAB_USER)
+    assert "Traceback" not in err
+    assert report["facts"]["roundtrip.placement"] == "inbox"
+    assert report["facts"]["roundtrip.sender_auth"] == "not-recorded"
+    assert "vendor-auth-not-recorded" in cause_ids(report)
+    assert code == 3
+    lab2.lab.reset_mailboxes()

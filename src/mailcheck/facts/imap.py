@@ -138,7 +138,8 @@ FACTS = (
         "roundtrip.sender_auth",
         str,
         "Authenticated for its From domain (the receiver's results, see facts/headers.py "
-        "sender_auth): pass, unaligned, fail, none.",
+        "sender_auth): pass, unaligned, fail, none; not-recorded when the receiver wrote no "
+        "SPF, DKIM or DMARC result at all.",
         Quote(ProbeId.IMAP, (ImapStep.HEADERS,)),
     ),
     FactSpec(
@@ -227,8 +228,9 @@ def _header_facts(header: str) -> dict[str, FactValue]:
     report = read_headers(header.encode("utf-8", "surrogateescape"))
     facts: dict[str, FactValue] = {}
     verdict = sender_auth(report)
-    if verdict is not None:
-        facts["roundtrip.sender_auth"] = verdict
+    # No SPF, DKIM or DMARC result at all: the receiving server did not record one, so
+    # whether the message is authenticated could not be told (never read as a pass).
+    facts["roundtrip.sender_auth"] = verdict if verdict is not None else "not-recorded"
     if report.spam_flagged is not None:
         facts["roundtrip.spam_flagged"] = report.spam_flagged
     for method in ("spf", "dkim", "dmarc"):
